@@ -1,0 +1,41 @@
+/** What a UI needs to know, derived from actor snapshots by the functions in views.ts. */
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline' | 'failed' | 'closed';
+export type TransportKind = 'websocket' | 'polling';
+export interface ErrorInfo { code: string; message: string }
+
+export interface ConnectionView {
+  status: ConnectionStatus;
+  transport: TransportKind | null;
+  /** Reconnect attempts made since the link was last up (0 while connected). */
+  attempt: number;
+  maxAttempts: number;
+  /** When the next reconnect or probe fires, ms since the Unix epoch. */
+  nextRetryAt: number | null;
+  /** Round trip of the last ping, ms. */
+  latencyMs: number | null;
+  lastError: ErrorInfo | null;
+  /** Dotted state path, e.g. `connected.heartbeat.waiting`, for the in-app state panel. */
+  statePath: string;
+}
+
+export type SubscriptionStatus = 'pending' | 'subscribing' | 'live' | 'resyncing' | 'stale' | 'error';
+
+export interface SubscriptionView<T = unknown> {
+  topic: string;
+  status: SubscriptionStatus;
+  /** Immutable, structurally shared: a new reference means the data changed. */
+  data: T | undefined;
+  epoch: string | null;
+  seq: number | null;
+  /** When data last changed, ms since the Unix epoch (client clock). */
+  updatedAt: number | null;
+  /** When the subscription went stale, ms since the Unix epoch. */
+  staleSince: number | null;
+  error: ErrorInfo | null;
+  statePath: string;
+}
+
+export interface PendingAction { id: string; topic: string; payload: unknown; state: 'queued' | 'sent' }
+export interface RefusedAction { id: string; topic: string; payload: unknown; code: string; message: string; at: number }
+export interface OutboxView { pending: PendingAction[]; refused: RefusedAction[] }

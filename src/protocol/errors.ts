@@ -1,0 +1,35 @@
+/** Codes carried by `error` and `nack` frames. Outside clients switch on these strings. */
+export const ErrorCode = {
+  badFrame: 'bad_frame',
+  tooLarge: 'too_large',
+  unknownTopic: 'unknown_topic',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  rateLimited: 'rate_limited',
+  notWritable: 'not_writable',
+  outOfRange: 'out_of_range',
+  conflict: 'conflict',
+  heartbeatTimeout: 'heartbeat_timeout',
+  internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** WebSocket close codes the server uses; 4xxx mirror the HTTP status they resemble. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  tooLarge: 1009,
+  badFrames: 4400,
+  unauthorized: 4401,
+  forbidden: 4403,
+  heartbeatTimeout: 4408,
+  rateLimited: 4429,
+} as const;
+
+/** A refusal the client must not retry blindly: it goes to `failed` and waits for RETRY. */
+export function isTerminalClose(code: number): boolean {
+  return code === CloseCode.unauthorized || code === CloseCode.forbidden || code === CloseCode.protocolError || code === CloseCode.badFrames;
+}
+
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;

@@ -1,0 +1,5 @@
+export * from './frames.ts';
+export * from './patch.ts';
+export * from './errors.ts';
+export * from './codec.ts';
+export * from './apply-patch.ts';

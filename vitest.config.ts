@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+import solid from 'vite-plugin-solid';
+
+// Two projects, because vite-plugin-solid adds the `browser` resolve condition, which turns `ws`
+// into its browser stub: Node-side suites (server, client runtime, faults, e2e) must not load it.
+export default defineConfig({
+  test: {
+    reporters: ['default', './tests/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['tests/{unit,model,integration,faults,e2e}/**/*.test.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [solid()],
+        // Without `module`, @xstate/solid loads its CommonJS build with a second copy of solid-js.
+        resolve: { conditions: ['module', 'browser', 'development'] },
+        test: {
+          name: 'ui',
+          environment: 'jsdom',
+          include: ['tests/ui/**/*.test.{ts,tsx}'],
+        },
+      },
+    ],
+  },
+});
