@@ -1,6 +1,9 @@
-import { applyOperation } from 'fast-json-patch';
+// Default import: fast-json-patch is CommonJS, and Node (unlike bundlers) sees no named exports in it.
+import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { PatchOperation } from './patch.ts';
+
+const { applyOperation } = jsonpatch;
 
 export type PatchResult<T> = { ok: true; doc: T } | { ok: false; error: string };
 

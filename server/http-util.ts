@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorFrame } from '../src/protocol/index.ts';
+
+/** API answers are live data: never cached, never sniffed into something else. */
+const API_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/** Sends a JSON body; `body` may be pre-serialized text (e.g. a poll answer built from cached frames). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { ...API_HEADERS, 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, status: number, code: string, message: string, extraHeaders?: Record<string, string>): void {
+  const frame: ErrorFrame = { type: 'error', code, message };
+  sendJson(res, status, frame, extraHeaders);
+}
+
+export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too_large' | 'aborted' };
+
+/** Reads a request body up to `limit` bytes; stops reading (without buffering the rest) past it. */
+export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return resolve({ ok: false, reason: 'too_large' });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve({ ok: false, reason: 'too_large' });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', () => resolve({ ok: false, reason: 'aborted' }));
+    req.on('close', () => resolve({ ok: false, reason: 'aborted' }));
+  });
+}

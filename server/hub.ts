@@ -1,0 +1,119 @@
+import * as v from 'valibot';
+import { TopicName } from '../src/protocol/index.ts';
+import type { PatchFrame, PatchOperation } from '../src/protocol/index.ts';
+import { Topic, newEpoch } from './topic.ts';
+import type { Encoded } from './topic.ts';
+
+export type ActionResult = { ok: true; ops?: PatchOperation[] } | { ok: false; code: string; message: string };
+
+export interface ActionContext<T> {
+  /** The action frame's id (already deduplicated: a handler never sees the same id twice). */
+  id: string;
+  topic: string;
+  /** The topic's state when the action arrived. */
+  state: T;
+  transport: 'websocket' | 'http';
+}
+
+/**
+ * Decides what a user action does. Return ops to publish (the server publishes them, then acks),
+ * or a refusal that becomes a nack. Synchronous handlers run and publish in one step, so two
+ * actions arriving together cannot both pass a version check against the same state.
+ */
+export type ActionHandler<T> = (payload: unknown, ctx: ActionContext<T>) => ActionResult | Promise<ActionResult>;
+
+export interface TopicDefinition<T> {
+  initial: T;
+  historyLength?: number;
+  /** Whether clients may send actions to this topic (defaults to true when onAction is given). */
+  writable?: boolean;
+  onAction?: ActionHandler<T>;
+}
+
+export interface TopicInfo {
+  name: string;
+  epoch: string;
+  seq: number;
+  writable: boolean;
+}
+
+export type PublishListener = (topic: Topic, patch: Encoded<PatchFrame>) => void;
+
+interface Entry {
+  topic: Topic;
+  writable: boolean;
+  onAction: ActionHandler<unknown> | undefined;
+}
+
+/**
+ * The set of topics of one server. All topics share the hub's epoch, which is new for every
+ * process, so a restart invalidates every client position at once. Listeners hear every publish
+ * synchronously (also publishes made on a Topic directly), which is what keeps catch-up and live
+ * frames in order for each subscriber.
+ */
+export class Hub {
+  readonly epoch: string;
+  readonly #defaultHistoryLength: number | undefined;
+  readonly #entries = new Map<string, Entry>();
+  readonly #listeners = new Set<PublishListener>();
+
+  constructor(options: { epoch?: string; historyLength?: number } = {}) {
+    this.epoch = options.epoch ?? newEpoch();
+    this.#defaultHistoryLength = options.historyLength;
+  }
+
+  defineTopic<T>(name: string, definition: TopicDefinition<T>): Topic<T> {
+    const checked = v.safeParse(TopicName, name);
+    if (!checked.success) throw new TypeError(`invalid topic name "${name}": ${checked.issues[0].message}`);
+    if (this.#entries.has(name)) throw new Error(`topic "${name}" is already defined`);
+    const topic = new Topic<T>(name, {
+      initial: definition.initial,
+      epoch: this.epoch,
+      historyLength: definition.historyLength ?? this.#defaultHistoryLength,
+      onPublish: (patch) => {
+        for (const listener of this.#listeners) listener(topic as Topic, patch);
+      },
+    });
+    const writable = definition.writable ?? definition.onAction !== undefined;
+    if (writable && !definition.onAction) throw new Error(`topic "${name}" is writable but has no onAction`);
+    this.#entries.set(name, { topic: topic as Topic, writable, onAction: definition.onAction as ActionHandler<unknown> | undefined });
+    return topic;
+  }
+
+  topic(name: string): Topic | undefined {
+    return this.#entries.get(name)?.topic;
+  }
+
+  /** The action handler of a writable topic, or why there is none. */
+  actionTarget(name: string): { topic: Topic; onAction: ActionHandler<unknown> } | 'unknown' | 'read-only' {
+    const entry = this.#entries.get(name);
+    if (!entry) return 'unknown';
+    if (!entry.writable || !entry.onAction) return 'read-only';
+    return { topic: entry.topic, onAction: entry.onAction };
+  }
+
+  /** Applies ops to a topic and fans the patch out; throws on an unknown topic or a refused patch. */
+  publish(name: string, ops: readonly PatchOperation[]): PatchFrame | null {
+    return this.#require(name).publish(ops)?.frame ?? null;
+  }
+
+  /** Publishes the difference between the topic's state and `next` (nothing when they are equal). */
+  publishState(name: string, next: unknown): PatchFrame | null {
+    return this.#require(name).publishState(next)?.frame ?? null;
+  }
+
+  onPublish(listener: PublishListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  list(): TopicInfo[] {
+    return [...this.#entries.values()].map(({ topic, writable }) => ({ name: topic.name, epoch: topic.epoch, seq: topic.seq, writable }));
+  }
+
+  #require(name: string): Topic {
+    const topic = this.#entries.get(name)?.topic;
+    if (!topic) throw new Error(`unknown topic "${name}"`);
+    return topic;
+  }
+}

@@ -1,0 +1,54 @@
+import { readEnv } from './env.ts';
+import type { CliConfig } from './env.ts';
+import { registerHostMetrics } from './sources/index.ts';
+import { createTetherServer } from './tether-server.ts';
+
+/** A clean shutdown takes about 2 s at worst (the WebSocket close grace); past this, exit anyway. */
+const FORCE_EXIT_MS = 5000;
+
+function readConfig(): CliConfig {
+  try {
+    return readEnv(process.env);
+  } catch (error) {
+    console.error(`tether: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const server = createTetherServer(config.server);
+  registerHostMetrics(server, { sampleMs: config.sampleMs });
+  const { port } = await server.listen(config.port, config.host);
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  console.log(`tether listening on http://${host}:${port}`);
+
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) {
+      console.error(`tether: ${why} during shutdown, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    setTimeout(() => {
+      console.error('tether: shutdown took too long, exiting');
+      process.exit(1);
+    }, FORCE_EXIT_MS).unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('tether: shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Started by a parent with an IPC channel (the test fixture): never outlive it.
+  process.on('disconnect', () => stop('parent gone'));
+}
+
+main().catch((error: unknown) => {
+  console.error('tether: failed to start:', error);
+  process.exit(1);
+});

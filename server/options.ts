@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_FRAME_BYTES } from '../src/protocol/index.ts';
+import { DEFAULT_ACTION_DEDUPE_SIZE } from './actions.ts';
+import { DEFAULT_HISTORY_LENGTH } from './topic.ts';
+
+export interface TetherServerOptions {
+  /** Patch frames kept per topic for resuming clients (default 1000). */
+  historyLength?: number;
+  /** Largest accepted client frame or POST body, in bytes (default 64 KiB). */
+  maxFrameBytes?: number;
+  /** Heartbeat interval advertised in `welcome` (default 25 s). */
+  heartbeatMs?: number;
+  /** A WebSocket silent for this long is closed with 4408 (default 60 s). */
+  heartbeatTimeoutMs?: number;
+  /** Per-connection token bucket for client frames (default 100 frames/s, burst 200). */
+  rateLimit?: { framesPerSecond?: number; burst?: number };
+  /** Close with 4400 after this many bad frames within the window (default 20 within 10 s). */
+  badFrameLimit?: { count?: number; windowMs?: number };
+  /** A connection whose unsent bytes exceed this is dropped with 4429 (default 4 MiB). */
+  maxBufferedBytes?: number;
+  /** Action ids remembered for deduplication (default 10,000). */
+  actionDedupeSize?: number;
+  /** Directory of the built dashboard; `false` serves no static files (default: the repo's dist/). */
+  staticDir?: string | false;
+  /** `false` refuses every WebSocket upgrade with 503, leaving HTTP polling as the only transport. */
+  websocket?: boolean;
+  /** Where unexpected failures (action handlers, socket errors) are reported (default console.error). */
+  onError?: (error: unknown, where: string) => void;
+}
+
+export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit'>> & {
+  rateLimit: { framesPerSecond: number; burst: number };
+  badFrameLimit: { count: number; windowMs: number };
+};
+
+export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
+
+export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    historyLength: options.historyLength ?? DEFAULT_HISTORY_LENGTH,
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    heartbeatMs: options.heartbeatMs ?? 25_000,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
+    rateLimit: { framesPerSecond: options.rateLimit?.framesPerSecond ?? 100, burst: options.rateLimit?.burst ?? 200 },
+    badFrameLimit: { count: options.badFrameLimit?.count ?? 20, windowMs: options.badFrameLimit?.windowMs ?? 10_000 },
+    maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
+    actionDedupeSize: options.actionDedupeSize ?? DEFAULT_ACTION_DEDUPE_SIZE,
+    staticDir: options.staticDir ?? DEFAULT_DIST_DIR,
+    websocket: options.websocket ?? true,
+    onError: options.onError ?? ((error, where) => console.error(`tether: ${where}:`, error)),
+  };
+  const positive: [string, number][] = [
+    ['maxFrameBytes', resolved.maxFrameBytes],
+    ['heartbeatMs', resolved.heartbeatMs],
+    ['heartbeatTimeoutMs', resolved.heartbeatTimeoutMs],
+    ['rateLimit.framesPerSecond', resolved.rateLimit.framesPerSecond],
+    ['rateLimit.burst', resolved.rateLimit.burst],
+    ['badFrameLimit.count', resolved.badFrameLimit.count],
+    ['badFrameLimit.windowMs', resolved.badFrameLimit.windowMs],
+    ['maxBufferedBytes', resolved.maxBufferedBytes],
+    ['actionDedupeSize', resolved.actionDedupeSize],
+  ];
+  for (const [name, value] of positive) {
+    if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  }
+  if (!Number.isInteger(resolved.historyLength) || resolved.historyLength < 0) {
+    throw new RangeError(`historyLength must be a non-negative integer, got ${resolved.historyLength}`);
+  }
+  return resolved;
+}

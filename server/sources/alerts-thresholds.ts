@@ -1,0 +1,77 @@
+import os from 'node:os';
+// The default import: Node's ESM loader cannot see fast-json-patch's CommonJS named exports.
+import jsonpatch from 'fast-json-patch';
+import * as v from 'valibot';
+import { ErrorCode } from '../../src/protocol/index.ts';
+import type { PatchOperation } from '../../src/protocol/index.ts';
+import type { ActionResult } from '../hub.ts';
+import type { TetherServer } from '../tether-server.ts';
+
+export const ALERTS_THRESHOLDS = 'alerts.thresholds';
+
+export interface Thresholds {
+  version: number;
+  cpuPercent: number;
+  memoryPercent: number;
+  load1: number;
+}
+
+type Metric = Exclude<keyof Thresholds, 'version'>;
+
+/** Allowed values per threshold; outside them the action is refused with `out_of_range`. */
+export const THRESHOLD_RANGES: Record<Metric, { min: number; max: number }> = {
+  cpuPercent: { min: 1, max: 100 },
+  memoryPercent: { min: 1, max: 100 },
+  load1: { min: 0.1, max: 1000 },
+};
+
+const Finite = v.pipe(v.number(), v.finite());
+/** Shape only (ranges are checked separately, to answer `out_of_range` rather than `bad_frame`). Unknown keys are refused so a typo is not silently ignored. */
+const ThresholdsPayload = v.object({
+  version: v.pipe(v.number(), v.integer()),
+  set: v.pipe(
+    v.strictObject({ cpuPercent: v.optional(Finite), memoryPercent: v.optional(Finite), load1: v.optional(Finite) }),
+    v.check((set) => Object.keys(set).length > 0, 'set names at least one threshold'),
+  ),
+});
+
+export const defaultThresholds = (): Thresholds => ({ version: 1, cpuPercent: 90, memoryPercent: 90, load1: os.availableParallelism() * 2 });
+
+/**
+ * The `alerts.thresholds` action: `{ version, set: { cpuPercent?, memoryPercent?, load1? } }`.
+ * `version` must be the current one (optimistic concurrency: two editors cannot overwrite each
+ * other unknowingly); success bumps it by one.
+ */
+export function applyThresholdsAction(payload: unknown, state: Thresholds): ActionResult {
+  const parsed = v.safeParse(ThresholdsPayload, payload);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = v.getDotPath(issue);
+    return { ok: false, code: ErrorCode.badFrame, message: `payload${path ? `.${path}` : ''}: ${issue.message}` };
+  }
+  const { version, set } = parsed.output;
+  if (version !== state.version) {
+    return { ok: false, code: ErrorCode.conflict, message: `thresholds are at version ${state.version}, not ${version}; reload and retry` };
+  }
+  for (const [metric, value] of Object.entries(set) as [Metric, number | undefined][]) {
+    const { min, max } = THRESHOLD_RANGES[metric];
+    if (value !== undefined && (value < min || value > max)) {
+      return { ok: false, code: ErrorCode.outOfRange, message: `${metric} must be between ${min} and ${max}, got ${value}` };
+    }
+  }
+  const next: Thresholds = { ...state, ...definedOnly(set), version: state.version + 1 };
+  return { ok: true, ops: jsonpatch.compare(state, next) as PatchOperation[] };
+}
+
+function definedOnly(set: Partial<Record<Metric, number | undefined>>): Partial<Record<Metric, number>> {
+  return Object.fromEntries(Object.entries(set).filter(([, value]) => value !== undefined));
+}
+
+/** `alerts.thresholds`: the writable topic the alert feed compares host metrics against. */
+export function defineAlertThresholds(server: TetherServer, initial: Thresholds = defaultThresholds()) {
+  return server.defineTopic<Thresholds>(ALERTS_THRESHOLDS, {
+    initial,
+    writable: true,
+    onAction: (payload, { state }) => applyThresholdsAction(payload, state),
+  });
+}

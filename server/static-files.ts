@@ -1,0 +1,91 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, resolve, sep } from 'node:path';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm',
+  '.webmanifest': 'application/manifest+json',
+};
+
+/** Sent with every static response; the CSP lets the dashboard talk only to this server. */
+export const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** Vite puts content-hashed files under /assets/: their name changes when they do, so cache them for a year. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * Serves the built dashboard from `root`. Unknown paths get index.html (the dashboard routes on
+ * the client), except under /assets/, where a miss is a real 404 (an HTML page under a script's
+ * name would be cached as that script). Paths are resolved and checked to stay inside `root`.
+ */
+export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, pathname: string): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlain(res, 405, 'only GET and HEAD are served here\n', { Allow: 'GET, HEAD' });
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return sendPlain(res, 400, 'malformed path\n');
+  }
+  const base = resolve(root);
+  const file = resolve(base, `.${decoded}`);
+  if (decoded.includes('\0') || (file !== base && !file.startsWith(base + sep))) return sendPlain(res, 404, 'not found\n');
+
+  if (file !== base && (await isFile(file))) {
+    const cache = file.startsWith(resolve(base, 'assets') + sep) ? IMMUTABLE : 'no-cache';
+    return sendFile(req, res, file, cache);
+  }
+  if (decoded.startsWith('/assets/')) return sendPlain(res, 404, 'not found\n');
+  const index = resolve(base, 'index.html');
+  if (await isFile(index)) return sendFile(req, res, index, 'no-cache');
+  sendPlain(res, 503, 'The dashboard is not built yet. Run `npm run build` (or `npm start`, which builds first).\n');
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cacheControl: string): Promise<void> {
+  const { size } = await stat(file);
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': size,
+    'Cache-Control': cacheControl,
+  });
+  if (req.method === 'HEAD') return void res.end();
+  const stream = createReadStream(file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
+function sendPlain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...extra });
+  res.end(text);
+}

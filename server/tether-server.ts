@@ -1,0 +1,145 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ErrorCode } from '../src/protocol/index.ts';
+import type { PatchFrame, PatchOperation } from '../src/protocol/index.ts';
+import { ActionDispatcher } from './actions.ts';
+import { HttpApi } from './http-api.ts';
+import { sendError } from './http-util.ts';
+import { Hub } from './hub.ts';
+import type { TopicDefinition } from './hub.ts';
+import { resolveOptions } from './options.ts';
+import type { TetherServerOptions } from './options.ts';
+import { PollClients } from './poll-clients.ts';
+import { serveStatic } from './static-files.ts';
+import type { Topic } from './topic.ts';
+import { WsGateway } from './ws-gateway.ts';
+
+const HTTP_CLOSE_GRACE_MS = 1000;
+
+export interface TetherServer {
+  hub: Hub;
+  defineTopic<T>(name: string, definition: TopicDefinition<T>): Topic<T>;
+  publish(topic: string, ops: readonly PatchOperation[]): PatchFrame | null;
+  publishState(topic: string, next: unknown): PatchFrame | null;
+  /** Serves /ws upgrades and every HTTP request of `httpServer` (use one that has no other handlers). */
+  attach(httpServer: Server): void;
+  /**
+   * For apps with their own HTTP routes: handles /healthz, /api/* and the static dashboard, or
+   * calls `next` when static serving is off and the path is not ours.
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse, next?: () => void): void;
+  /** For apps with their own `upgrade` listener: accepts /ws, refuses anything else with 404. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Creates an http.Server, attaches, and listens (port 0 = ephemeral). */
+  listen(port?: number, host?: string): Promise<{ port: number; host: string }>;
+  /** Current client counts (WebSocket connections, distinct polling clients in the last 30 s). */
+  clients(): { websocket: number; polling: number };
+  /** Runs `hook` when the server closes (sources stop their timers here). */
+  onClose(hook: () => void): void;
+  /** Closes every WebSocket with 1001, answers held long polls, stops sources, closes the listener. */
+  close(): Promise<void>;
+}
+
+export function createTetherServer(options: TetherServerOptions = {}): TetherServer {
+  const config = resolveOptions(options);
+  const hub = new Hub({ historyLength: config.historyLength });
+  const actions = new ActionDispatcher(hub, { dedupeSize: config.actionDedupeSize, onError: (error) => config.onError(error, 'action handler') });
+  const pollClients = new PollClients();
+  const api = new HttpApi({ hub, actions, pollClients, maxFrameBytes: config.maxFrameBytes });
+  const gateway = new WsGateway(hub, actions, config);
+  const attached: Server[] = [];
+  const closeHooks: (() => void)[] = [];
+  let owned: Server | undefined;
+  let closing: Promise<void> | undefined;
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    res.on('error', () => undefined); // a client that vanished mid-answer is not our failure
+    const fail = (error: unknown) => {
+      config.onError(error, `${req.method} ${req.url}`);
+      if (!res.headersSent) sendError(res, 500, ErrorCode.internal, 'internal error');
+      else res.destroy();
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (HttpApi.handles(url.pathname)) api.handle(req, res, url).catch(fail);
+      else if (config.staticDir !== false) serveStatic(req, res, config.staticDir, url.pathname).catch(fail);
+      else if (next) next();
+      else sendError(res, 404, 'not_found', `no endpoint ${req.method} ${url.pathname}`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    gateway.handleUpgrade(req, socket, head);
+  }
+
+  function attach(server: Server): void {
+    server.on('request', handleRequest);
+    server.on('upgrade', handleUpgrade);
+    attached.push(server);
+  }
+
+  async function listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; host: string }> {
+    if (owned) throw new Error('this Tether server is already listening');
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    owned = server;
+    attach(server);
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+    return { port: address.port, host };
+  }
+
+  async function shutDown(): Promise<void> {
+    // Stop accepting connections first; the ones already open are finished below.
+    const listener = owned;
+    const listenerClosed = listener && new Promise<void>((resolve) => listener.close(() => resolve()));
+    for (const hook of closeHooks.splice(0)) hook();
+    // Held polls are answered at once, so nobody waits out their `wait`.
+    api.releaseHeld();
+    await gateway.close();
+    // An app's own server keeps running; it only stops reaching us.
+    for (const server of attached.splice(0)) {
+      if (server === owned) continue;
+      server.off('request', handleRequest);
+      server.off('upgrade', handleUpgrade);
+    }
+    if (listener && listenerClosed) await drainHttp(listener, listenerClosed);
+  }
+
+  return {
+    hub,
+    defineTopic: (name, definition) => hub.defineTopic(name, definition),
+    publish: (topic, ops) => hub.publish(topic, ops),
+    publishState: (topic, next) => hub.publishState(topic, next),
+    attach,
+    handleRequest,
+    handleUpgrade,
+    listen,
+    clients: () => ({ websocket: gateway.size, polling: pollClients.count() }),
+    onClose: (hook) => void closeHooks.push(hook),
+    close: () => (closing ??= shutDown()),
+  };
+}
+
+/**
+ * Waits for a closing server's connections to end. Keep-alive connections are closed as soon as
+ * they are idle (checked again and again, because a response that was still streaming when close
+ * began only becomes idle later); whatever is still busy after the grace period is cut.
+ */
+async function drainHttp(server: Server, closed: Promise<void>): Promise<void> {
+  server.closeIdleConnections();
+  const idle = setInterval(() => server.closeIdleConnections(), 25);
+  const force = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+  await closed;
+  clearInterval(idle);
+  clearTimeout(force);
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+// The default import: Node's ESM loader cannot see fast-json-patch's CommonJS named exports.
+import jsonpatch from 'fast-json-patch';
+import { applyPatchImmutably, encodeFrame } from '../src/protocol/index.ts';
+import type { PatchFrame, PatchOperation, Position, SnapshotFrame, TopicFrame } from '../src/protocol/index.ts';
+
+export const DEFAULT_HISTORY_LENGTH = 1000;
+
+/** A frame together with its JSON text, so fan-out serializes each frame once, not once per subscriber. */
+export interface Encoded<F> {
+  frame: F;
+  text: string;
+}
+
+/** Thrown when a patch does not apply to the current state; the topic is left exactly as it was. */
+export class PatchRefusedError extends Error {
+  constructor(topic: string, reason: string) {
+    super(`topic "${topic}": patch refused: ${reason}`);
+    this.name = 'PatchRefusedError';
+  }
+}
+
+/**
+ * A new epoch for every server process: a client holding another epoch cannot trust its seq, so it
+ * gets a snapshot. Time first (readable in logs), then randomness; never a ':' (`since=E:N`).
+ */
+export function newEpoch(): string {
+  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
+export interface TopicOptions<T> {
+  initial: T;
+  epoch?: string;
+  /** How many patch frames are kept for resuming subscribers; older ones force a snapshot. */
+  historyLength?: number;
+  /** Hears every publish synchronously (the hub's fan-out), whoever called publish. */
+  onPublish?: (patch: Encoded<PatchFrame>) => void;
+}
+
+/**
+ * One named document with a position (epoch, seq) and a bounded history of the patches that led
+ * to it. State is immutable: every publish produces a new root that shares untouched subtrees, so
+ * handing `state` to a subscriber is a reference, never a copy. Callers hand over ownership of the
+ * ops and states they publish and must not mutate them afterwards.
+ */
+export class Topic<T = unknown> {
+  readonly name: string;
+  readonly epoch: string;
+  readonly historyLength: number;
+  #state: T;
+  #seq = 0;
+  #history: Encoded<PatchFrame>[] = [];
+  // Many subscribers arriving at the same seq (e.g. after a restart) share one snapshot string.
+  #snapshotCache: Encoded<SnapshotFrame> | null = null;
+  readonly #onPublish: ((patch: Encoded<PatchFrame>) => void) | undefined;
+
+  constructor(name: string, options: TopicOptions<T>) {
+    const historyLength = options.historyLength ?? DEFAULT_HISTORY_LENGTH;
+    if (!Number.isInteger(historyLength) || historyLength < 0) {
+      throw new RangeError(`topic "${name}": historyLength must be a non-negative integer`);
+    }
+    this.name = name;
+    this.epoch = options.epoch ?? newEpoch();
+    this.historyLength = historyLength;
+    this.#state = options.initial;
+    this.#onPublish = options.onPublish;
+  }
+
+  get state(): T {
+    return this.#state;
+  }
+
+  get seq(): number {
+    return this.#seq;
+  }
+
+  get position(): Position {
+    return { epoch: this.epoch, seq: this.#seq };
+  }
+
+  /**
+   * Applies `ops` all-or-nothing and records them as the next patch frame. Throws
+   * PatchRefusedError (state and seq untouched) when any operation fails. An empty list changes
+   * nothing and publishes nothing, so it returns null.
+   */
+  publish(ops: readonly PatchOperation[]): Encoded<PatchFrame> | null {
+    if (ops.length === 0) return null;
+    const result = applyPatchImmutably(this.#state, ops);
+    if (!result.ok) throw new PatchRefusedError(this.name, result.error);
+    this.#state = result.doc;
+    this.#seq += 1;
+    const frame: PatchFrame = { type: 'patch', topic: this.name, epoch: this.epoch, seq: this.#seq, ops: ops as PatchOperation[] };
+    const encoded = { frame, text: encodeFrame(frame) };
+    if (this.historyLength > 0) {
+      this.#history.push(encoded);
+      if (this.#history.length > this.historyLength) this.#history.shift();
+    }
+    this.#onPublish?.(encoded);
+    return encoded;
+  }
+
+  /** Publishes the RFC 6902 difference between the current state and `next`; nothing when equal. */
+  publishState(next: T): Encoded<PatchFrame> | null {
+    return this.publish(diff(this.#state, next));
+  }
+
+  snapshot(): Encoded<SnapshotFrame> {
+    if (this.#snapshotCache?.frame.seq !== this.#seq) {
+      const frame: SnapshotFrame = { type: 'snapshot', topic: this.name, epoch: this.epoch, seq: this.#seq, data: this.#state };
+      this.#snapshotCache = { frame, text: encodeFrame(frame) };
+    }
+    return this.#snapshotCache;
+  }
+
+  /**
+   * What a subscriber at `since` needs to reach the current state: the patch frames after it when
+   * it is in this epoch and the history still covers it ([] when it is up to date), otherwise one
+   * snapshot (no `since`, another epoch, too old, or ahead of us).
+   */
+  framesSince(since?: Position): Encoded<TopicFrame>[] {
+    if (!since || since.epoch !== this.epoch || since.seq > this.#seq) return [this.snapshot()];
+    if (since.seq === this.#seq) return [];
+    const oldest = this.#history[0]?.frame.seq;
+    if (oldest === undefined || since.seq < oldest - 1) return [this.snapshot()];
+    return this.#history.slice(since.seq - oldest + 1);
+  }
+
+  /** True when a subscriber at `since` has nothing to catch up on. */
+  isUpToDate(since: Position | undefined): boolean {
+    return since !== undefined && since.epoch === this.epoch && since.seq === this.#seq;
+  }
+}
+
+const isContainer = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
+/** fast-json-patch's `compare` only walks containers; a scalar document is replaced whole. */
+function diff(previous: unknown, next: unknown): PatchOperation[] {
+  if (isContainer(previous) && isContainer(next) && Array.isArray(previous) === Array.isArray(next)) {
+    return jsonpatch.compare(previous, next) as PatchOperation[];
+  }
+  return Object.is(previous, next) ? [] : [{ op: 'replace', path: '', value: next }];
+}

@@ -1,0 +1,136 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { CloseCode, ErrorCode } from '../src/protocol/index.ts';
+import type { ActionDispatcher } from './actions.ts';
+import type { Hub } from './hub.ts';
+import type { ResolvedOptions } from './options.ts';
+import { isCrossOrigin } from './origin.ts';
+import { Connection } from './ws-connection.ts';
+import type { SubscriberIndex } from './ws-connection.ts';
+
+export const WS_PATH = '/ws';
+/** How long shutdown waits for clients to complete the close handshake before cutting them off. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+/**
+ * The WebSocket side of the server: accepts upgrades on /ws, fans published patches out to
+ * subscribers, and sweeps silent connections. ws's own payload cap sits well above ours so an
+ * oversized frame reaches Connection, which can still answer `too_large` before closing.
+ */
+export class WsGateway {
+  readonly #connections = new Set<Connection>();
+  readonly #byTopic = new Map<string, Set<Connection>>();
+  readonly #wss: WebSocketServer;
+  readonly #sweep: NodeJS.Timeout;
+  readonly #stopFanOut: () => void;
+  #closing = false;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly actions: ActionDispatcher,
+    private readonly options: ResolvedOptions,
+  ) {
+    const maxPayload = Math.max(2 * options.maxFrameBytes, options.maxFrameBytes + 64 * 1024);
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
+    this.#wss.on('error', (error) => options.onError(error, 'websocket server'));
+    this.#stopFanOut = hub.onPublish((topic, patch) => {
+      const subscribers = this.#byTopic.get(topic.name);
+      if (!subscribers?.size) return;
+      const bytes = Buffer.from(patch.text); // encoded once for every subscriber
+      for (const connection of subscribers) connection.send(bytes);
+    });
+    // Sweeping at a quarter of the timeout closes a silent socket within 1.25× the timeout.
+    const sweepMs = Math.max(10, Math.min(options.heartbeatTimeoutMs / 4, 5000));
+    this.#sweep = setInterval(() => this.#closeSilent(), sweepMs).unref();
+  }
+
+  /** Open connections; ones already being closed (timed out, dropped, too many bad frames) do not count. */
+  get size(): number {
+    let open = 0;
+    for (const connection of this.#connections) if (!connection.closing) open++;
+    return open;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== WS_PATH) return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here; use /ws');
+    if (!this.options.websocket) return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled; poll /api/poll');
+    if (this.#closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down');
+    if (isCrossOrigin(req)) return refuse(socket, 403, 'Forbidden', 'cross-origin WebSocket refused');
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
+  }
+
+  /** Says goodbye with 1001 to every client and waits (bounded) for the sockets to close. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearInterval(this.#sweep);
+    this.#stopFanOut();
+    const closed = [...this.#connections].map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          if (connection.ws.readyState === connection.ws.CLOSED) return resolve();
+          connection.ws.once('close', () => resolve());
+          connection.shut(CloseCode.goingAway, 'server shutting down');
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
+    await Promise.race([Promise.all(closed), deadline]);
+    clearTimeout(timer);
+    for (const connection of this.#connections) connection.ws.terminate();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+
+  #accept(ws: WebSocket): void {
+    const connection = new Connection(ws, { hub: this.hub, actions: this.actions, options: this.options, subscribers: this.#index }, performance.now());
+    this.#connections.add(connection);
+    ws.on('message', (data, isBinary) => {
+      try {
+        connection.receive(data, isBinary, performance.now());
+      } catch (error) {
+        this.options.onError(error, 'websocket frame');
+        connection.shut(1011, 'internal error', { type: 'error', code: ErrorCode.internal, message: 'internal error' });
+      }
+    });
+    // Client-caused protocol errors (bad UTF-8, payload over ws's cap) end in a close; nothing to report.
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      connection.dropSubscriptions();
+      this.#connections.delete(connection);
+    });
+  }
+
+  #closeSilent(): void {
+    const now = performance.now();
+    for (const connection of this.#connections) {
+      if (connection.closing || now - connection.lastSeen <= this.options.heartbeatTimeoutMs) continue;
+      const error = { type: 'error' as const, code: ErrorCode.heartbeatTimeout, message: `no frame for ${this.options.heartbeatTimeoutMs} ms` };
+      connection.shut(CloseCode.heartbeatTimeout, 'heartbeat timeout', error);
+    }
+  }
+
+  readonly #index: SubscriberIndex = {
+    add: (topic, connection) => {
+      let set = this.#byTopic.get(topic);
+      if (!set) this.#byTopic.set(topic, (set = new Set()));
+      set.add(connection);
+    },
+    remove: (topic, connection) => {
+      const set = this.#byTopic.get(topic);
+      set?.delete(connection);
+      if (set?.size === 0) this.#byTopic.delete(topic);
+    },
+  };
+}
+
+function refuse(socket: Duplex, status: number, statusText: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

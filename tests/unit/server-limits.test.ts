@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { readEnv } from '../../server/env.ts';
+import { Hub } from '../../server/hub.ts';
+import { TokenBucket, WindowCounter } from '../../server/limits.ts';
+import { PollClients } from '../../server/poll-clients.ts';
+import { isUpToDate, parsePollQuery, pollAnswer } from '../../server/poll.ts';
+import { appendSampleOps } from '../../server/sources/series.ts';
+
+describe('TokenBucket', () => {
+  it('allows a burst, then the sustained rate', () => {
+    const bucket = new TokenBucket(10, 5, 0);
+    const takes = (now: number, n: number) => Array.from({ length: n }, () => bucket.take(now)).filter(Boolean).length;
+    expect(takes(0, 8)).toBe(5);
+    expect(takes(100, 3)).toBe(1); // 100 ms at 10/s refills one token
+    expect(takes(10_000, 9)).toBe(5); // never more than the burst
+  });
+});
+
+describe('WindowCounter', () => {
+  it('reaches its limit only with enough events inside the window', () => {
+    const counter = new WindowCounter(3, 1000);
+    expect([0, 500, 1500, 1600, 1700].map((t) => counter.hit(t))).toEqual([false, false, false, false, true]);
+  });
+});
+
+describe('PollClients', () => {
+  it('counts distinct ids seen in the last 30 s', () => {
+    let now = 0;
+    const clients = new PollClients(() => now);
+    clients.seen('a');
+    clients.seen('b');
+    clients.seen('a');
+    expect(clients.count()).toBe(2);
+    now = 20_000;
+    clients.seen('b');
+    now = 31_000;
+    expect(clients.count()).toBe(1);
+    now = 60_000;
+    expect(clients.count()).toBe(0);
+  });
+});
+
+describe('parsePollQuery', () => {
+  const parse = (query: string) => parsePollQuery(new URLSearchParams(query));
+
+  it('pairs each since with the topic before it and splits E:N at the last colon', () => {
+    expect(parse('topic=a&since=e1:4&topic=b&topic=c&since=x-y:0&wait=500&client=me')).toEqual({
+      ok: true,
+      request: {
+        entries: [
+          { topic: 'a', since: { epoch: 'e1', seq: 4 } },
+          { topic: 'b', since: undefined },
+          { topic: 'c', since: { epoch: 'x-y', seq: 0 } },
+        ],
+        waitMs: 500,
+        client: 'me',
+      },
+    });
+    expect(parse('topic=a&since=has:colon:7')).toMatchObject({ ok: true, request: { entries: [{ since: { epoch: 'has:colon', seq: 7 } }] } });
+  });
+
+  it('caps wait at 30 s', () => {
+    expect(parse('topic=a&wait=999999')).toMatchObject({ ok: true, request: { waitMs: 30_000 } });
+  });
+
+  it.each(['', 'wait=10', 'since=e:1&topic=a', 'topic=a&since=e:1&since=e:2', 'topic=a&since=e', 'topic=a&since=:3', 'topic=a&since=e:-1', 'topic=a&since=e:1.5', 'topic=a&wait=soon', 'topic=bad name', `topic=a&client=${'x'.repeat(129)}`])(
+    'refuses %j',
+    (query) => {
+      expect(parse(query).ok).toBe(false);
+    },
+  );
+});
+
+describe('poll answers', () => {
+  it('gives snapshots, patches and unknown_topic errors in request order, and knows when it may hold', () => {
+    const hub = new Hub();
+    hub.defineTopic('a', { initial: { n: 0 } });
+    hub.publish('a', [{ op: 'replace', path: '/n', value: 1 }]);
+    const request = (query: string) => {
+      const parsed = parsePollQuery(new URLSearchParams(query));
+      if (!parsed.ok) throw new Error(parsed.message);
+      return parsed.request;
+    };
+    const frames = (query: string) => JSON.parse(pollAnswer(hub, request(query))).frames;
+    expect(frames(`topic=nope&topic=a&since=${hub.epoch}:0`)).toEqual([
+      { type: 'error', code: 'unknown_topic', message: 'no topic "nope"', topic: 'nope' },
+      { type: 'patch', topic: 'a', epoch: hub.epoch, seq: 1, ops: [{ op: 'replace', path: '/n', value: 1 }] },
+    ]);
+    expect(frames('topic=a')).toEqual([{ type: 'snapshot', topic: 'a', epoch: hub.epoch, seq: 1, data: { n: 1 } }]);
+    expect(isUpToDate(hub, request(`topic=a&since=${hub.epoch}:1`))).toBe(true);
+    expect(isUpToDate(hub, request(`topic=a&since=${hub.epoch}:0`))).toBe(false);
+    expect(isUpToDate(hub, request(`topic=a&since=${hub.epoch}:1&topic=nope`))).toBe(false);
+  });
+});
+
+describe('appendSampleOps', () => {
+  it('appends, and drops the oldest once the window is full', () => {
+    expect(appendSampleOps(1, 'x', 3)).toEqual([{ op: 'add', path: '/samples/-', value: 'x' }]);
+    expect(appendSampleOps(3, 'x', 3)).toEqual([
+      { op: 'add', path: '/samples/-', value: 'x' },
+      { op: 'remove', path: '/samples/0' },
+    ]);
+  });
+});
+
+describe('readEnv', () => {
+  it('defaults to loopback on 8080', () => {
+    expect(readEnv({})).toMatchObject({ port: 8080, host: '127.0.0.1', sampleMs: 1000, server: { websocket: true } });
+  });
+
+  it('reads every setting', () => {
+    const config = readEnv({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      TETHER_SAMPLE_MS: '250',
+      TETHER_HISTORY: '10',
+      TETHER_HEARTBEAT_MS: '1000',
+      TETHER_HEARTBEAT_TIMEOUT_MS: '3000',
+      TETHER_NO_WEBSOCKET: '1',
+      TETHER_STATIC_DIR: '/srv/dash',
+    });
+    expect(config).toEqual({
+      port: 0,
+      host: '0.0.0.0',
+      sampleMs: 250,
+      server: { historyLength: 10, heartbeatMs: 1000, heartbeatTimeoutMs: 3000, websocket: false, staticDir: '/srv/dash' },
+    });
+  });
+
+  it.each([{ PORT: 'http' }, { PORT: '70000' }, { TETHER_SAMPLE_MS: '5' }, { TETHER_HEARTBEAT_MS: '-1' }])('refuses %o', (env) => {
+    expect(() => readEnv(env)).toThrow(/must be a whole number/);
+  });
+});
