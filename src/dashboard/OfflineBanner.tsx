@@ -1,0 +1,61 @@
+import { Match, Switch } from 'solid-js';
+import type { ConnectionView } from '../client/index.ts';
+import { useNow } from './clock.ts';
+import { countdownText } from './ConnectionBadge.tsx';
+import { formatDuration } from './format.ts';
+
+const STALE_NOTE = 'Widgets show the last data received.';
+
+/**
+ * Says plainly when the data on screen is not live: an alert while the link is down, a quieter
+ * status notice while updates still arrive by polling. Renders nothing when all is well.
+ */
+export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number; onRetry: () => void }) {
+  const now = useNow(250);
+  const countdown = () => countdownText(props.view.nextRetryAt, now());
+  const Retry = () => (
+    <button type="button" class="button small" onClick={() => props.onRetry()}>
+      Retry now
+    </button>
+  );
+  return (
+    <Switch>
+      {/* A reconnect attempt in progress shows as `connecting`, but the link is still down. */}
+      <Match when={props.view.status === 'reconnecting' || (props.view.status === 'connecting' && props.view.attempt > 0)}>
+        <div class="banner" data-severity="down" role="alert">
+          <p>
+            <strong>Connection lost.</strong> Reconnecting (attempt {props.view.attempt} of {props.view.maxAttempts}
+            {props.view.status === 'connecting' ? ', trying now' : countdown() ? `, next try ${countdown()}` : ''}). {STALE_NOTE}
+          </p>
+          <Retry />
+        </div>
+      </Match>
+      <Match when={props.view.status === 'offline'}>
+        <div class="banner" data-severity="down" role="alert">
+          <p>
+            <strong>You are offline.</strong> Tether reconnects when the network returns. {STALE_NOTE}
+          </p>
+          <Retry />
+        </div>
+      </Match>
+      <Match when={props.view.status === 'failed'}>
+        <div class="banner" data-severity="down" role="alert">
+          <p>
+            <strong>Connection failed:</strong> {props.view.lastError?.message || props.view.lastError?.code || 'unknown reason'}. {STALE_NOTE}
+          </p>
+          <Retry />
+        </div>
+      </Match>
+      <Match when={props.view.status === 'polling'}>
+        <div class="banner" data-severity="degraded" role="status">
+          <p>
+            {/* Long polling: an answer comes as soon as there is news, or after pollWaitMs at the latest. */}
+            Realtime link unavailable — polling every ≤ {formatDuration(props.pollWaitMs)} over HTTP
+            {countdown() ? `; trying the realtime link again ${countdown()}` : ''}.
+          </p>
+          <Retry />
+        </div>
+      </Match>
+    </Switch>
+  );
+}

@@ -1,0 +1,25 @@
+import { Show, createUniqueId, type JSX } from 'solid-js';
+import type { SubscriptionView } from '../client/index.ts';
+import { LiveIndicator } from './LiveIndicator.tsx';
+import type { WidgetId } from './widget-settings.ts';
+
+/** A widget's card: title, the live indicator of its subscription (if any), and its body. */
+export function WidgetFrame(props: {
+  /** Marks the card for tools and end-to-end tests (`[data-widget="cpu"]`). */
+  widget: WidgetId;
+  title: string;
+  view?: Pick<SubscriptionView, 'status' | 'updatedAt' | 'staleSince' | 'error'>;
+  wide?: boolean;
+  children: JSX.Element;
+}) {
+  const headingId = createUniqueId();
+  return (
+    <section class="widget" classList={{ wide: props.wide === true }} data-widget={props.widget} aria-labelledby={headingId}>
+      <header class="widget-header">
+        <h2 id={headingId}>{props.title}</h2>
+        <Show when={props.view}>{(view) => <LiveIndicator view={view()} />}</Show>
+      </header>
+      <div class="widget-body">{props.children}</div>
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+import { Show } from 'solid-js';
+import type { TetherClient } from '../../client/index.ts';
+import { StatTile } from '../StatTile.tsx';
+import { WidgetFrame } from '../WidgetFrame.tsx';
+import type { ClientsData } from '../topics.ts';
+import { useTopic } from '../use-topic.ts';
+
+export function ClientStats(props: { client: Pick<TetherClient, 'subscribe'> }) {
+  const topic = useTopic<ClientsData>(props.client, 'server.clients');
+  return (
+    <WidgetFrame widget="clients" title="Connected clients" view={topic.view()}>
+      <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>
+        {(data) => (
+          <dl class="tiles">
+            <StatTile label="Total" value={String(data().total)} />
+            <StatTile label="WebSocket" value={String(data().websocket)} />
+            <StatTile label="Polling" value={String(data().polling)} />
+          </dl>
+        )}
+      </Show>
+    </WidgetFrame>
+  );
+}

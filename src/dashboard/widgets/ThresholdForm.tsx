@@ -1,0 +1,126 @@
+import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import type { OutboxView } from '../../client/index.ts';
+import { THRESHOLD_FIELDS, isThresholdAction, overlay, type ThresholdAction, type ThresholdField, type Thresholds } from '../optimistic.ts';
+
+export const THRESHOLDS_TOPIC = 'alerts.thresholds';
+
+const FIELDS: Record<ThresholdField, { label: string; unit: string; min: number; max: number; step: number }> = {
+  cpuPercent: { label: 'CPU', unit: '%', min: 1, max: 100, step: 1 },
+  memoryPercent: { label: 'Memory', unit: '%', min: 1, max: 100, step: 1 },
+  load1: { label: 'Load (1 min)', unit: '', min: 0.1, max: 1000, step: 0.1 },
+};
+
+type SaveState = { state: 'queued' | 'sending' | 'saved' } | { state: 'refused'; message: string };
+
+const SAVE_TEXT = { queued: 'Queued (offline) — sends when the link is back', sending: 'Sending…', saved: 'Saved' } as const;
+
+/**
+ * The writable topic, optimistically: the fields show the server's thresholds with this client's
+ * unconfirmed actions laid over them (optimistic.ts), so an edit shows at once, even offline.
+ * A refused action leaves the outbox's pending list and so stops covering the server value: that
+ * is the rollback, and App raises the toast with the reason.
+ */
+export function ThresholdForm(props: {
+  server: Thresholds | undefined;
+  outbox: OutboxView;
+  send: (topic: string, payload: ThresholdAction) => string;
+}) {
+  const pending = createMemo(() =>
+    props.outbox.pending.flatMap((a) => (a.topic === THRESHOLDS_TOPIC && isThresholdAction(a.payload) ? [{ id: a.id, payload: a.payload }] : [])),
+  );
+  // Acked actions stay in the overlay until the data shows them: over HTTP polling the ack comes
+  // back long before the next poll brings the new version, and the value must not flicker back.
+  const [acked, setAcked] = createSignal<ThresholdAction[]>([]);
+  const [lastId, setLastId] = createSignal<string | null>(null);
+
+  let wasPending = new Map<string, ThresholdAction>();
+  createEffect(
+    on(pending, (now) => {
+      const refused = new Set(props.outbox.refused.map((r) => r.id));
+      const stillPending = new Set(now.map((a) => a.id));
+      const reflected = props.server?.version ?? -Infinity;
+      const done = [...wasPending]
+        .filter(([id, payload]) => !stillPending.has(id) && !refused.has(id) && payload.version >= reflected)
+        .map(([, payload]) => payload);
+      if (done.length) setAcked((list) => [...list, ...done]);
+      wasPending = new Map(now.map((a) => [a.id, a.payload]));
+    }),
+  );
+  // Once the data has moved past an acked action's version, the data shows it: forget it.
+  createEffect(() => {
+    const version = props.server?.version;
+    if (version !== undefined) setAcked((list) => (list.some((a) => a.version < version) ? list.filter((a) => a.version >= version) : list));
+  });
+
+  const saveState = createMemo((): SaveState | null => {
+    const id = lastId();
+    if (id === null) return null;
+    const refusal = props.outbox.refused.find((r) => r.id === id);
+    if (refusal) return { state: 'refused', message: `Refused (${refusal.code}): ${refusal.message}. Showing the server value.` };
+    const entry = props.outbox.pending.find((a) => a.id === id);
+    if (!entry) return { state: 'saved' };
+    // The outbox holds actions as `queued` only while it has no link to send them over.
+    return { state: entry.state === 'queued' ? 'queued' : 'sending' };
+  });
+
+  const shown = createMemo(() => {
+    const server = props.server;
+    return server && overlay(server, [...acked(), ...pending().map((a) => a.payload)]);
+  });
+
+  const commit = (field: ThresholdField, input: HTMLInputElement) => {
+    const current = shown();
+    const value = input.valueAsNumber;
+    if (!current || !Number.isFinite(value) || value === current[field]) {
+      input.value = current ? String(current[field]) : '';
+      return;
+    }
+    // The range is the server's rule: an out-of-range value is sent and refused, not second-guessed here.
+    setLastId(props.send(THRESHOLDS_TOPIC, { version: current.version, set: { [field]: value } }));
+  };
+
+  return (
+    <Show when={shown()} fallback={<p class="muted">Waiting for the current thresholds…</p>}>
+      {(values) => (
+        <form class="thresholds" onSubmit={(e) => e.preventDefault()} aria-describedby="threshold-save-state">
+          <For each={THRESHOLD_FIELDS}>
+            {(field) => {
+              const spec = FIELDS[field];
+              const server = () => props.server?.[field];
+              return (
+                <div class="field">
+                  <label for={`threshold-${field}`}>
+                    {spec.label}
+                    {spec.unit && ` (${spec.unit})`}
+                  </label>
+                  <input
+                    id={`threshold-${field}`}
+                    name={field}
+                    type="number"
+                    inputMode="decimal"
+                    min={spec.min}
+                    max={spec.max}
+                    step={spec.step}
+                    value={values()[field]}
+                    onChange={(e) => commit(field, e.currentTarget)}
+                    // Enter commits through the change event that leaving the field fires (once).
+                    onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+                  />
+                  <Show when={server() !== values()[field]}>
+                    <span class="hint">Unconfirmed — server has {server()}</span>
+                  </Show>
+                </div>
+              );
+            }}
+          </For>
+          <p class="save-state" id="threshold-save-state" data-state={saveState()?.state} aria-live="polite">
+            {(() => {
+              const s = saveState();
+              return s === null ? `Version ${values().version}. Edit a value and press Enter.` : s.state === 'refused' ? s.message : SAVE_TEXT[s.state];
+            })()}
+          </p>
+        </form>
+      )}
+    </Show>
+  );
+}

@@ -1,0 +1,57 @@
+import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConnectionView } from '../../src/client/view-types.ts';
+import { OfflineBanner } from '../../src/dashboard/OfflineBanner.tsx';
+
+const NOW = Date.UTC(2025, 0, 1);
+const view = (patch: Partial<ConnectionView>): ConnectionView => ({
+  status: 'connected',
+  transport: 'websocket',
+  attempt: 0,
+  maxAttempts: 10,
+  nextRetryAt: null,
+  latencyMs: 2,
+  lastError: null,
+  statePath: 'websocket.connected',
+  ...patch,
+});
+
+describe('OfflineBanner', () => {
+  beforeEach(() => vi.useFakeTimers({ now: NOW }));
+  afterEach(() => {
+    cleanup();
+    vi.useRealTimers();
+  });
+
+  it('says nothing while the link is live or still starting', () => {
+    for (const status of ['connected', 'connecting', 'idle', 'closed'] as const) {
+      render(() => <OfflineBanner view={view({ status })} pollWaitMs={20_000} onRetry={() => {}} />);
+      expect(screen.queryByRole('alert'), status).toBeNull();
+      expect(screen.queryByRole('status'), status).toBeNull();
+      cleanup();
+    }
+  });
+
+  it('raises an alert with a retry while the link is down', () => {
+    const cases = [
+      [view({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 3000 }), 'Reconnecting (attempt 2 of 10, next try in 3 s)'],
+      [view({ status: 'connecting', attempt: 4 }), 'Reconnecting (attempt 4 of 10, trying now)'],
+      [view({ status: 'offline' }), 'You are offline.'],
+      [view({ status: 'failed', lastError: { code: 'unauthorized', message: 'token expired' } }), 'Connection failed: token expired'],
+    ] as const;
+    for (const [v, text] of cases) {
+      const onRetry = vi.fn();
+      render(() => <OfflineBanner view={v} pollWaitMs={20_000} onRetry={onRetry} />);
+      expect(screen.getByRole('alert').textContent).toContain(text);
+      fireEvent.click(screen.getByRole('button', { name: 'Retry now' }));
+      expect(onRetry).toHaveBeenCalledOnce();
+      cleanup();
+    }
+  });
+
+  it('shows a softer notice, not an alert, while polling', () => {
+    render(() => <OfflineBanner view={view({ status: 'polling', transport: 'polling', nextRetryAt: NOW + 12_000 })} pollWaitMs={20_000} onRetry={() => {}} />);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain('Realtime link unavailable — polling every ≤ 20 s over HTTP; trying the realtime link again in 12 s');
+  });
+});

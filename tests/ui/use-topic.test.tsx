@@ -1,0 +1,97 @@
+import { cleanup, render, screen } from '@solidjs/testing-library';
+import { Show, createEffect, createSignal } from 'solid-js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTetherClient, type TetherClient } from '../../src/client/index.ts';
+import { useTopic } from '../../src/dashboard/use-topic.ts';
+import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { manualFrames } from './frames.ts';
+
+let server: ScriptedServer;
+let client: TetherClient;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  server = new ScriptedServer();
+  server.topic('counter', { n: 0 });
+  client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+});
+afterEach(() => {
+  cleanup();
+  client.stop();
+  server.stop();
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+/** mock-socket delivers opens and client sends after 4 ms timers. */
+const settle = () => vi.advanceTimersByTimeAsync(20);
+
+describe('useTopic', () => {
+  it('renders a burst of updates once, in the next animation frame', async () => {
+    const frames = manualFrames();
+    let renders = 0;
+    let seqSeen = 0;
+    function Counter() {
+      const topic = useTopic<{ n: number }>(client, 'counter');
+      createEffect(() => {
+        topic.data();
+        renders++;
+      });
+      createEffect(() => topic.view().seq !== null && seqSeen++);
+      return <output>{topic.data()?.n ?? 'none'}</output>;
+    }
+    render(() => <Counter />);
+    await settle();
+    frames.flushFrame();
+    expect(screen.getByRole('status').textContent).toBe('0');
+    const before = { renders, seqSeen };
+
+    // Ten patches, each in its own task, so the subscription actor changes ten times…
+    for (let i = 1; i <= 10; i++) {
+      server.publish('counter', [{ op: 'replace', path: '/n', value: i }]);
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(seqSeen - before.seqSeen).toBe(10);
+    // …but nothing renders until the frame, and the frame renders once, with the latest value.
+    expect(renders).toBe(before.renders);
+    expect(screen.getByRole('status').textContent).toBe('0');
+    frames.flushFrame();
+    expect(renders).toBe(before.renders + 1);
+    expect(screen.getByRole('status').textContent).toBe('10');
+    expect(frames.pending()).toBe(0);
+  });
+
+  it('holds the topic while mounted and releases it on unmount, ending the subscription actor', async () => {
+    const original = client.subscribe.bind(client);
+    const released = vi.fn();
+    const subscribe = vi.spyOn(client, 'subscribe').mockImplementation((topic) => {
+      const held = original(topic);
+      return { ref: held.ref, release: () => (released(topic), held.release()) };
+    });
+    const [shown, setShown] = createSignal(true);
+    function Counter() {
+      const topic = useTopic<{ n: number }>(client, 'counter');
+      return <output>{topic.view().status}</output>;
+    }
+    render(() => (
+      <Show when={shown()}>
+        <Counter />
+      </Show>
+    ));
+    await settle();
+    expect(subscribe).toHaveBeenCalledExactlyOnceWith('counter');
+    const { ref } = subscribe.mock.results[0]!.value as ReturnType<TetherClient['subscribe']>;
+    expect(released).not.toHaveBeenCalled();
+    expect(client.actor.getSnapshot().children['sub:counter']).toBe(ref);
+    expect(screen.getByRole('status').textContent).toBe('live');
+
+    setShown(false);
+    expect(released).toHaveBeenCalledExactlyOnceWith('counter');
+    await settle();
+    expect(ref.getSnapshot().status).toBe('stopped');
+    expect(client.actor.getSnapshot().children['sub:counter']).toBeUndefined();
+    expect(server.framesOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topic: 'counter' }]);
+    // Patches published now are not sent to us any more.
+    expect(server.subscribed.has('counter')).toBe(false);
+  });
+});
