@@ -1,0 +1,332 @@
+import { assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
+import type { EventObject } from 'xstate';
+import { backoffDelay } from './backoff.ts';
+import { attemptLimit, initialContext, subscriptionId } from './connection-types.ts';
+import type { ConnectionContext, ConnectionEvent, ConnectionInput, PollingInput, TransportInput } from './connection-types.ts';
+import { outboxMachine } from './outbox.ts';
+import { NO_TRANSPORT, attemptsExhausted, failureOf } from './failures.ts';
+import { cursorsOf, framesOf, refusalIn, routeBatch } from './routing.ts';
+import { subscriptionMachine } from './subscription.ts';
+import type { SendEvent } from './wire.ts';
+
+export * from './connection-types.ts';
+export type * from './wire.ts';
+
+/** Stand-ins that give setup() the effects' types; src/client provides the real ones. */
+const missing = <TInput, TEvent extends EventObject = SendEvent>(name: string) =>
+  fromCallback<TEvent, TInput>(() => {
+    throw new Error(`connectionMachine: provide the '${name}' actor with machine.provide()`);
+  });
+
+/**
+ * The connection lifecycle (docs/architecture.md, "Client runtime contract"). Owns the transport
+ * actors, one `sub:<topic>` subscription per topic and the `outbox`; tells them when the link
+ * comes and goes and routes the server's frames to them in one batch per topic.
+ */
+export const connectionMachine = setup({
+  types: {
+    input: {} as ConnectionInput,
+    context: {} as ConnectionContext,
+    events: {} as ConnectionEvent,
+    children: {} as {
+      outbox: 'outbox';
+      network: 'networkStatus';
+      socket: 'webSocketTransport';
+      probe: 'webSocketTransport';
+      polling: 'pollingTransport';
+      [id: `sub:${string}`]: 'subscription';
+    },
+  },
+  actors: {
+    subscription: subscriptionMachine,
+    outbox: outboxMachine,
+    webSocketTransport: missing<TransportInput>('webSocketTransport'),
+    pollingTransport: missing<PollingInput>('pollingTransport'),
+    networkStatus: missing<TransportInput, EventObject>('networkStatus'),
+  },
+  actions: {
+    retainTopic: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SUBSCRIBE') return;
+      const count = context.refcounts[event.topic] ?? 0;
+      if (count === 0) {
+        enqueue.spawnChild('subscription', {
+          id: subscriptionId(event.topic),
+          input: { topic: event.topic, linkUp: context.transport !== null, applyPatch: context.applyPatch, now: context.now },
+        });
+      }
+      enqueue.assign({ refcounts: { ...context.refcounts, [event.topic]: count + 1 } });
+    }),
+    releaseTopic: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'UNSUBSCRIBE') return;
+      const { [event.topic]: count = 0, ...others } = context.refcounts;
+      if (count > 1) enqueue.assign({ refcounts: { ...others, [event.topic]: count - 1 } });
+      if (count !== 1) return;
+      enqueue.stopChild(subscriptionId(event.topic));
+      enqueue.assign({ refcounts: others });
+      // Whatever link is up (if any) handles the SEND; without a link there is nothing to undo.
+      enqueue.raise({ type: 'SEND', frame: { type: 'unsubscribe', topic: event.topic } });
+    }),
+    enqueueAction: enqueueActions(({ event, enqueue }) => {
+      if (event.type === 'ACTION') enqueue.sendTo('outbox', { type: 'ENQUEUE', id: event.id, topic: event.topic, payload: event.payload });
+    }),
+    announceLinkUp: enqueueActions(({ context, enqueue }) => {
+      for (const topic of Object.keys(context.refcounts)) enqueue.sendTo(subscriptionId(topic), { type: 'LINK.UP' });
+      enqueue.sendTo('outbox', { type: 'LINK.UP' });
+    }),
+    announceLinkDown: enqueueActions(({ context, enqueue }) => {
+      for (const topic of Object.keys(context.refcounts)) enqueue.sendTo(subscriptionId(topic), { type: 'LINK.DOWN' });
+      enqueue.sendTo('outbox', { type: 'LINK.DOWN' });
+      enqueue.assign({ transport: null });
+    }),
+    /**
+     * Topic frames go to their subscription in one batch per topic, then acks to the outbox, then
+     * SYNCED to the subscriptions the server has now answered completely.
+     */
+    routeFrames: enqueueActions(({ context, event, enqueue }) => {
+      const routing = routeBatch(framesOf(event), (topic) => (context.refcounts[topic] ?? 0) > 0);
+      for (const [topic, frames] of routing.batches) enqueue.sendTo(subscriptionId(topic), { type: 'FRAMES', frames });
+      for (const { topic, code, message } of routing.refused) enqueue.sendTo(subscriptionId(topic), { type: 'REFUSED', code, message });
+      for (const answer of routing.settled) enqueue.sendTo('outbox', answer);
+      if (routing.error) enqueue.assign({ lastError: routing.error });
+      let synced = event.type === 'POLL.FRAMES' ? event.topics : [];
+      if (routing.pongT !== null) {
+        enqueue.assign({ latencyMs: Math.max(0, context.now() - routing.pongT) });
+        if (context.syncPingAt !== null && routing.pongT >= context.syncPingAt) {
+          synced = Object.keys(context.refcounts);
+          enqueue.assign({ syncPingAt: null });
+        }
+      }
+      for (const topic of synced) if (context.refcounts[topic]) enqueue.sendTo(subscriptionId(topic), { type: 'SYNCED' });
+    }),
+    forwardToSocket: sendTo('socket', ({ event }) => event as SendEvent),
+    forwardToPolling: sendTo('polling', ({ event }) => event as SendEvent),
+    sendHello: sendTo('socket', ({ context }): SendEvent => ({
+      type: 'SEND',
+      frame: context.token === undefined ? { type: 'hello' } : { type: 'hello', token: context.token },
+    })),
+    sendPing: sendTo('socket', ({ context }): SendEvent => ({ type: 'SEND', frame: { type: 'ping', t: context.now() } })),
+    sendSyncPing: enqueueActions(({ context, enqueue }) => {
+      const t = context.now();
+      enqueue.sendTo('socket', { type: 'SEND', frame: { type: 'ping', t } });
+      enqueue.assign({ syncPingAt: context.syncPingAt ?? t });
+    }),
+    // Ping at least twice per liveness window, so a quiet but healthy server never looks dead.
+    adoptWelcome: assign({
+      heartbeatMs: ({ context, event }) => {
+        const welcome = framesOf(event).find((frame) => frame.type === 'welcome');
+        return Math.min(welcome?.heartbeatMs ?? context.heartbeatMs, Math.floor(context.heartbeatTimeoutMs / 2));
+      },
+    }),
+    markLinkUpOnWebSocket: assign({ transport: 'websocket', attempt: 0, webSocketWorked: true, lastError: null, syncPingAt: null }),
+    markLinkUpOnPolling: assign({ transport: 'polling' }),
+    resetAttempts: assign({ attempt: 0, probeAttempt: 0 }),
+    scheduleRetry: assign(({ context }) => {
+      const attempt = context.attempt + 1;
+      const retryDelayMs = backoffDelay(attempt - 1, context.backoff, context.random);
+      return { attempt, retryDelayMs, nextRetryAt: context.now() + retryDelayMs };
+    }),
+    scheduleProbe: assign(({ context }) => {
+      const { baseMs, capMs } = context.probe;
+      const retryDelayMs = backoffDelay(context.probeAttempt, { baseMs, capMs, minMs: baseMs }, context.random);
+      return { probeAttempt: context.probeAttempt + 1, retryDelayMs, nextRetryAt: context.now() + retryDelayMs };
+    }),
+    clearSchedule: assign({ nextRetryAt: null }),
+    recordFailure: assign({ lastError: ({ context, event }) => failureOf(event, context) ?? context.lastError }),
+    recordAttemptsExhausted: assign({ lastError: ({ context }) => attemptsExhausted(context) }),
+    recordNoTransport: assign({ lastError: NO_TRANSPORT }),
+    markOnline: assign({ online: true }),
+    markOffline: assign({ online: false }),
+  },
+  guards: {
+    hasWebSocket: ({ context }) => context.settings.webSocket != null,
+    canPoll: ({ context }) => context.settings.polling != null,
+    hasAttemptsLeft: ({ context }) => context.attempt < attemptLimit(context),
+    isOffline: ({ context }) => !context.online,
+    isTerminalClose: ({ context, event }) => event.type === 'SOCKET.CLOSED' && context.isTerminalClose(event.code),
+    carriesRefusal: ({ event }) => refusalIn(framesOf(event)) !== undefined,
+    carriesWelcome: ({ event }) => framesOf(event).some((frame) => frame.type === 'welcome'),
+    carriesPong: ({ event }) => framesOf(event).some((frame) => frame.type === 'pong'),
+    isResume: ({ event }) => event.type === 'SEND' && event.frame.type === 'subscribe' && event.frame.since !== undefined,
+  },
+  delays: {
+    retryDelay: ({ context }) => context.retryDelayMs,
+    heartbeatInterval: ({ context }) => context.heartbeatMs,
+    livenessTimeout: ({ context }) => context.heartbeatTimeoutMs,
+  },
+}).createMachine({
+  id: 'connection',
+  context: ({ input }) => initialContext(input),
+  invoke: [
+    { id: 'outbox', src: 'outbox', input: ({ context }) => ({ ackTimeoutMs: context.ackTimeoutMs, now: context.now }) },
+    { id: 'network', src: 'networkStatus', input: ({ context }) => ({ settings: context.settings.network }) },
+  ],
+  on: {
+    SUBSCRIBE: { actions: 'retainTopic' },
+    UNSUBSCRIBE: { actions: 'releaseTopic' },
+    ACTION: { actions: 'enqueueAction' },
+    'NETWORK.OFFLINE': { target: '.offline', actions: 'markOffline' },
+    'NETWORK.ONLINE': { actions: 'markOnline' },
+    STOP: '.closed',
+  },
+  initial: 'idle',
+  states: {
+    /** Created, not yet told to connect. */
+    idle: {
+      on: {
+        CONNECT: [{ guard: 'isOffline', target: 'offline' }, ...start()],
+        'NETWORK.OFFLINE': { actions: 'markOffline' },
+      },
+    },
+    /** A WebSocket is in use: the socket actor lives exactly as long as this state. */
+    websocket: {
+      invoke: { id: 'socket', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.settings.webSocket }) },
+      on: {
+        'SOCKET.CLOSED': [{ guard: 'isTerminalClose', target: '#connection.failed', actions: 'recordFailure' }, ...linkLost()],
+        'SOCKET.BAD_FRAME': { actions: 'recordFailure' },
+      },
+      initial: 'connecting',
+      states: {
+        connecting: {
+          on: { 'SOCKET.OPENED': { target: 'handshaking', actions: 'sendHello' } },
+          after: { livenessTimeout: linkLost() },
+        },
+        /** `hello` sent, waiting for `welcome`. */
+        handshaking: {
+          on: {
+            'SOCKET.FRAMES': [
+              { guard: 'carriesRefusal', target: '#connection.failed', actions: 'recordFailure' },
+              { guard: 'carriesWelcome', target: 'connected', actions: 'adoptWelcome' },
+              { actions: 'routeFrames' },
+            ],
+          },
+          after: { livenessTimeout: linkLost() },
+        },
+        connected: {
+          type: 'parallel',
+          // Children hear LINK.UP before the frames that came with the welcome.
+          entry: ['markLinkUpOnWebSocket', 'announceLinkUp', 'routeFrames'],
+          exit: 'announceLinkDown',
+          on: {
+            SEND: [{ guard: 'isResume', actions: ['forwardToSocket', 'sendSyncPing'] }, { actions: 'forwardToSocket' }],
+          },
+          states: {
+            heartbeat: {
+              initial: 'idle',
+              states: {
+                idle: { after: { heartbeatInterval: { target: 'waiting', actions: 'sendPing' } } },
+                waiting: { on: { 'SOCKET.FRAMES': { guard: 'carriesPong', target: 'idle' } } },
+              },
+            },
+            /** Every frame proves the link alive; silence for the timeout proves it dead. */
+            liveness: {
+              initial: 'watching',
+              states: {
+                watching: {
+                  on: {
+                    'SOCKET.FRAMES': [
+                      { guard: 'carriesRefusal', target: '#connection.failed', actions: 'recordFailure' },
+                      { target: 'watching', reenter: true, actions: 'routeFrames' },
+                    ],
+                  },
+                  after: { livenessTimeout: linkLost() },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    /** Waiting out the backoff before attempt `attempt`; RETRY skips the wait. */
+    reconnecting: {
+      entry: 'scheduleRetry',
+      exit: 'clearSchedule',
+      on: { RETRY: '#connection.websocket' },
+      after: { retryDelay: '#connection.websocket' },
+    },
+    /** WebSocket gave up or is unavailable: HTTP long polling carries the same frames while we probe. */
+    fallbackPolling: {
+      type: 'parallel',
+      invoke: {
+        id: 'polling',
+        src: 'pollingTransport',
+        input: ({ context, self }) => ({ settings: context.settings.polling, cursors: () => cursorsOf(self.getSnapshot().children) }),
+      },
+      on: {
+        'POLL.REFUSED': { target: '#connection.failed', actions: 'recordFailure' },
+        SEND: { actions: 'forwardToPolling' },
+      },
+      states: {
+        link: {
+          initial: 'down',
+          states: {
+            down: { on: { 'POLL.FRAMES': 'up', 'POLL.ERROR': { actions: 'recordFailure' } } },
+            up: {
+              // Children hear LINK.UP before the frames of the answer that proved the link.
+              entry: ['markLinkUpOnPolling', 'announceLinkUp', 'routeFrames'],
+              exit: 'announceLinkDown',
+              on: { 'POLL.FRAMES': { actions: 'routeFrames' }, 'POLL.ERROR': { target: 'down', actions: 'recordFailure' } },
+            },
+          },
+        },
+        probe: {
+          initial: 'unavailable',
+          states: {
+            /** Without a WebSocket there is nothing to probe for: polling is all there is. */
+            unavailable: { always: { guard: 'hasWebSocket', target: 'waiting' } },
+            waiting: {
+              entry: 'scheduleProbe',
+              exit: 'clearSchedule',
+              on: { RETRY: 'probing' },
+              after: { retryDelay: 'probing' },
+            },
+            /** A throwaway socket: if it opens, WebSocket works again and we start over on it. */
+            probing: {
+              invoke: { id: 'probe', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.settings.webSocket }) },
+              on: {
+                'SOCKET.OPENED': { target: '#connection.websocket', actions: 'resetAttempts' },
+                'SOCKET.CLOSED': 'waiting',
+              },
+              after: { livenessTimeout: 'waiting' },
+            },
+          },
+        },
+      },
+    },
+    /** The network actor says there is no network; nothing is tried until it comes back. */
+    offline: {
+      on: {
+        'NETWORK.ONLINE': start('markOnline'),
+        'NETWORK.OFFLINE': { actions: 'markOffline' },
+        RETRY: start(),
+      },
+    },
+    /** Refused (auth, protocol) or out of options: waits for RETRY. */
+    failed: {
+      on: {
+        RETRY: start(),
+        'NETWORK.OFFLINE': { actions: 'markOffline' },
+      },
+    },
+    closed: { type: 'final' },
+  },
+});
+
+/** Begin afresh on the best transport available. */
+function start(...actions: ['markOnline'] | []) {
+  return [
+    { guard: 'hasWebSocket', target: '#connection.websocket', actions: [...actions, 'resetAttempts'] },
+    { guard: 'canPoll', target: '#connection.fallbackPolling', actions: [...actions, 'resetAttempts'] },
+    { target: '#connection.failed', actions: [...actions, 'recordNoTransport'] },
+  ] as const;
+}
+
+/** The WebSocket link is gone: back off and retry, then poll, then give up. */
+function linkLost() {
+  return [
+    { guard: 'hasAttemptsLeft', target: '#connection.reconnecting', actions: 'recordFailure' },
+    { guard: 'canPoll', target: '#connection.fallbackPolling', actions: 'recordFailure' },
+    { target: '#connection.failed', actions: ['recordFailure', 'recordAttemptsExhausted'] },
+  ] as const;
+}
+
+export type ConnectionMachine = typeof connectionMachine;

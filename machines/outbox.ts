@@ -1,0 +1,153 @@
+import { assign, enqueueActions, not, setup } from 'xstate';
+import type { SendEvent } from './wire.ts';
+
+export interface OutboxInput {
+  /** How long a sent action may go unanswered before it is sent again (same id). */
+  ackTimeoutMs?: number;
+  now: () => number;
+}
+
+export interface OutboxEntry {
+  id: string;
+  topic: string;
+  payload: unknown;
+  state: 'queued' | 'sent';
+  /** When it was last put on the wire. */
+  sentAt: number | null;
+}
+
+export interface RefusedEntry {
+  id: string;
+  topic: string;
+  payload: unknown;
+  code: string;
+  message: string;
+  at: number;
+}
+
+export interface OutboxContext {
+  /** In the order the user acted; the server applies them in the order it receives them. */
+  pending: OutboxEntry[];
+  /** The last refusals, newest last, so the UI can roll back its optimistic view and say why. */
+  refused: RefusedEntry[];
+  ackTimeoutMs: number;
+  now: () => number;
+}
+
+export type OutboxEvent =
+  | { type: 'ENQUEUE'; id: string; topic: string; payload: unknown }
+  | { type: 'LINK.UP' }
+  | { type: 'LINK.DOWN' }
+  | { type: 'ACK'; id: string }
+  | { type: 'NACK'; id: string; code: string; message: string };
+
+export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+export const REFUSED_KEPT = 20;
+
+const overdue = (context: OutboxContext, entry: OutboxEntry) =>
+  entry.state === 'sent' && entry.sentAt !== null && entry.sentAt + context.ackTimeoutMs <= context.now();
+
+/**
+ * User actions on their way to the server. An action is sent at most once per link unless its
+ * ack is overdue, and always with the same id: the server deduplicates by id, so sending again
+ * after a lost ack or a reconnect never applies an action twice.
+ */
+export const outboxMachine = setup({
+  types: {
+    input: {} as OutboxInput,
+    context: {} as OutboxContext,
+    events: {} as OutboxEvent,
+  },
+  actions: {
+    enqueue: assign({
+      pending: ({ context, event }) =>
+        event.type !== 'ENQUEUE' || context.pending.some((entry) => entry.id === event.id)
+          ? context.pending
+          : [...context.pending, { id: event.id, topic: event.topic, payload: event.payload, state: 'queued', sentAt: null }],
+    }),
+    /** Sends every queued action, oldest first. */
+    flush: enqueueActions(({ context, enqueue }) => {
+      const sentAt = context.now();
+      for (const entry of context.pending) if (entry.state === 'queued') enqueue.sendParent(actionFrame(entry));
+      enqueue.assign({
+        pending: context.pending.map((entry) => (entry.state === 'queued' ? { ...entry, state: 'sent' as const, sentAt } : entry)),
+      });
+    }),
+    resendOverdue: enqueueActions(({ context, enqueue }) => {
+      const sentAt = context.now();
+      for (const entry of context.pending) if (overdue(context, entry)) enqueue.sendParent(actionFrame(entry));
+      enqueue.assign({
+        pending: context.pending.map((entry) => (overdue(context, entry) ? { ...entry, sentAt } : entry)),
+      });
+    }),
+    /** The link is gone; whatever was in flight must go again on the next one. */
+    requeue: assign({
+      pending: ({ context }) => context.pending.map((entry) => ({ ...entry, state: 'queued' as const, sentAt: null })),
+    }),
+    settle: assign({
+      pending: ({ context, event }) => (event.type === 'ACK' ? context.pending.filter((entry) => entry.id !== event.id) : context.pending),
+    }),
+    refuse: assign(({ context, event }) => {
+      const entry = event.type === 'NACK' ? context.pending.find((candidate) => candidate.id === event.id) : undefined;
+      if (!entry || event.type !== 'NACK') return {};
+      const refusal = { id: entry.id, topic: entry.topic, payload: entry.payload, code: event.code, message: event.message, at: context.now() };
+      return {
+        pending: context.pending.filter((candidate) => candidate !== entry),
+        refused: [...context.refused, refusal].slice(-REFUSED_KEPT),
+      };
+    }),
+  },
+  guards: {
+    awaitsAck: ({ context }) => context.pending.some((entry) => entry.state === 'sent'),
+  },
+  delays: {
+    // Until the oldest unanswered action is overdue; re-armed after each resend.
+    ackTimeout: ({ context }) => {
+      const sentAts = context.pending.flatMap((entry) => (entry.state === 'sent' && entry.sentAt !== null ? [entry.sentAt] : []));
+      return Math.max(0, Math.min(...sentAts) + context.ackTimeoutMs - context.now());
+    },
+  },
+}).createMachine({
+  id: 'outbox',
+  context: ({ input }) => ({
+    pending: [],
+    refused: [],
+    ackTimeoutMs: input.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    now: input.now,
+  }),
+  initial: 'offline',
+  on: {
+    ACK: { actions: 'settle' },
+    NACK: { actions: 'refuse' },
+  },
+  states: {
+    /** No link: actions wait in order. */
+    offline: {
+      on: {
+        ENQUEUE: { actions: 'enqueue' },
+        'LINK.UP': 'online',
+      },
+    },
+    online: {
+      entry: 'flush',
+      on: {
+        ENQUEUE: { actions: ['enqueue', 'flush'] },
+        'LINK.DOWN': { target: 'offline', actions: 'requeue' },
+      },
+      initial: 'idle',
+      states: {
+        idle: { always: { guard: 'awaitsAck', target: 'awaitingAck' } },
+        awaitingAck: {
+          always: { guard: not('awaitsAck'), target: 'idle' },
+          after: { ackTimeout: { target: 'awaitingAck', reenter: true, actions: 'resendOverdue' } },
+        },
+      },
+    },
+  },
+});
+
+function actionFrame(entry: OutboxEntry): SendEvent {
+  return { type: 'SEND', frame: { type: 'action', id: entry.id, topic: entry.topic, payload: entry.payload } };
+}
+
+export type OutboxMachine = typeof outboxMachine;

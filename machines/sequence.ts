@@ -1,0 +1,83 @@
+import type { PatchApplier, Position, TopicFrame } from './wire.ts';
+
+/** What a subscription holds: the document at (epoch, seq). `seq === null` means no position. */
+export interface TopicPosition {
+  data: unknown;
+  epoch: string | null;
+  seq: number | null;
+}
+
+export type SequenceBreak = 'gap' | 'epoch_changed' | 'patch_failed';
+
+export interface SequenceProblem {
+  reason: SequenceBreak;
+  message: string;
+}
+
+export interface FoldResult {
+  position: TopicPosition;
+  /** Positions applied, in the order applied (snapshots included). */
+  applied: Position[];
+  /** Frames skipped because we already hold their seq (or newer) in the same epoch. */
+  duplicates: number;
+  /** The batch showed our position agrees with the server's (applied, or a snapshot at our seq). */
+  confirmed: boolean;
+  /** Why the batch could not be applied to the end; the holder must resync. */
+  problem: SequenceProblem | null;
+}
+
+/**
+ * Folds a batch of snapshot/patch frames into a position. The only rule that makes a live view
+ * trustworthy: a patch applies to exactly the state it was computed from (same epoch, seq + 1).
+ * Anything older is a duplicate and skipped; anything else breaks the sequence, and every later
+ * patch in the batch is skipped too, because its base is missing. A later snapshot in the same
+ * batch re-bases the position and heals the break (it is the server's answer to a resync).
+ * Pure: `applyPatch` must not mutate (src/protocol's applyPatchImmutably).
+ */
+export function foldFrames(start: TopicPosition, frames: readonly TopicFrame[], applyPatch: PatchApplier): FoldResult {
+  let position = start;
+  const applied: Position[] = [];
+  let duplicates = 0;
+  let confirmed = false;
+  let problem: SequenceProblem | null = null;
+
+  for (const frame of frames) {
+    const sameEpoch = position.epoch === frame.epoch && position.seq !== null;
+    if (frame.type === 'snapshot') {
+      if (sameEpoch && frame.seq <= position.seq!) {
+        // Older, or a restatement of what we hold: nothing to apply, but the latter proves we are in step.
+        duplicates++;
+        if (frame.seq === position.seq && problem === null) confirmed = true;
+      } else {
+        position = { data: frame.data, epoch: frame.epoch, seq: frame.seq };
+        applied.push({ epoch: frame.epoch, seq: frame.seq });
+        confirmed = true;
+        problem = null;
+      }
+      continue;
+    }
+    if (problem !== null) continue;
+    if (position.seq === null) {
+      problem = { reason: 'gap', message: `patch ${frame.seq} arrived before any snapshot` };
+    } else if (position.epoch !== frame.epoch) {
+      problem = { reason: 'epoch_changed', message: `patch for epoch ${frame.epoch}, holding ${position.epoch}` };
+    } else if (frame.seq <= position.seq) {
+      duplicates++;
+    } else if (frame.seq > position.seq + 1) {
+      problem = { reason: 'gap', message: `expected seq ${position.seq + 1}, got ${frame.seq}` };
+    } else {
+      const outcome = applyPatch(position.data, frame.ops);
+      if (outcome.ok) {
+        position = { data: outcome.doc, epoch: frame.epoch, seq: frame.seq };
+        applied.push({ epoch: frame.epoch, seq: frame.seq });
+        confirmed = true;
+      } else {
+        problem = { reason: 'patch_failed', message: `patch ${frame.seq}: ${outcome.error}` };
+        // The held document disagrees with the server's; keep it on screen but drop its position,
+        // so only a fresh snapshot (even at the same seq) is accepted next.
+        position = { data: position.data, epoch: null, seq: null };
+      }
+    }
+  }
+  return { position, applied, duplicates, confirmed: confirmed && problem === null, problem };
+}

@@ -1,0 +1,10 @@
+/** The Tether client runtime: what dashboards and other apps import. */
+export { createTetherClient } from './create-client.ts';
+export type { ConnectionActorRef, SubscriptionActorRef, TetherClient, TetherClientOptions } from './create-client.ts';
+export { connectionView, outboxView, subscriptionView } from './views.ts';
+export type { ConnectionSnapshot, OutboxSnapshot, SubscriptionSnapshot } from './views.ts';
+export type * from './view-types.ts';
+export type { WebSocketConstructor, WebSocketLike } from './websocket-transport.ts';
+export type { FetchLike } from './polling-transport.ts';
+export type { NetworkSettings, NetworkTarget } from './network-status.ts';
+export type { AppliedEvent } from '../../machines/subscription.ts';

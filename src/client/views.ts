@@ -1,0 +1,67 @@
+import type { SnapshotFrom, StateValue } from 'xstate';
+import { attemptLimit } from '../../machines/connection.ts';
+import type { connectionMachine } from '../../machines/connection.ts';
+import type { outboxMachine } from '../../machines/outbox.ts';
+import type { subscriptionMachine } from '../../machines/subscription.ts';
+import type { ConnectionStatus, ConnectionView, OutboxView, SubscriptionView } from './view-types.ts';
+
+export type ConnectionSnapshot = SnapshotFrom<typeof connectionMachine>;
+export type SubscriptionSnapshot = SnapshotFrom<typeof subscriptionMachine>;
+export type OutboxSnapshot = SnapshotFrom<typeof outboxMachine>;
+
+/** Every active leaf as a dotted path; parallel regions are joined with ", ". */
+function statePath(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  return Object.entries(value)
+    .map(([key, child]) => (child === undefined ? key : statePath(child).split(', ').map((leaf) => `${key}.${leaf}`).join(', ')))
+    .join(', ');
+}
+
+function connectionStatus(snapshot: ConnectionSnapshot): ConnectionStatus {
+  if (snapshot.matches({ websocket: 'connected' })) return 'connected';
+  if (snapshot.matches('websocket')) return 'connecting';
+  if (snapshot.matches('fallbackPolling')) return 'polling';
+  if (snapshot.matches('reconnecting')) return 'reconnecting';
+  if (snapshot.matches('offline')) return 'offline';
+  if (snapshot.matches('failed')) return 'failed';
+  if (snapshot.matches('closed')) return 'closed';
+  return 'idle';
+}
+
+export function connectionView(snapshot: ConnectionSnapshot): ConnectionView {
+  const { context } = snapshot;
+  return {
+    status: connectionStatus(snapshot),
+    transport: context.transport,
+    attempt: context.attempt,
+    maxAttempts: attemptLimit(context),
+    nextRetryAt: context.nextRetryAt,
+    latencyMs: context.latencyMs,
+    lastError: context.lastError,
+    statePath: statePath(snapshot.value),
+  };
+}
+
+/** `T` is the caller's knowledge of the topic's shape; the wire only promises JSON. */
+export function subscriptionView<T = unknown>(snapshot: SubscriptionSnapshot): SubscriptionView<T> {
+  const { context } = snapshot;
+  return {
+    topic: context.topic,
+    status: snapshot.value,
+    data: context.position.data as T | undefined,
+    epoch: context.position.epoch,
+    seq: context.position.seq,
+    updatedAt: context.updatedAt,
+    staleSince: context.staleSince,
+    error: context.error,
+    statePath: statePath(snapshot.value),
+  };
+}
+
+export function outboxView(snapshot: OutboxSnapshot): OutboxView {
+  const { pending, refused } = snapshot.context;
+  return {
+    pending: pending.map(({ id, topic, payload, state }) => ({ id, topic, payload, state })),
+    refused: refused.map((entry) => ({ ...entry })),
+  };
+}

@@ -1,0 +1,159 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
+import type { SpawnedServer } from '../fixtures/real-server.ts';
+import { browserAvailability, launchChromium } from './browser.ts';
+
+// The dashboard as a person sees it: built by `npm test` (vite build), served by the real server
+// CLI, driven in Debian's Chromium. Every check waits on what the page shows, bounded in time.
+
+const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const availability = browserAvailability();
+const TOPICS = ['host.cpu', 'host.memory', 'host.load', 'server.eventloop', 'server.clients', 'alerts.thresholds', 'alerts.feed'];
+
+interface Held { epoch: string | null; seq: number | null; data: unknown }
+interface PolledSnapshot { type: 'snapshot'; topic: string; epoch: string; seq: number; data: unknown }
+
+/** What each subscription in the page holds, read through the `tether` debugging handle. */
+function heldInPage(page: Page): Promise<Record<string, Held>> {
+  return page.evaluate(() => {
+    const children = (window as unknown as { tether: { actor: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { topic: string; position: Held } } }> } } } }).tether.actor.getSnapshot().children;
+    const held: Record<string, Held> = {};
+    for (const [id, child] of Object.entries(children)) {
+      if (!id.startsWith('sub:')) continue;
+      const { topic, position } = child.getSnapshot().context;
+      held[topic] = { epoch: position.epoch, seq: position.seq, data: position.data };
+    }
+    return held;
+  });
+}
+
+async function serverSnapshot(server: SpawnedServer, topic: string): Promise<PolledSnapshot> {
+  const response = await fetch(`${server.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`);
+  const { frames } = (await response.json()) as { frames: PolledSnapshot[] };
+  return frames[0]!;
+}
+
+/**
+ * Every subscription in the page equals the server's own snapshot at the same epoch and seq.
+ * Topics keep moving, so each is compared at a seq both sides have seen: poll until they meet.
+ */
+async function expectPageMatchesServer(page: Page, server: SpawnedServer, topics: readonly string[]) {
+  for (const topic of topics) {
+    await expect.poll(async () => {
+      const snapshot = await serverSnapshot(server, topic);
+      const held = (await heldInPage(page))[topic];
+      if (!held || held.epoch !== snapshot.epoch || held.seq !== snapshot.seq) return `page at ${held?.epoch}:${held?.seq}, server at ${snapshot.epoch}:${snapshot.seq}`;
+      return JSON.stringify(held.data) === JSON.stringify(snapshot.data) ? 'equal' : `data differs at seq ${snapshot.seq}`;
+    }, { timeout: 15_000, interval: 50 }).toBe('equal');
+  }
+}
+
+const badge = (page: Page) => page.locator('.badge');
+
+describe.skipIf(!availability.available)('dashboard end to end in Chromium', () => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await killSpawnedServers();
+  });
+  afterEach(async () => {
+    await context?.close();
+    await killSpawnedServers();
+  });
+
+  async function open(server: SpawnedServer, width = 1280) {
+    context = await browser.newContext({ viewport: { width, height: 900 } });
+    page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(server.httpUrl);
+    return errors;
+  }
+
+  it('loads and shows live numbers measured on this host', async () => {
+    const server = await spawnServer();
+    const errors = await open(server);
+    await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
+    // Every widget reaches live; the clients tile counts this very page.
+    await expect.poll(() => page.locator('[data-indicator]').evaluateAll((els) => els.map((el) => el.getAttribute('data-indicator'))), { timeout: 10_000 })
+      .toSatisfy((states: string[]) => states.length >= 7 && states.every((s) => s === 'live' || s === 'updating'));
+    await expectPageMatchesServer(page, server, TOPICS);
+    const load = await serverSnapshot(server, 'host.load');
+    expect((load.data as { cores: number }).cores).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('[data-widget="clients"]').textContent()).toMatch(/1/);
+    await expect.poll(() => page.locator('[data-widget="cpu"] canvas').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${artifacts}dashboard.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('works at 360 px wide without horizontal scrolling', async () => {
+    const server = await spawnServer();
+    await open(server, 360);
+    await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${artifacts}dashboard-360.png`, fullPage: true });
+  });
+
+  it('shows reconnecting and stale widgets while the server is down, then converges on the restarted server', async () => {
+    const first = await spawnServer();
+    await open(first);
+    await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
+    const before = (await heldInPage(page))['host.load']!;
+
+    first.kill('SIGKILL');
+    await first.exited;
+    await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/Reconnecting|Connecting/);
+    await expect.poll(() => page.locator('[data-indicator="stale"]').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await page.screenshot({ path: `${artifacts}dashboard-reconnecting.png`, fullPage: true });
+
+    const second = await spawnServer({ PORT: String(first.port) });
+    await page.getByRole('button', { name: 'Retry now' }).first().click().catch(() => undefined);
+    await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toMatch(/^Live/);
+    await expectPageMatchesServer(page, second, TOPICS);
+    const after = (await heldInPage(page))['host.load']!;
+    expect(after.epoch).not.toBe(before.epoch);
+  });
+
+  it('keeps data flowing over HTTP polling when WebSocket upgrades are refused', async () => {
+    const server = await spawnServer({ TETHER_NO_WEBSOCKET: '1' });
+    await open(server);
+    await expect.poll(() => badge(page).textContent(), { timeout: 30_000 }).toMatch(/^Polling/);
+    const first = (await heldInPage(page))['host.cpu']!.seq!;
+    await expect.poll(async () => (await heldInPage(page))['host.cpu']!.seq!, { timeout: 10_000 }).toBeGreaterThan(first + 2);
+    await expectPageMatchesServer(page, server, ['host.load', 'alerts.thresholds']);
+    await page.screenshot({ path: `${artifacts}dashboard-polling.png`, fullPage: true });
+  });
+
+  it('applies a threshold edited offline exactly once after the network returns', async () => {
+    const server = await spawnServer();
+    await open(server);
+    await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
+    const before = (await serverSnapshot(server, 'alerts.thresholds')).data as { version: number; cpuPercent: number };
+    const target = before.cpuPercent === 77 ? 78 : 77;
+
+    await context.setOffline(true);
+    await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Offline/);
+    const field = page.locator('[data-widget="thresholds"]').getByLabel(/CPU/);
+    await field.fill(String(target));
+    await field.press('Enter');
+    await expect.poll(() => page.locator('[data-widget="thresholds"]').textContent()).toMatch(/Queued/);
+    expect(await field.inputValue()).toBe(String(target));
+
+    await context.setOffline(false);
+    await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toMatch(/^Live/);
+    await expect.poll(() => page.locator('[data-widget="thresholds"]').textContent(), { timeout: 10_000 }).toMatch(/Saved/);
+    const after = (await serverSnapshot(server, 'alerts.thresholds')).data as { version: number; cpuPercent: number };
+    expect(after).toMatchObject({ version: before.version + 1, cpuPercent: target });
+  });
+});
