@@ -10,6 +10,7 @@ export default defineConfig({
       '/ws': { target: 'ws://127.0.0.1:8080', ws: true },
       '/api': 'http://127.0.0.1:8080',
       '/healthz': 'http://127.0.0.1:8080',
+      '/dashboard.json': 'http://127.0.0.1:8080',
     },
   },
 });

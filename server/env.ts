@@ -1,3 +1,5 @@
+import { readDashboardFile, readTopicsFile } from './config-files.ts';
+import type { TopicFileEntry } from './config-files.ts';
 import type { TetherServerOptions } from './options.ts';
 
 export interface CliConfig {
@@ -5,9 +7,14 @@ export interface CliConfig {
   host: string;
   sampleMs: number;
   server: TetherServerOptions;
+  /** Extra topics from the file named by TETHER_TOPICS, defined after the host metrics. */
+  topics?: TopicFileEntry[];
 }
 
-/** Reads the CLI's environment; a malformed value is an error, never silently a default. */
+/**
+ * Reads the CLI's environment (and the files TETHER_TOPICS and TETHER_DASHBOARD name); a malformed
+ * value is an error, never silently a default.
+ */
 export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
   const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const raw = env[name];
@@ -28,6 +35,18 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
       heartbeatTimeoutMs: optionalInt('TETHER_HEARTBEAT_TIMEOUT_MS', 1),
       websocket: env.TETHER_NO_WEBSOCKET !== '1',
       ...(env.TETHER_STATIC_DIR ? { staticDir: env.TETHER_STATIC_DIR } : {}),
+      // Comma-separated, so a new key can be added before the old one is retired.
+      ...(env.TETHER_PUBLISH_KEY ? { publishKey: publishKeys(env.TETHER_PUBLISH_KEY) } : {}),
+      ...(env.TETHER_DASHBOARD ? { dashboard: readDashboardFile(env.TETHER_DASHBOARD) } : {}),
     },
+    ...(env.TETHER_TOPICS ? { topics: readTopicsFile(env.TETHER_TOPICS) } : {}),
   };
+}
+
+function publishKeys(raw: string): string[] {
+  const keys = raw.split(',').map((key) => key.trim());
+  if (keys.some((key) => !/^[\x21-\x7e]{16,}$/.test(key))) {
+    throw new Error('TETHER_PUBLISH_KEY must be one or more comma-separated keys of at least 16 printable characters (e.g. `openssl rand -hex 32`)');
+  }
+  return keys;
 }

@@ -3,6 +3,7 @@ import { ErrorCode, validateClientFrame } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
 import { readBody, sendError, sendJson } from './http-util.ts';
 import type { Hub } from './hub.ts';
+import type { PublishEndpoint } from './http-publish.ts';
 import { isCrossOrigin } from './origin.ts';
 import { LongPolls, isUpToDate, parsePollQuery, pollAnswer } from './poll.ts';
 import type { PollClients } from './poll-clients.ts';
@@ -14,6 +15,7 @@ export interface HttpApiDeps {
   hub: Hub;
   actions: ActionDispatcher;
   pollClients: PollClients;
+  publish: PublishEndpoint;
   maxFrameBytes: number;
 }
 
@@ -43,6 +45,8 @@ export class HttpApi {
         return this.#poll(req, res, url);
       case 'POST /api/actions':
         return this.#action(req, res);
+      case 'POST /api/publish':
+        return this.deps.publish.handle(req, res);
       default:
         return sendError(res, 404, NOT_FOUND, `no endpoint ${route}`);
     }

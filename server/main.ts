@@ -1,3 +1,4 @@
+import { defineConfiguredTopics } from './config-files.ts';
 import { readEnv } from './env.ts';
 import type { CliConfig } from './env.ts';
 import { registerHostMetrics } from './sources/index.ts';
@@ -19,6 +20,12 @@ async function main(): Promise<void> {
   const config = readConfig();
   const server = createTetherServer(config.server);
   registerHostMetrics(server, { sampleMs: config.sampleMs });
+  try {
+    defineConfiguredTopics(server, config.topics ?? []);
+  } catch (error) {
+    console.error(`tether: TETHER_TOPICS: ${(error as Error).message}`);
+    process.exit(2);
+  }
   const { port } = await server.listen(config.port, config.host);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   console.log(`tether listening on http://${host}:${port}`);

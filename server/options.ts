@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MAX_FRAME_BYTES } from '../src/protocol/index.ts';
+import { DEFAULT_DASHBOARD_CONFIG, DEFAULT_MAX_FRAME_BYTES, validateDashboardConfig } from '../src/protocol/index.ts';
+import type { DashboardConfig } from '../src/protocol/index.ts';
 import { DEFAULT_ACTION_DEDUPE_SIZE } from './actions.ts';
 import { DEFAULT_HISTORY_LENGTH } from './topic.ts';
 
@@ -26,12 +27,31 @@ export interface TetherServerOptions {
   websocket?: boolean;
   /** Where unexpected failures (action handlers, socket errors) are reported (default console.error). */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * The publisher credential for `POST /api/publish`: sent as `Authorization: Bearer <key>`, at
+   * least 16 characters. Several keys are accepted side by side (for rotation). Without a key the
+   * endpoint is disabled (403). Viewer credentials never grant publishing.
+   */
+  publishKey?: string | readonly string[];
+  /** Largest `POST /api/publish` body, in bytes (default 1 MiB; a `data` publish carries a whole state). */
+  maxPublishBytes?: number;
+  /**
+   * Served as `GET /dashboard.json` (validated here). Default: the host-metrics dashboard, served
+   * only when the server also serves the dashboard (`staticDir` is not `false`).
+   */
+  dashboard?: DashboardConfig;
 }
 
-export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit'>> & {
+export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit' | 'publishKey' | 'dashboard'>> & {
   rateLimit: { framesPerSecond: number; burst: number };
   badFrameLimit: { count: number; windowMs: number };
+  publishKeys: readonly string[];
+  /** null: `/dashboard.json` is not ours to answer. */
+  dashboard: DashboardConfig | null;
 };
+
+export const DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024;
+export const MIN_PUBLISH_KEY_LENGTH = 16;
 
 export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 
@@ -48,6 +68,9 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     staticDir: options.staticDir ?? DEFAULT_DIST_DIR,
     websocket: options.websocket ?? true,
     onError: options.onError ?? ((error, where) => console.error(`tether: ${where}:`, error)),
+    maxPublishBytes: options.maxPublishBytes ?? DEFAULT_MAX_PUBLISH_BYTES,
+    publishKeys: resolvePublishKeys(options.publishKey),
+    dashboard: resolveDashboard(options),
   };
   const positive: [string, number][] = [
     ['maxFrameBytes', resolved.maxFrameBytes],
@@ -59,6 +82,7 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     ['badFrameLimit.windowMs', resolved.badFrameLimit.windowMs],
     ['maxBufferedBytes', resolved.maxBufferedBytes],
     ['actionDedupeSize', resolved.actionDedupeSize],
+    ['maxPublishBytes', resolved.maxPublishBytes],
   ];
   for (const [name, value] of positive) {
     if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
@@ -67,4 +91,22 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     throw new RangeError(`historyLength must be a non-negative integer, got ${resolved.historyLength}`);
   }
   return resolved;
+}
+
+function resolvePublishKeys(option: TetherServerOptions['publishKey']): readonly string[] {
+  const keys = option === undefined ? [] : typeof option === 'string' ? [option] : [...option];
+  for (const key of keys) {
+    // Printable ASCII: it travels in an HTTP header.
+    if (typeof key !== 'string' || key.length < MIN_PUBLISH_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+      throw new RangeError(`a publish key is at least ${MIN_PUBLISH_KEY_LENGTH} printable ASCII characters without spaces (e.g. \`openssl rand -hex 32\`)`);
+    }
+  }
+  return keys;
+}
+
+function resolveDashboard(options: TetherServerOptions): DashboardConfig | null {
+  if (options.dashboard === undefined) return options.staticDir === false ? null : DEFAULT_DASHBOARD_CONFIG;
+  const checked = validateDashboardConfig(options.dashboard);
+  if (!checked.ok) throw new TypeError(`dashboard: ${checked.message}`);
+  return checked.config;
 }

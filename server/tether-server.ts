@@ -5,7 +5,8 @@ import { ErrorCode } from '../src/protocol/index.ts';
 import type { PatchFrame, PatchOperation } from '../src/protocol/index.ts';
 import { ActionDispatcher } from './actions.ts';
 import { HttpApi } from './http-api.ts';
-import { sendError } from './http-util.ts';
+import { PublishEndpoint } from './http-publish.ts';
+import { sendError, sendJson } from './http-util.ts';
 import { Hub } from './hub.ts';
 import type { TopicDefinition } from './hub.ts';
 import { resolveOptions } from './options.ts';
@@ -16,11 +17,23 @@ import type { Topic } from './topic.ts';
 import { WsGateway } from './ws-gateway.ts';
 
 const HTTP_CLOSE_GRACE_MS = 1000;
+/** Where the dashboard reads which widgets to show (options.dashboard). */
+const DASHBOARD_PATH = '/dashboard.json';
 
 export interface TetherServer {
   hub: Hub;
+  /** Adds a topic; throws on an invalid or taken name. Its state starts as `initial` at seq 0. */
   defineTopic<T>(name: string, definition: TopicDefinition<T>): Topic<T>;
+  /**
+   * Applies RFC 6902 `ops` to the topic all or nothing and sends them to its subscribers as the
+   * next patch. Throws on an unknown topic, and PatchRefusedError (state untouched) when they do
+   * not apply. `[]` publishes nothing and returns null. The server owns `ops` afterwards.
+   */
   publish(topic: string, ops: readonly PatchOperation[]): PatchFrame | null;
+  /**
+   * Publishes the difference between the topic's state and `next` (fast-json-patch `compare`);
+   * null when they are equal. `next` must be a new object, not the current state mutated in place.
+   */
   publishState(topic: string, next: unknown): PatchFrame | null;
   /** Serves /ws upgrades and every HTTP request of `httpServer` (use one that has no other handlers). */
   attach(httpServer: Server): void;
@@ -46,7 +59,9 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
   const hub = new Hub({ historyLength: config.historyLength });
   const actions = new ActionDispatcher(hub, { dedupeSize: config.actionDedupeSize, onError: (error) => config.onError(error, 'action handler') });
   const pollClients = new PollClients();
-  const api = new HttpApi({ hub, actions, pollClients, maxFrameBytes: config.maxFrameBytes });
+  const publishEndpoint = new PublishEndpoint({ hub, keys: config.publishKeys, maxBytes: config.maxPublishBytes });
+  const api = new HttpApi({ hub, actions, pollClients, publish: publishEndpoint, maxFrameBytes: config.maxFrameBytes });
+  const dashboardJson = config.dashboard && JSON.stringify(config.dashboard);
   const gateway = new WsGateway(hub, actions, config);
   const attached: Server[] = [];
   const closeHooks: (() => void)[] = [];
@@ -63,6 +78,7 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (HttpApi.handles(url.pathname)) api.handle(req, res, url).catch(fail);
+      else if (url.pathname === DASHBOARD_PATH && dashboardJson && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, dashboardJson);
       else if (config.staticDir !== false) serveStatic(req, res, config.staticDir, url.pathname).catch(fail);
       else if (next) next();
       else sendError(res, 404, 'not_found', `no endpoint ${req.method} ${url.pathname}`);

@@ -87,10 +87,12 @@ export class Topic<T = unknown> {
     if (ops.length === 0) return null;
     const result = applyPatchImmutably(this.#state, ops);
     if (!result.ok) throw new PatchRefusedError(this.name, result.error);
+    const frame: PatchFrame = { type: 'patch', topic: this.name, epoch: this.epoch, seq: this.#seq + 1, ops: ops as PatchOperation[] };
+    // Encoded before anything changes: a patch that cannot be sent (JSON.stringify overflows the
+    // stack on values nested a few thousand levels deep) must not advance the seq or the state.
+    const encoded = { frame, text: encodeOrRefuse(this.name, frame) };
     this.#state = result.doc;
-    this.#seq += 1;
-    const frame: PatchFrame = { type: 'patch', topic: this.name, epoch: this.epoch, seq: this.#seq, ops: ops as PatchOperation[] };
-    const encoded = { frame, text: encodeFrame(frame) };
+    this.#seq = frame.seq;
     if (this.historyLength > 0) {
       this.#history.push(encoded);
       if (this.#history.length > this.historyLength) this.#history.shift();
@@ -101,7 +103,7 @@ export class Topic<T = unknown> {
 
   /** Publishes the RFC 6902 difference between the current state and `next`; nothing when equal. */
   publishState(next: T): Encoded<PatchFrame> | null {
-    return this.publish(diff(this.#state, next));
+    return this.publish(diffStates(this.#state, next));
   }
 
   snapshot(): Encoded<SnapshotFrame> {
@@ -131,10 +133,23 @@ export class Topic<T = unknown> {
   }
 }
 
+function encodeOrRefuse(topic: string, frame: PatchFrame): string {
+  try {
+    return encodeFrame(frame);
+  } catch (error) {
+    throw new PatchRefusedError(topic, `cannot be encoded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 const isContainer = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
-/** fast-json-patch's `compare` only walks containers; a scalar document is replaced whole. */
-function diff(previous: unknown, next: unknown): PatchOperation[] {
+/**
+ * The RFC 6902 operations that turn `previous` into `next` (fast-json-patch's `compare`). It only
+ * walks containers, so a scalar document, or an object that becomes an array, is replaced whole.
+ * Arrays are compared index by index: a window that shifts by one row diffs as a replace of every
+ * row, so time series are better published as `add /-` + `remove /0` operations.
+ */
+export function diffStates(previous: unknown, next: unknown): PatchOperation[] {
   if (isContainer(previous) && isContainer(next) && Array.isArray(previous) === Array.isArray(next)) {
     return jsonpatch.compare(previous, next) as PatchOperation[];
   }

@@ -1,6 +1,7 @@
 import { render } from 'solid-js/web';
 import { createTetherClient, type TetherClientOptions } from './client/index.ts';
 import { App } from './dashboard/App.tsx';
+import { loadDashboardConfig } from './dashboard/dashboard-config.ts';
 import './dashboard/styles.css';
 
 /** How long the server may hold a fallback poll open; the polling notice quotes it. */
@@ -23,12 +24,15 @@ async function inspector(): Promise<TetherClientOptions['inspect']> {
 }
 
 async function start() {
-  const client = createTetherClient({ url: location.origin, polling: { waitMs: POLL_WAIT_MS }, inspect: await inspector() });
+  // Which widgets to show; fetched alongside the inspector, before the client connects.
+  const [dashboard, inspect] = await Promise.all([loadDashboardConfig((url) => fetch(url, { cache: 'no-cache' })), inspector()]);
+  if (dashboard.warning) console.warn(`Tether: ${dashboard.warning}`);
+  const client = createTetherClient({ url: location.origin, polling: { waitMs: POLL_WAIT_MS }, inspect });
   // A handle for the console and for end-to-end tests: `tether.actor.getSnapshot()`.
   Object.assign(window, { tether: client });
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root');
-  const dispose = render(() => <App client={client} pollWaitMs={POLL_WAIT_MS} />, root);
+  const dispose = render(() => <App client={client} pollWaitMs={POLL_WAIT_MS} dashboard={dashboard.config} configWarning={dashboard.warning} />, root);
   // Dev server hot reload: leave no socket or timer of the old client behind.
   import.meta.hot?.dispose(() => {
     dispose();

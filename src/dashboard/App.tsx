@@ -1,15 +1,17 @@
 import { For, Show, createSignal, type JSX } from 'solid-js';
 import type { TetherClient } from '../client/index.ts';
+import { DEFAULT_DASHBOARD_CONFIG, isTopicWidget, widgetId, type BuiltinWidget, type DashboardConfig, type WidgetEntry } from '../protocol/index.ts';
+import { TetherProvider } from '../solid/index.ts';
 import { createActivityLog } from './activity-log.ts';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
+import { TopicWidget } from './generic/TopicWidget.tsx';
+import { useConnection, useOutbox, useTetherClient } from './hooks.ts';
 import { OfflineBanner } from './OfflineBanner.tsx';
 import { toastRefusals } from './refusal-toasts.ts';
 import { StatePanel } from './StatePanel.tsx';
 import { ToastContext, createToasts } from './toasts.ts';
 import { Toasts } from './Toasts.tsx';
-import { useConnection } from './use-connection.ts';
-import { useOutbox } from './use-outbox.ts';
-import { WIDGETS, createWidgetSettings, type WidgetId } from './widget-settings.ts';
+import { BUILTIN_LABELS, createWidgetSettings } from './widget-settings.ts';
 import { WidgetMenu } from './WidgetMenu.tsx';
 import { ActivityLog } from './widgets/ActivityLog.tsx';
 import { AlertFeed } from './widgets/AlertFeed.tsx';
@@ -24,41 +26,64 @@ export interface AppProps {
   client: TetherClient;
   /** The long-poll wait the client was created with, for the polling notice. */
   pollWaitMs: number;
+  /** Which widgets to show, in order (from `/dashboard.json`); default: the host-metrics dashboard. */
+  dashboard?: DashboardConfig;
+  /** Shown once as a toast, e.g. why the default config is used instead of the server's. */
+  configWarning?: string | null;
 }
 
+/** The dashboard, built on tether/solid: every widget reads its topic through the provider's client. */
 export function App(props: AppProps) {
+  return (
+    <TetherProvider client={props.client}>
+      <Dashboard config={props.dashboard ?? DEFAULT_DASHBOARD_CONFIG} pollWaitMs={props.pollWaitMs} configWarning={props.configWarning ?? null} />
+    </TetherProvider>
+  );
+}
+
+function Dashboard(props: { config: DashboardConfig; pollWaitMs: number; configWarning: string | null }) {
+  const client = useTetherClient();
   const toasts = createToasts();
-  const connection = useConnection(props.client);
+  const connection = useConnection();
   const activity = createActivityLog(connection);
-  const outbox = useOutbox(props.client);
+  const outbox = useOutbox();
   toastRefusals(outbox, toasts);
-  const widgets = createWidgetSettings();
+  if (props.configWarning) toasts.push('warning', props.configWarning);
   const [showState, setShowState] = createSignal(false);
-  const retry = () => props.client.retry();
+  const retry = () => client.retry();
+
+  // The config is read once: a new one takes a page reload, like a new dashboard build.
+  const entries = props.config.widgets.map((entry) => ({
+    id: widgetId(entry),
+    label: isTopicWidget(entry) ? entry.title : BUILTIN_LABELS[entry.view],
+    entry,
+  }));
+  const widgets = createWidgetSettings(entries);
 
   // Each widget mounts its own subscription; toggling it off unmounts it and releases the topic.
-  const render: Record<WidgetId, () => JSX.Element> = {
-    cpu: () => <CpuChart client={props.client} />,
-    memory: () => <MemoryChart client={props.client} />,
-    load: () => <LoadStats client={props.client} />,
-    eventloop: () => <EventLoopStats client={props.client} />,
-    clients: () => <ClientStats client={props.client} />,
-    alerts: () => <AlertFeed client={props.client} />,
-    thresholds: () => <ThresholdControl client={props.client} />,
+  const builtin: Record<BuiltinWidget, () => JSX.Element> = {
+    cpu: () => <CpuChart />,
+    memory: () => <MemoryChart />,
+    load: () => <LoadStats />,
+    eventloop: () => <EventLoopStats />,
+    clients: () => <ClientStats />,
+    alerts: () => <AlertFeed />,
+    thresholds: () => <ThresholdControl />,
     activity: () => <ActivityLog entries={activity()} />,
   };
-  const visible = () => WIDGETS.filter((w) => widgets.shown(w.id));
+  const render = (entry: WidgetEntry) => (isTopicWidget(entry) ? <TopicWidget entry={entry} /> : builtin[entry.view]());
+  const visible = () => entries.filter((w) => widgets.shown(w.id));
 
   return (
     <ToastContext.Provider value={toasts}>
       <div class="top">
         <header class="app-header">
           <h1>
-            Tether <small>live host metrics</small>
+            Tether <Show when={props.config.title}>{(title) => <small>{title()}</small>}</Show>
           </h1>
           <div class="header-tools">
             <ConnectionBadge view={connection()} onRetry={retry} />
-            <WidgetMenu shown={widgets.shown} onToggle={widgets.toggle} />
+            <WidgetMenu widgets={entries} shown={widgets.shown} onToggle={widgets.toggle} />
             <button type="button" class="button" aria-pressed={showState()} onClick={() => setShowState(!showState())}>
               State
             </button>
@@ -67,12 +92,12 @@ export function App(props: AppProps) {
         <OfflineBanner view={connection()} pollWaitMs={props.pollWaitMs} onRetry={retry} />
       </div>
       <Show when={showState()}>
-        <StatePanel client={props.client} connection={connection()} outbox={outbox()} />
+        <StatePanel client={client} connection={connection()} outbox={outbox()} />
       </Show>
       <main>
         <Show when={visible().length > 0} fallback={<p class="empty-grid">All widgets are hidden. Turn some on from the Widgets menu.</p>}>
           <div class="grid">
-            <For each={visible()}>{(widget) => render[widget.id]()}</For>
+            <For each={visible()}>{(widget) => render(widget.entry)}</For>
           </div>
         </Show>
       </main>

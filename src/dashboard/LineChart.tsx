@@ -1,7 +1,7 @@
 import { createEffect, onCleanup, onMount, untrack } from 'solid-js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { createFrameScheduler } from './frame.ts';
+import { createFrameScheduler } from '../solid/index.ts';
 
 export interface LineChartProps {
   /** Accessible name of the chart, e.g. "CPU usage over time". */

@@ -1,12 +1,11 @@
 import { Show, createUniqueId, type JSX } from 'solid-js';
 import type { SubscriptionView } from '../client/index.ts';
 import { LiveIndicator } from './LiveIndicator.tsx';
-import type { WidgetId } from './widget-settings.ts';
 
 /** A widget's card: title, the live indicator of its subscription (if any), and its body. */
 export function WidgetFrame(props: {
-  /** Marks the card for tools and end-to-end tests (`[data-widget="cpu"]`). */
-  widget: WidgetId;
+  /** The widget's config id; marks the card for tools and end-to-end tests (`[data-widget="cpu"]`). */
+  widget: string;
   title: string;
   view?: Pick<SubscriptionView, 'status' | 'updatedAt' | 'staleSince' | 'error'>;
   wide?: boolean;

@@ -1,4 +1,5 @@
 /** Data shapes of the default topics, as docs/architecture.md specifies them. */
+import type { Thresholds } from './optimistic.ts';
 
 export interface CpuData {
   cores: number;
@@ -24,3 +25,14 @@ export interface AlertItem {
   message: string;
 }
 export interface AlertFeedData { items: AlertItem[] }
+
+/** The dashboard's topic map: `useTopic('host.cpu').data()` is a CpuData (see hooks.ts). */
+export interface DashboardTopics {
+  'host.cpu': CpuData;
+  'host.memory': MemoryData;
+  'host.load': LoadData;
+  'server.eventloop': EventLoopData;
+  'server.clients': ClientsData;
+  'alerts.thresholds': Thresholds;
+  'alerts.feed': AlertFeedData;
+}

@@ -1,16 +1,19 @@
 import * as v from 'valibot';
 import { ClientFrame, ServerFrame } from './frames.ts';
+import { PublishRequest } from './publish.ts';
 import { ErrorCode } from './errors.ts';
 
 export type Decoded<F> = { ok: true; frame: F } | { ok: false; code: ErrorCode; message: string };
 
 /** Turns valibot issues into one sentence a person can act on, e.g. `since.seq: seq is an integer`. */
-function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
   return issues
     .slice(0, 3)
     .map((issue) => {
       const path = v.getDotPath(issue);
-      return path ? `${path}: ${issue.message}` : issue.message;
+      // Strict objects (config files) report an unknown key as "Expected never".
+      const message = issue.type === 'strict_object' && issue.expected === 'never' ? 'unknown field (misspelt?)' : issue.message;
+      return path ? `${path}: ${message}` : message;
     })
     .join('; ');
 }
@@ -39,6 +42,8 @@ export const decodeServerFrame = (text: string) => decodeWith(ServerFrame, text)
 /** For frames that arrive already parsed (HTTP bodies, poll responses). */
 export const validateClientFrame = (value: unknown) => validateFrame(ClientFrame, value);
 export const validateServerFrame = (value: unknown) => validateFrame(ServerFrame, value);
+/** The body of `POST /api/publish`, already parsed from JSON. */
+export const validatePublishRequest = (value: unknown) => validateFrame(PublishRequest, value);
 
 export function encodeFrame(frame: ClientFrame | ServerFrame): string {
   return JSON.stringify(frame);

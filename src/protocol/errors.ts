@@ -9,6 +9,8 @@ export const ErrorCode = {
   notWritable: 'not_writable',
   outOfRange: 'out_of_range',
   conflict: 'conflict',
+  /** A published patch (or an action's patch) that does not apply to the topic's current state. */
+  badPatch: 'bad_patch',
   heartbeatTimeout: 'heartbeat_timeout',
   internal: 'internal',
 } as const;

@@ -3,3 +3,5 @@ export * from './patch.ts';
 export * from './errors.ts';
 export * from './codec.ts';
 export * from './apply-patch.ts';
+export * from './publish.ts';
+export * from './dashboard-config.ts';

@@ -2,7 +2,7 @@ import { cleanup, render, screen } from '@solidjs/testing-library';
 import { Show, createEffect, createSignal } from 'solid-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTetherClient, type TetherClient } from '../../src/client/index.ts';
-import { useTopic } from '../../src/dashboard/use-topic.ts';
+import { TetherProvider, useConnection, useTopic } from '../../src/solid/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 import { manualFrames } from './frames.ts';
 
@@ -26,21 +26,25 @@ afterEach(() => {
 /** mock-socket delivers opens and client sends after 4 ms timers. */
 const settle = () => vi.advanceTimersByTimeAsync(20);
 
-describe('useTopic', () => {
+describe('useTopic (tether/solid)', () => {
   it('renders a burst of updates once, in the next animation frame', async () => {
     const frames = manualFrames();
     let renders = 0;
     let seqSeen = 0;
     function Counter() {
-      const topic = useTopic<{ n: number }>(client, 'counter');
+      const topic = useTopic<{ n: number }>('counter');
       createEffect(() => {
         topic.data();
         renders++;
       });
-      createEffect(() => topic.view().seq !== null && seqSeen++);
+      createEffect(() => topic.seq() !== null && seqSeen++);
       return <output>{topic.data()?.n ?? 'none'}</output>;
     }
-    render(() => <Counter />);
+    render(() => (
+      <TetherProvider client={client}>
+        <Counter />
+      </TetherProvider>
+    ));
     await settle();
     frames.flushFrame();
     expect(screen.getByRole('status').textContent).toBe('0');
@@ -70,13 +74,15 @@ describe('useTopic', () => {
     });
     const [shown, setShown] = createSignal(true);
     function Counter() {
-      const topic = useTopic<{ n: number }>(client, 'counter');
-      return <output>{topic.view().status}</output>;
+      const topic = useTopic<{ n: number }>('counter');
+      return <output>{topic.status()}</output>;
     }
     render(() => (
-      <Show when={shown()}>
-        <Counter />
-      </Show>
+      <TetherProvider client={client}>
+        <Show when={shown()}>
+          <Counter />
+        </Show>
+      </TetherProvider>
     ));
     await settle();
     expect(subscribe).toHaveBeenCalledExactlyOnceWith('counter');
@@ -93,5 +99,62 @@ describe('useTopic', () => {
     expect(server.framesOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topic: 'counter' }]);
     // Patches published now are not sent to us any more.
     expect(server.subscribed.has('counter')).toBe(false);
+  });
+
+  it('gives data, status and seq as accessors that follow the subscription', async () => {
+    const frames = manualFrames();
+    let topic!: ReturnType<typeof useTopic<{ n: number }>>;
+    function Probe() {
+      topic = useTopic<{ n: number }>('counter');
+      return null;
+    }
+    render(() => (
+      <TetherProvider client={client}>
+        <Probe />
+      </TetherProvider>
+    ));
+    expect(topic.status()).toBe('pending');
+    expect(topic.seq()).toBeNull();
+    expect(topic.data()).toBeUndefined();
+    await settle();
+    frames.flushFrame();
+    expect(topic.status()).toBe('live');
+    expect(topic.seq()).toBe(0);
+    expect(topic.data()).toEqual({ n: 0 });
+
+    server.publish('counter', [{ op: 'replace', path: '/n', value: 7 }]);
+    await settle();
+    expect(topic.seq()).toBe(1);
+    frames.flushFrame();
+    expect(topic.data()).toEqual({ n: 7 });
+    expect(topic.view().epoch).toBe(server.epoch);
+  });
+
+  it('useConnection follows the connection through the provider', async () => {
+    let status = () => '';
+    function Probe() {
+      const connection = useConnection();
+      status = () => connection().status;
+      return null;
+    }
+    render(() => (
+      <TetherProvider client={client}>
+        <Probe />
+      </TetherProvider>
+    ));
+    await settle();
+    expect(status()).toBe('connected');
+    server.accepting = false;
+    server.drop();
+    await settle();
+    expect(status()).toBe('reconnecting');
+  });
+
+  it('says what is missing when a hook runs outside a <TetherProvider>', () => {
+    function Orphan() {
+      useTopic('counter');
+      return null;
+    }
+    expect(() => render(() => <Orphan />)).toThrow(/<TetherProvider client=\{…\}>/);
   });
 });

@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 // any that crosses a line, so the rule holds without anyone having to remember it.
 const root = resolve(import.meta.dirname, '../..');
 
-type Layer = 'machines' | 'protocol' | 'client' | 'dashboard' | 'server';
+type Layer = 'machines' | 'protocol' | 'client' | 'solid' | 'dashboard' | 'server';
 const layerDirs: Record<Layer, string> = {
   machines: 'machines',
   protocol: 'src/protocol',
   client: 'src/client',
+  solid: 'src/solid',
   dashboard: 'src/dashboard',
   server: 'server',
 };
@@ -19,7 +20,9 @@ const allowedLayers: Record<Layer, Layer[]> = {
   machines: [],
   protocol: [],
   client: ['machines', 'protocol'],
-  dashboard: ['client'],
+  solid: ['client'],
+  // The dashboard reads its config (/dashboard.json) with the schema the server validates it with.
+  dashboard: ['client', 'solid', 'protocol'],
   server: ['protocol'],
 };
 /** Packages each layer may import; `*` means any package. */
@@ -27,6 +30,7 @@ const allowedPackages: Record<Layer, string[] | '*'> = {
   machines: ['xstate'],
   protocol: ['valibot', 'fast-json-patch'],
   client: ['xstate'],
+  solid: ['solid-js', '@xstate/solid'],
   dashboard: '*',
   server: '*',
 };

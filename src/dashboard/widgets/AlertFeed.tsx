@@ -1,10 +1,9 @@
 import { For, Show, createEffect, createMemo, on } from 'solid-js';
-import type { TetherClient } from '../../client/index.ts';
 import { WidgetFrame } from '../WidgetFrame.tsx';
 import { formatClock } from '../format.ts';
 import { useToasts } from '../toasts.ts';
-import type { AlertFeedData, AlertItem } from '../topics.ts';
-import { useTopic } from '../use-topic.ts';
+import { useTopic } from '../hooks.ts';
+import type { AlertItem } from '../topics.ts';
 
 const LEVEL_LABEL = { warning: 'Warning', resolved: 'Resolved' } as const;
 const METRIC_LABEL = { cpu: 'CPU', memory: 'Memory', load1: 'Load (1 min)' } as const;
@@ -13,8 +12,8 @@ const METRIC_LABEL = { cpu: 'CPU', memory: 'Memory', load1: 'Load (1 min)' } as 
  * The server's alert feed, newest first. Alerts that arrive while the widget is mounted also
  * raise a toast; the backlog in the first snapshot does not (it is already on screen).
  */
-export function AlertFeed(props: { client: Pick<TetherClient, 'subscribe'> }) {
-  const topic = useTopic<AlertFeedData>(props.client, 'alerts.feed');
+export function AlertFeed() {
+  const topic = useTopic('alerts.feed');
   const toasts = useToasts();
   const newestFirst = createMemo(() => [...(topic.data()?.items ?? [])].reverse());
 

@@ -1,12 +1,10 @@
 import { Show } from 'solid-js';
-import type { TetherClient } from '../../client/index.ts';
 import { StatTile } from '../StatTile.tsx';
 import { WidgetFrame } from '../WidgetFrame.tsx';
-import type { ClientsData } from '../topics.ts';
-import { useTopic } from '../use-topic.ts';
+import { useTopic } from '../hooks.ts';
 
-export function ClientStats(props: { client: Pick<TetherClient, 'subscribe'> }) {
-  const topic = useTopic<ClientsData>(props.client, 'server.clients');
+export function ClientStats() {
+  const topic = useTopic('server.clients');
   return (
     <WidgetFrame widget="clients" title="Connected clients" view={topic.view()}>
       <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>

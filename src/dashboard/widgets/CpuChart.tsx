@@ -1,11 +1,10 @@
 import { Show, createMemo } from 'solid-js';
 import type uPlot from 'uplot';
-import type { TetherClient } from '../../client/index.ts';
 import { LineChart } from '../LineChart.tsx';
 import { WidgetFrame } from '../WidgetFrame.tsx';
 import { formatPercent } from '../format.ts';
+import { useTopic } from '../hooks.ts';
 import type { CpuData } from '../topics.ts';
-import { useTopic } from '../use-topic.ts';
 
 /** Distinct hues for cores; the total is drawn thicker in the text colour so it reads first. */
 const CORE_COLOURS = ['#58a6ff', '#3fb950', '#d29922', '#bc8cff', '#f0883e', '#39c5cf', '#ff7b72', '#a5d6ff'];
@@ -19,8 +18,8 @@ function cpuColumns(data: CpuData): uPlot.AlignedData {
   ];
 }
 
-export function CpuChart(props: { client: Pick<TetherClient, 'subscribe'> }) {
-  const topic = useTopic<CpuData>(props.client, 'host.cpu');
+export function CpuChart() {
+  const topic = useTopic('host.cpu');
   const cores = createMemo(() => topic.data()?.cores ?? 0);
   const series = createMemo((): uPlot.Series[] => [
     { label: 'Total', stroke: '#e6edf3', width: 2.5, value: (_u, v) => (v == null ? '—' : formatPercent(v)) },

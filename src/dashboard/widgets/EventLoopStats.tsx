@@ -1,16 +1,14 @@
 import { Show } from 'solid-js';
-import type { TetherClient } from '../../client/index.ts';
 import { StatTile } from '../StatTile.tsx';
 import { WidgetFrame } from '../WidgetFrame.tsx';
 import { formatMs } from '../format.ts';
-import type { EventLoopData } from '../topics.ts';
-import { useTopic } from '../use-topic.ts';
+import { useTopic } from '../hooks.ts';
 
 /** Above this the server is visibly late answering pings and sending frames. */
 const SLOW_MS = 100;
 
-export function EventLoopStats(props: { client: Pick<TetherClient, 'subscribe'> }) {
-  const topic = useTopic<EventLoopData>(props.client, 'server.eventloop');
+export function EventLoopStats() {
+  const topic = useTopic('server.eventloop');
   return (
     <WidgetFrame widget="eventloop" title="Server event-loop delay" view={topic.view()}>
       <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>

@@ -1,13 +1,11 @@
 import { Show } from 'solid-js';
-import type { TetherClient } from '../../client/index.ts';
 import { StatTile } from '../StatTile.tsx';
 import { WidgetFrame } from '../WidgetFrame.tsx';
 import { formatUptime } from '../format.ts';
-import type { LoadData } from '../topics.ts';
-import { useTopic } from '../use-topic.ts';
+import { useTopic } from '../hooks.ts';
 
-export function LoadStats(props: { client: Pick<TetherClient, 'subscribe'> }) {
-  const topic = useTopic<LoadData>(props.client, 'host.load');
+export function LoadStats() {
+  const topic = useTopic('host.load');
   // A load average above the core count means work is queueing for CPU.
   const over = (load: number) => load > (topic.data()?.cores ?? Infinity);
   return (

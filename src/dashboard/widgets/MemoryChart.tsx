@@ -1,11 +1,10 @@
 import { Show, createMemo } from 'solid-js';
 import type uPlot from 'uplot';
-import type { TetherClient } from '../../client/index.ts';
 import { LineChart } from '../LineChart.tsx';
 import { WidgetFrame } from '../WidgetFrame.tsx';
 import { formatBytes, formatPercent } from '../format.ts';
+import { useTopic } from '../hooks.ts';
 import type { MemoryData } from '../topics.ts';
-import { useTopic } from '../use-topic.ts';
 
 const byteValue = (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v));
 const SERIES: uPlot.Series[] = [
@@ -20,8 +19,8 @@ function memoryColumns(data: MemoryData): uPlot.AlignedData {
   return [data.samples.map((s) => s.t / 1000), data.samples.map((s) => s.usedBytes), data.samples.map((s) => s.serverRssBytes)];
 }
 
-export function MemoryChart(props: { client: Pick<TetherClient, 'subscribe'> }) {
-  const topic = useTopic<MemoryData>(props.client, 'host.memory');
+export function MemoryChart() {
+  const topic = useTopic('host.memory');
   const columns = createMemo(() => {
     const data = topic.data();
     return data ? memoryColumns(data) : undefined;

@@ -2,7 +2,7 @@ import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js'
 import type { OutboxView } from '../../client/index.ts';
 import { THRESHOLD_FIELDS, isThresholdAction, overlay, type ThresholdAction, type ThresholdField, type Thresholds } from '../optimistic.ts';
 
-export const THRESHOLDS_TOPIC = 'alerts.thresholds';
+export const THRESHOLDS_TOPIC = 'alerts.thresholds' as const;
 
 const FIELDS: Record<ThresholdField, { label: string; unit: string; min: number; max: number; step: number }> = {
   cpuPercent: { label: 'CPU', unit: '%', min: 1, max: 100, step: 1 },
@@ -23,7 +23,7 @@ const SAVE_TEXT = { queued: 'Queued (offline) — sends when the link is back', 
 export function ThresholdForm(props: {
   server: Thresholds | undefined;
   outbox: OutboxView;
-  send: (topic: string, payload: ThresholdAction) => string;
+  send: (topic: typeof THRESHOLDS_TOPIC, payload: ThresholdAction) => string;
 }) {
   const pending = createMemo(() =>
     props.outbox.pending.flatMap((a) => (a.topic === THRESHOLDS_TOPIC && isThresholdAction(a.payload) ? [{ id: a.id, payload: a.payload }] : [])),

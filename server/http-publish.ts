@@ -1,0 +1,94 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, validatePublishRequest } from '../src/protocol/index.ts';
+import type { ErrorFrame, PublishedResponse } from '../src/protocol/index.ts';
+import { readBody, sendError, sendJson } from './http-util.ts';
+import type { Hub } from './hub.ts';
+import { PatchRefusedError } from './topic.ts';
+
+export interface PublishEndpointOptions {
+  hub: Hub;
+  /** Accepted bearer keys; none means publishing over HTTP is disabled. */
+  keys: readonly string[];
+  maxBytes: number;
+}
+
+const REALM = 'Bearer realm="tether-publish"';
+
+/** Compared as SHA-256 digests: equal length, constant time, whatever the length of the guess. */
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * `POST /api/publish`: trusted tools (a backend, a cron job, curl) push changes to topics.
+ * Checks, in order, so an unauthenticated caller never makes us read its body: enabled (403),
+ * credential (401), size (413), JSON and shape (400 `bad_frame`), topic (404), patch (400
+ * `bad_patch`). A refused publish leaves the topic exactly as it was.
+ */
+export class PublishEndpoint {
+  readonly #hub: Hub;
+  readonly #keys: Buffer[];
+  readonly #maxBytes: number;
+
+  constructor(options: PublishEndpointOptions) {
+    this.#hub = options.hub;
+    this.#keys = options.keys.map(digest);
+    this.#maxBytes = options.maxBytes;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#keys.length === 0) {
+      return sendError(res, 403, ErrorCode.forbidden, 'publishing over HTTP is disabled: start the server with a publish key (option publishKey, environment TETHER_PUBLISH_KEY)');
+    }
+    const auth = this.#authenticate(req.headers.authorization);
+    if (auth !== 'ok') {
+      const message = auth === 'missing' ? 'send the publish key as "Authorization: Bearer <key>"' : 'the publish key is not valid';
+      const challenge = auth === 'missing' ? REALM : `${REALM}, error="invalid_token"`;
+      return sendError(res, 401, ErrorCode.unauthorized, message, { 'WWW-Authenticate': challenge });
+    }
+
+    const body = await readBody(req, this.#maxBytes);
+    if (!body.ok) {
+      if (body.reason === 'too_large') sendError(res, 413, ErrorCode.tooLarge, `publish bodies are limited to ${this.#maxBytes} bytes`);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body.text);
+    } catch {
+      return sendError(res, 400, ErrorCode.badFrame, 'body is not valid JSON');
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return sendError(res, 400, ErrorCode.badFrame, 'body must be a JSON object');
+    const decoded = validatePublishRequest(value);
+    if (!decoded.ok) return sendError(res, 400, ErrorCode.badFrame, decoded.message);
+    const { topic: name, ops, data } = decoded.frame;
+
+    const topic = this.#hub.topic(name);
+    if (!topic) return sendTopicError(res, 404, ErrorCode.unknownTopic, `no topic "${name}"`, name);
+    let published;
+    try {
+      published = ops !== undefined ? this.#hub.publish(name, ops) : this.#hub.publishState(name, data);
+    } catch (error) {
+      if (!(error instanceof PatchRefusedError)) throw error;
+      return sendTopicError(res, 400, ErrorCode.badPatch, error.message, name);
+    }
+    const answer: PublishedResponse = published
+      ? { type: 'published', topic: name, epoch: published.epoch, seq: published.seq }
+      : { type: 'published', topic: name, epoch: topic.epoch, seq: topic.seq, changed: false };
+    sendJson(res, 200, answer);
+  }
+
+  #authenticate(header: string | undefined): 'ok' | 'missing' | 'invalid' {
+    const match = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
+    if (!match) return 'missing';
+    const guess = digest(match[1]!);
+    // Every key is compared (no early exit), so timing does not tell which one nearly matched.
+    let ok = false;
+    for (const key of this.#keys) ok = timingSafeEqual(key, guess) || ok;
+    return ok ? 'ok' : 'invalid';
+  }
+}
+
+function sendTopicError(res: ServerResponse, status: number, code: string, message: string, topic: string): void {
+  const frame: ErrorFrame = { type: 'error', code, message, topic };
+  sendJson(res, status, frame);
+}
