@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // The leak tests (tests/faults) measure heap after global.gc().
+          execArgv: ['--expose-gc'],
           include: ['tests/{unit,model,integration,faults,e2e}/**/*.test.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
