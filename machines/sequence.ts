@@ -22,6 +22,11 @@ export interface FoldResult {
   duplicates: number;
   /** The batch showed our position agrees with the server's (applied, or a snapshot at our seq). */
   confirmed: boolean;
+  /**
+   * The batch held a snapshot, i.e. the server's answer to a subscribe: a holder that was waiting
+   * for that answer must ask again if the batch still broke, because no further answer is coming.
+   */
+  answered: boolean;
   /** Why the batch could not be applied to the end; the holder must resync. */
   problem: SequenceProblem | null;
 }
@@ -39,11 +44,13 @@ export function foldFrames(start: TopicPosition, frames: readonly TopicFrame[], 
   const applied: Position[] = [];
   let duplicates = 0;
   let confirmed = false;
+  let answered = false;
   let problem: SequenceProblem | null = null;
 
   for (const frame of frames) {
     const sameEpoch = position.epoch === frame.epoch && position.seq !== null;
     if (frame.type === 'snapshot') {
+      answered = true;
       if (sameEpoch && frame.seq <= position.seq!) {
         // Older, or a restatement of what we hold: nothing to apply, but the latter proves we are in step.
         duplicates++;
@@ -79,5 +86,5 @@ export function foldFrames(start: TopicPosition, frames: readonly TopicFrame[], 
       }
     }
   }
-  return { position, applied, duplicates, confirmed: confirmed && problem === null, problem };
+  return { position, applied, duplicates, confirmed: confirmed && problem === null, answered, problem };
 }

@@ -72,7 +72,9 @@ export const subscriptionMachine = setup({
         : { type: 'subscribe' as const, topic };
       return { type: 'SEND', frame };
     }),
-    applyFrames: enqueueActions(({ context, event, enqueue }) => {
+    // `confirm: false` where SEQUENCE.CONFIRMED has no transition (live): raising it there would
+    // cost a microstep per batch for nothing.
+    applyFrames: enqueueActions(({ context, event, enqueue }, params: { confirm: boolean }) => {
       if (event.type !== 'FRAMES') return;
       const result = foldFrames(context.position, event.frames, context.applyPatch);
       const changed = result.position.data !== context.position.data;
@@ -84,8 +86,8 @@ export const subscriptionMachine = setup({
       });
       if (result.applied.length > 0) enqueue.emit({ type: 'applied', positions: result.applied });
       if (result.problem) {
-        enqueue.raise({ type: 'SEQUENCE.BROKEN', ...result.problem, progressed: result.applied.length > 0 });
-      } else if (result.confirmed) {
+        enqueue.raise({ type: 'SEQUENCE.BROKEN', ...result.problem, progressed: result.applied.length > 0 || result.answered });
+      } else if (result.confirmed && params.confirm) {
         enqueue.raise({ type: 'SEQUENCE.CONFIRMED' });
       }
     }),
@@ -134,7 +136,7 @@ export const subscriptionMachine = setup({
     subscribing: {
       entry: 'sendSubscribe',
       on: {
-        FRAMES: { actions: 'applyFrames' },
+        FRAMES: { actions: { type: 'applyFrames', params: { confirm: true } } },
         'SEQUENCE.CONFIRMED': 'live',
         // Resuming at the server's current seq gets no frames at all; the sync says so.
         SYNCED: { guard: 'hasPosition', target: 'live' },
@@ -150,7 +152,7 @@ export const subscriptionMachine = setup({
     live: {
       entry: 'markFresh',
       on: {
-        FRAMES: { actions: 'applyFrames' },
+        FRAMES: { actions: { type: 'applyFrames', params: { confirm: false } } },
         'SEQUENCE.BROKEN': 'resyncing',
         REFUSED: { target: 'error', actions: 'recordRefusal' },
         'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },
@@ -160,7 +162,7 @@ export const subscriptionMachine = setup({
     resyncing: {
       entry: 'sendSubscribe',
       on: {
-        FRAMES: { actions: 'applyFrames' },
+        FRAMES: { actions: { type: 'applyFrames', params: { confirm: true } } },
         'SEQUENCE.CONFIRMED': 'live',
         'SEQUENCE.BROKEN': { guard: 'mustAskAgain', target: 'resyncing', reenter: true },
         REFUSED: { target: 'error', actions: 'recordRefusal' },

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { MIN_SECRET_LENGTH, createAuthenticator } from './auth.ts';
+import type { AuthOptions } from './auth.ts';
 import { readDashboardFile, readTopicsFile } from './config-files.ts';
 import type { TopicFileEntry } from './config-files.ts';
 import type { TetherServerOptions } from './options.ts';
+import { OriginPolicy } from './origin.ts';
 
 export interface CliConfig {
   port: number;
@@ -9,6 +13,12 @@ export interface CliConfig {
   server: TetherServerOptions;
   /** Extra topics from the file named by TETHER_TOPICS, defined after the host metrics. */
   topics?: TopicFileEntry[];
+  /**
+   * Viewer authentication. `server.auth` is set when tokens come from elsewhere (a secret, a public
+   * key, a JWKS URL); with `generateSecret` the CLI makes a random secret itself. `loginLink`: print
+   * a login link with a token signed by the secret (only possible with a secret).
+   */
+  login: { generateSecret: boolean; loginLink: boolean };
 }
 
 /**
@@ -24,6 +34,7 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
     return value;
   };
   const optionalInt = (name: string, min: number) => (env[name] ? int(name, 0, min) : undefined);
+  const auth = readAuth(env);
   return {
     port: int('PORT', 8080, 0, 65535),
     // Loopback by default: there is no authentication yet, so exposing the server is an explicit choice (HOST=0.0.0.0).
@@ -38,9 +49,69 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
       // Comma-separated, so a new key can be added before the old one is retired.
       ...(env.TETHER_PUBLISH_KEY ? { publishKey: publishKeys(env.TETHER_PUBLISH_KEY) } : {}),
       ...(env.TETHER_DASHBOARD ? { dashboard: readDashboardFile(env.TETHER_DASHBOARD) } : {}),
+      ...(auth.options !== undefined ? { auth: auth.options } : {}),
+      ...(env.TETHER_ALLOWED_ORIGINS ? { allowedOrigins: allowedOrigins(env.TETHER_ALLOWED_ORIGINS) } : {}),
+      maxConnectionsPerIp: optionalInt('TETHER_MAX_CONNECTIONS_PER_IP', 1),
+      maxSubscriptions: optionalInt('TETHER_MAX_SUBSCRIPTIONS', 1),
     },
     ...(env.TETHER_TOPICS ? { topics: readTopicsFile(env.TETHER_TOPICS) } : {}),
+    login: auth.login,
   };
+}
+
+/**
+ * TETHER_AUTH=off serves everyone (unsafe beyond a trusted machine). Otherwise tokens are verified
+ * with TETHER_JWT_SECRET, TETHER_JWT_PUBLIC_KEY_FILE or TETHER_JWT_JWKS_URL (one of them), or, with
+ * none, a secret the CLI generates at each start; TETHER_JWT_ISSUER / TETHER_JWT_AUDIENCE add checks.
+ */
+function readAuth(env: NodeJS.ProcessEnv): { options: TetherServerOptions['auth']; login: CliConfig['login'] } {
+  const mode = env.TETHER_AUTH || 'on';
+  if (mode !== 'on' && mode !== 'off') throw new Error(`TETHER_AUTH must be "on" or "off", got "${mode}"`);
+  const loginLink = (env.TETHER_LOGIN_LINK || 'on') !== 'off';
+  if (mode === 'off') return { options: false, login: { generateSecret: false, loginLink: false } };
+  const claims = {
+    ...(env.TETHER_JWT_ISSUER ? { issuer: env.TETHER_JWT_ISSUER } : {}),
+    ...(env.TETHER_JWT_AUDIENCE ? { audience: env.TETHER_JWT_AUDIENCE } : {}),
+  };
+  const sources = ['TETHER_JWT_SECRET', 'TETHER_JWT_PUBLIC_KEY_FILE', 'TETHER_JWT_JWKS_URL'].filter((name) => env[name]);
+  if (sources.length > 1) throw new Error(`set only one of ${sources.join(', ')}`);
+  if (env.TETHER_JWT_SECRET) {
+    if (env.TETHER_JWT_SECRET.length < MIN_SECRET_LENGTH) throw new Error(`TETHER_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
+    return { options: { secret: env.TETHER_JWT_SECRET, ...claims }, login: { generateSecret: false, loginLink } };
+  }
+  if (env.TETHER_JWT_PUBLIC_KEY_FILE) {
+    let publicKey: string;
+    try {
+      publicKey = readFileSync(env.TETHER_JWT_PUBLIC_KEY_FILE, 'utf8');
+    } catch (error) {
+      throw new Error(`TETHER_JWT_PUBLIC_KEY_FILE: cannot read ${env.TETHER_JWT_PUBLIC_KEY_FILE}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+    return { options: checked('TETHER_JWT_PUBLIC_KEY_FILE', { publicKey, ...claims }), login: { generateSecret: false, loginLink: false } };
+  }
+  if (env.TETHER_JWT_JWKS_URL) {
+    return { options: checked('TETHER_JWT_JWKS_URL', { jwksUrl: env.TETHER_JWT_JWKS_URL, ...claims }), login: { generateSecret: false, loginLink: false } };
+  }
+  return { options: undefined, login: { generateSecret: true, loginLink } };
+}
+
+/** The options as createAuthenticator will see them, refused here with the variable's name. */
+function checked(name: string, options: AuthOptions): AuthOptions {
+  try {
+    createAuthenticator(options);
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+  return options;
+}
+
+function allowedOrigins(raw: string): string[] {
+  const list = raw === 'none' ? [] : raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    new OriginPolicy(list);
+  } catch (error) {
+    throw new Error(`TETHER_ALLOWED_ORIGINS: ${(error as Error).message}`);
+  }
+  return list;
 }
 
 function publishKeys(raw: string): string[] {

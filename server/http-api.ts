@@ -1,11 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, validateClientFrame } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
+import { bearerToken } from './auth.ts';
+import type { Authenticator, Principal } from './auth.ts';
 import { readBody, sendError, sendJson } from './http-util.ts';
 import type { Hub } from './hub.ts';
 import type { PublishEndpoint } from './http-publish.ts';
-import { isCrossOrigin } from './origin.ts';
+import { corsHeaders, preflightHeaders } from './origin.ts';
+import type { OriginPolicy } from './origin.ts';
 import { LongPolls, isUpToDate, parsePollQuery, pollAnswer } from './poll.ts';
+import type { PollRefusal } from './poll.ts';
 import type { PollClients } from './poll-clients.ts';
 
 /** Not a protocol error code: it only appears in HTTP 404 bodies for paths that do not exist. */
@@ -17,11 +21,21 @@ export interface HttpApiDeps {
   pollClients: PollClients;
   publish: PublishEndpoint;
   maxFrameBytes: number;
+  auth: Authenticator;
+  origins: OriginPolicy;
+  /** Topics one poll may ask for (the WebSocket's maxSubscriptions). */
+  maxTopics: number;
 }
+
+const REALM = 'Bearer realm="tether"';
+/** A publish key on a read endpoint: publishers may read any topic (they may write any), but not act. */
+const PUBLISHER: Principal = { subject: null, expiresAt: null, canSubscribe: () => true, canAct: () => false };
 
 /**
  * /healthz and /api/*: the same frames as the WebSocket, as JSON over HTTP, for fallback polling
- * and tools. Same-origin only: no CORS headers are sent.
+ * and tools. Browsers may call it from our own page and from the allowed origins (with CORS
+ * headers; never for /api/publish, whose key belongs on servers); other origins get 403. With
+ * auth on, /api/topics, /api/poll and /api/actions need `Authorization: Bearer <token>`.
  */
 export class HttpApi {
   readonly #longPolls: LongPolls;
@@ -36,11 +50,21 @@ export class HttpApi {
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const route = `${req.method} ${url.pathname}`;
+    const origin = this.deps.origins.check(req);
+    if (origin === 'refused') return sendError(res, 403, ErrorCode.forbidden, 'requests from this origin are refused');
+    if (origin === 'allowed' && url.pathname !== '/api/publish') {
+      const headers = req.method === 'OPTIONS' ? preflightHeaders(req.headers.origin!) : corsHeaders(req.headers.origin!);
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+    }
     switch (route) {
       case 'GET /healthz':
         return sendJson(res, 200, { ok: true });
-      case 'GET /api/topics':
-        return sendJson(res, 200, { topics: this.deps.hub.list() });
+      case 'GET /api/topics': {
+        const principal = await this.#authenticate(req, res, { readers: true });
+        if (principal) sendJson(res, 200, { topics: this.deps.hub.list().filter(({ name }) => principal.canSubscribe(name)) });
+        return;
+      }
       case 'GET /api/poll':
         return this.#poll(req, res, url);
       case 'POST /api/actions':
@@ -57,12 +81,34 @@ export class HttpApi {
     this.#longPolls.releaseAll();
   }
 
+  /**
+   * The request's principal, or null after answering 401 (503 when tokens cannot be checked now).
+   * With `readers`, a publish key is accepted too, as a reader of every topic (never an actor).
+   */
+  async #authenticate(req: IncomingMessage, res: ServerResponse, { readers = false } = {}): Promise<Principal | null> {
+    const token = bearerToken(req.headers.authorization);
+    if (readers && this.deps.auth.required && token !== undefined && this.deps.publish.accepts(token)) return PUBLISHER;
+    const result = await this.deps.auth.verify(token);
+    if (result.ok) return result.principal;
+    if (result.reason === 'unavailable') sendError(res, 503, ErrorCode.internal, result.message);
+    else sendError(res, 401, ErrorCode.unauthorized, result.message, { 'WWW-Authenticate': token === undefined ? REALM : `${REALM}, error="invalid_token"` });
+    return null;
+  }
+
   async #poll(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const principal = await this.#authenticate(req, res, { readers: true });
+    if (!principal) return;
     const parsed = parsePollQuery(url.searchParams);
     if (!parsed.ok) return sendError(res, 400, ErrorCode.badFrame, parsed.message);
     const { request } = parsed;
+    const { maxTopics } = this.deps;
+    const refuse: PollRefusal = (topic, index) => {
+      if (!principal.canSubscribe(topic)) return { type: 'error', code: ErrorCode.forbidden, message: `not allowed to subscribe to "${topic}"`, topic };
+      if (index >= maxTopics) return { type: 'error', code: ErrorCode.tooManySubscriptions, message: `a poll may ask for at most ${maxTopics} topics`, topic };
+      return null;
+    };
     if (request.client) this.deps.pollClients.seen(request.client);
-    if (request.waitMs > 0 && isUpToDate(this.deps.hub, request)) {
+    if (request.waitMs > 0 && isUpToDate(this.deps.hub, request, refuse)) {
       await this.#longPolls.wait(
         request.entries.map((entry) => entry.topic),
         request.waitMs,
@@ -70,11 +116,12 @@ export class HttpApi {
       );
       if (res.destroyed) return;
     }
-    sendJson(res, 200, pollAnswer(this.deps.hub, request));
+    sendJson(res, 200, pollAnswer(this.deps.hub, request, refuse));
   }
 
   async #action(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (isCrossOrigin(req)) return sendError(res, 403, ErrorCode.forbidden, 'cross-origin actions are refused');
+    const principal = await this.#authenticate(req, res);
+    if (!principal) return;
     const body = await readBody(req, this.deps.maxFrameBytes);
     if (!body.ok) {
       if (body.reason === 'too_large') sendError(res, 413, ErrorCode.tooLarge, `bodies are limited to ${this.deps.maxFrameBytes} bytes`);
@@ -88,8 +135,10 @@ export class HttpApi {
     }
     const decoded = validateClientFrame(value);
     if (!decoded.ok) return sendError(res, 400, ErrorCode.badFrame, decoded.message);
-    if (decoded.frame.type !== 'action') return sendError(res, 400, ErrorCode.badFrame, `expected an action frame, got "${decoded.frame.type}"`);
-    const reply = await this.deps.actions.dispatch(decoded.frame, 'http');
+    const frame = decoded.frame;
+    if (frame.type !== 'action') return sendError(res, 400, ErrorCode.badFrame, `expected an action frame, got "${frame.type}"`);
+    if (!principal.canAct(frame.topic)) return sendJson(res, 200, { type: 'nack', id: frame.id, code: ErrorCode.forbidden, message: `not allowed to act on "${frame.topic}"` });
+    const reply = await this.deps.actions.dispatch(frame, 'http');
     if (!res.destroyed) sendJson(res, 200, reply);
   }
 }

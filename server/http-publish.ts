@@ -77,6 +77,11 @@ export class PublishEndpoint {
     sendJson(res, 200, answer);
   }
 
+  /** Whether `token` is one of the publish keys (publishers may also read what they write: /api/poll, /api/topics). */
+  accepts(token: string): boolean {
+    return this.#keys.length > 0 && this.#authenticate(`Bearer ${token}`) === 'ok';
+  }
+
   #authenticate(header: string | undefined): 'ok' | 'missing' | 'invalid' {
     const match = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
     if (!match) return 'missing';

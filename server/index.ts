@@ -5,6 +5,10 @@
 export { createTetherServer } from './tether-server.ts';
 export type { TetherServer } from './tether-server.ts';
 export type { TetherServerOptions } from './options.ts';
+export { bearerToken, mintToken } from './auth.ts';
+export type { AuthOptions, MintOptions, Principal } from './auth.ts';
+export type { TopicGrants } from './grants.ts';
+export { DEFAULT_ALLOWED_ORIGINS } from './origin.ts';
 export type { ActionContext, ActionHandler, ActionResult, TopicDefinition, TopicInfo } from './hub.ts';
 export { PatchRefusedError, diffStates } from './topic.ts';
 export type { Topic } from './topic.ts';

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mintToken } from './auth.ts';
 import { defineConfiguredTopics } from './config-files.ts';
 import { readEnv } from './env.ts';
 import type { CliConfig } from './env.ts';
@@ -6,6 +8,8 @@ import { createTetherServer } from './tether-server.ts';
 
 /** A clean shutdown takes about 2 s at worst (the WebSocket close grace); past this, exit anyway. */
 const FORCE_EXIT_MS = 5000;
+/** Lifetime of the login link's token: a working day. */
+const LOGIN_TTL_SEC = 12 * 60 * 60;
 
 function readConfig(): CliConfig {
   try {
@@ -18,6 +22,9 @@ function readConfig(): CliConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
+  // No way to verify tokens configured: a random secret, so every start invalidates old links.
+  if (config.login.generateSecret) config.server.auth = { secret: randomBytes(32).toString('base64url') };
+  const auth = config.server.auth;
   const server = createTetherServer(config.server);
   registerHostMetrics(server, { sampleMs: config.sampleMs });
   try {
@@ -28,7 +35,15 @@ async function main(): Promise<void> {
   }
   const { port } = await server.listen(config.port, config.host);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  console.log(`tether listening on http://${host}:${port}`);
+  const origin = `http://${host}:${port}`;
+  console.log(`tether listening on ${origin}`);
+  if (auth && auth.secret !== undefined && config.login.loginLink) {
+    // The token rides in the fragment, which browsers never send: it stays out of request lines and logs.
+    const token = await mintToken(auth.secret, { subject: 'local', grants: { sub: ['*'], act: ['*'] }, ttlSec: LOGIN_TTL_SEC, issuer: auth.issuer, audience: auth.audience });
+    console.log(`tether login (valid 12 h, full access): ${origin}/#token=${token}`);
+  } else if (auth === false || auth === undefined) {
+    console.error('tether: TETHER_AUTH=off: anyone who can reach this server can read every topic and send actions');
+  }
 
   let stopping = false;
   const stop = (why: string) => {

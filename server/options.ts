@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_DASHBOARD_CONFIG, DEFAULT_MAX_FRAME_BYTES, validateDashboardConfig } from '../src/protocol/index.ts';
 import type { DashboardConfig } from '../src/protocol/index.ts';
 import { DEFAULT_ACTION_DEDUPE_SIZE } from './actions.ts';
+import type { AuthOptions } from './auth.ts';
+import { DEFAULT_ALLOWED_ORIGINS } from './origin.ts';
 import { DEFAULT_HISTORY_LENGTH } from './topic.ts';
 
 export interface TetherServerOptions {
@@ -40,9 +42,32 @@ export interface TetherServerOptions {
    * only when the server also serves the dashboard (`staticDir` is not `false`).
    */
   dashboard?: DashboardConfig;
+  /**
+   * Viewer authentication (docs/security.md): JWTs in `hello.token` and `Authorization: Bearer`,
+   * verified with a secret (HS256), a public key or a JWKS URL; topic permissions from the
+   * `tether` claim. `false`, the library's default, serves everyone everything: only for a server
+   * nobody untrusted can reach. The CLI turns it on by default.
+   */
+  auth?: AuthOptions | false;
+  /**
+   * Browser origins allowed besides the server's own (WebSocket upgrades, CORS for /api/*).
+   * Entries are `scheme://host[:port]` or `scheme://host:*` (default: http://localhost:*,
+   * http://127.0.0.1:*, http://[::1]:*). Requests without an Origin (tools) are not affected.
+   */
+  allowedOrigins?: readonly string[];
+  /** Topics one WebSocket connection may hold (default 256); more get `too_many_subscriptions`. */
+  maxSubscriptions?: number;
+  /** WebSocket connections from one address (default 64); more get `too_many_connections` and close 1013. */
+  maxConnectionsPerIp?: number;
+  /** Addresses exempt from `maxConnectionsPerIp` (default loopback: behind a local reverse proxy every client has its address). */
+  connectionLimitExempt?: readonly string[];
+  /** With auth on, a WebSocket that has not authenticated after this long is closed with 4401 (default 10 s). */
+  helloTimeoutMs?: number;
 }
 
-export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit' | 'publishKey' | 'dashboard'>> & {
+export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit' | 'publishKey' | 'dashboard' | 'connectionLimitExempt'>> & {
+  /** Normalized (IPv4-mapped IPv6 addresses as IPv4). */
+  connectionLimitExempt: ReadonlySet<string>;
   rateLimit: { framesPerSecond: number; burst: number };
   badFrameLimit: { count: number; windowMs: number };
   publishKeys: readonly string[];
@@ -71,6 +96,12 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     maxPublishBytes: options.maxPublishBytes ?? DEFAULT_MAX_PUBLISH_BYTES,
     publishKeys: resolvePublishKeys(options.publishKey),
     dashboard: resolveDashboard(options),
+    auth: options.auth ?? false,
+    allowedOrigins: options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS,
+    maxSubscriptions: options.maxSubscriptions ?? 256,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 64,
+    connectionLimitExempt: new Set((options.connectionLimitExempt ?? ['127.0.0.1', '::1']).map(normalizeAddress)),
+    helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
   };
   const positive: [string, number][] = [
     ['maxFrameBytes', resolved.maxFrameBytes],
@@ -83,14 +114,23 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     ['maxBufferedBytes', resolved.maxBufferedBytes],
     ['actionDedupeSize', resolved.actionDedupeSize],
     ['maxPublishBytes', resolved.maxPublishBytes],
+    ['maxSubscriptions', resolved.maxSubscriptions],
+    ['helloTimeoutMs', resolved.helloTimeoutMs],
   ];
   for (const [name, value] of positive) {
     if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
   }
+  if (!(resolved.maxConnectionsPerIp >= 1)) throw new RangeError(`maxConnectionsPerIp must be at least 1 (Infinity: no limit), got ${resolved.maxConnectionsPerIp}`);
   if (!Number.isInteger(resolved.historyLength) || resolved.historyLength < 0) {
     throw new RangeError(`historyLength must be a non-negative integer, got ${resolved.historyLength}`);
   }
   return resolved;
+}
+
+/** `::ffff:10.0.0.1` (how a dual-stack socket reports IPv4 peers) → `10.0.0.1`. */
+export function normalizeAddress(address: string | undefined): string {
+  if (address === undefined) return 'unknown';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 function resolvePublishKeys(option: TetherServerOptions['publishKey']): readonly string[] {

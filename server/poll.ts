@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ErrorCode, Position, TopicName, encodeFrame } from '../src/protocol/index.ts';
+import type { ErrorFrame } from '../src/protocol/index.ts';
 import type { Hub } from './hub.ts';
 
 export const MAX_POLL_WAIT_MS = 30_000;
@@ -51,15 +52,28 @@ function parseSince(text: string): Position | undefined {
   return v.is(Position, position) ? position : undefined;
 }
 
-/** True when no requested topic has anything new, i.e. the request may be held. */
-export function isUpToDate(hub: Hub, request: PollRequest): boolean {
-  return request.entries.every(({ topic, since }) => hub.topic(topic)?.isUpToDate(since) === true);
+/** Why an entry (the `index`th topic of the request) is not served: `forbidden`, `too_many_subscriptions`; null = serve it. */
+export type PollRefusal = (topic: string, index: number) => ErrorFrame | null;
+const serveAll: PollRefusal = () => null;
+
+/** True when no requested topic has anything new, i.e. the request may be held (a refused topic is news). */
+export function isUpToDate(hub: Hub, request: PollRequest, refuse: PollRefusal = serveAll): boolean {
+  return request.entries.every(({ topic, since }, index) => refuse(topic, index) === null && hub.topic(topic)?.isUpToDate(since) === true);
 }
 
-/** `{"frames":[…]}` built from the topics' cached frame texts: snapshot/patch frames, or an error per unknown topic. */
-export function pollAnswer(hub: Hub, request: PollRequest): string {
+/**
+ * `{"frames":[…]}` built from the topics' cached frame texts: snapshot/patch frames, or an error
+ * (with the topic) per refused or unknown topic. Refusal comes first, so it tells nothing about
+ * whether the topic exists.
+ */
+export function pollAnswer(hub: Hub, request: PollRequest, refuse: PollRefusal = serveAll): string {
   const texts: string[] = [];
-  for (const { topic: name, since } of request.entries) {
+  for (const [index, { topic: name, since }] of request.entries.entries()) {
+    const refusal = refuse(name, index);
+    if (refusal) {
+      texts.push(encodeFrame(refusal));
+      continue;
+    }
     const topic = hub.topic(name);
     if (topic) for (const { text } of topic.framesSince(since)) texts.push(text);
     else texts.push(encodeFrame({ type: 'error', code: ErrorCode.unknownTopic, message: `no topic "${name}"`, topic: name }));

@@ -1,7 +1,10 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { CloseCode, ErrorCode, decodeClientFrame, encodeFrame } from '../src/protocol/index.ts';
 import type { ClientFrame, ErrorFrame, ServerFrame } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
+import type { Authenticator, Principal } from './auth.ts';
+import { OPEN } from './auth.ts';
 import type { Hub } from './hub.ts';
 import { TokenBucket, WindowCounter } from './limits.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -17,12 +20,17 @@ export interface ConnectionDeps {
   actions: ActionDispatcher;
   options: ResolvedOptions;
   subscribers: SubscriberIndex;
+  auth: Authenticator;
 }
 
 /** After asking a peer to close, how long we wait for the handshake before cutting the socket. */
 const CLOSE_GRACE_MS = 2000;
 /** While a connection is being rate limited, it is told so at most this often (no amplification). */
 const RATE_NOTICE_INTERVAL_MS = 1000;
+/** Frames held while a hello is being verified; past this they are dropped like rate-limited ones. */
+const MAX_HELD_FRAMES = 64;
+/** setTimeout's limit; a later expiry is checked again when this runs out. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One WebSocket client: decodes and checks its frames, answers them, and holds its
@@ -36,6 +44,12 @@ export class Connection {
   readonly #bucket: TokenBucket;
   readonly #badFrames: WindowCounter;
   #lastRateNotice = Number.NEGATIVE_INFINITY;
+  /** Who may do what here; null until a hello is accepted when auth is on. */
+  #principal: Principal | null;
+  /** Frames that arrived while a hello was being verified, handled in order once it is. */
+  #held: ClientFrame[] | null = null;
+  #expiry: NodeJS.Timeout | undefined;
+  readonly openedAt: number;
 
   constructor(
     readonly ws: WebSocket,
@@ -43,6 +57,8 @@ export class Connection {
     now: number,
   ) {
     this.lastSeen = now;
+    this.openedAt = now;
+    this.#principal = deps.auth.required ? null : OPEN;
     const { rateLimit, badFrameLimit } = deps.options;
     this.#bucket = new TokenBucket(rateLimit.framesPerSecond, rateLimit.burst, now);
     this.#badFrames = new WindowCounter(badFrameLimit.count, badFrameLimit.windowMs);
@@ -50,6 +66,10 @@ export class Connection {
 
   get closing(): boolean {
     return this.#closing;
+  }
+
+  get authenticated(): boolean {
+    return this.#principal !== null;
   }
 
   receive(data: RawData, isBinary: boolean, now: number): void {
@@ -61,13 +81,7 @@ export class Connection {
       this.shut(CloseCode.tooLarge, 'frame too large', this.#error(ErrorCode.tooLarge, `frames are limited to ${limit} bytes`));
       return;
     }
-    if (!this.#bucket.take(now)) {
-      if (now - this.#lastRateNotice >= RATE_NOTICE_INTERVAL_MS) {
-        this.#lastRateNotice = now;
-        this.sendFrame(this.#error(ErrorCode.rateLimited, 'too many frames; this one was dropped'));
-      }
-      return;
-    }
+    if (!this.#bucket.take(now)) return this.#rateLimited(now);
     if (isBinary) {
       this.#refuse(now, 'binary frames are not accepted; send JSON text');
       return;
@@ -87,6 +101,22 @@ export class Connection {
     this.ws.send(data, { binary: false });
   }
 
+  /**
+   * Sends several pre-encoded frames in one write (one syscall instead of one per frame): a
+   * catch-up burst, or the frames of several topics published in the same round.
+   */
+  sendMany(data: readonly (string | Buffer)[]): void {
+    if (data.length === 1) return this.send(data[0]!);
+    // ws keeps its net.Socket in `_socket` (not public API; without it we only lose the batching).
+    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    socket?.cork();
+    try {
+      for (const item of data) this.send(item);
+    } finally {
+      socket?.uncork();
+    }
+  }
+
   sendFrame(frame: ServerFrame): void {
     this.send(encodeFrame(frame));
   }
@@ -97,7 +127,7 @@ export class Connection {
     this.#closing = true;
     // Sent past the slow-consumer check: one small frame that tells the client why.
     if (error && this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(error));
-    this.dropSubscriptions();
+    this.dispose();
     this.ws.close(code, reason);
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
@@ -107,21 +137,39 @@ export class Connection {
     this.subscriptions.clear();
   }
 
+  /** The socket is gone (or going): leave every topic and stop the expiry timer. */
+  dispose(): void {
+    clearTimeout(this.#expiry);
+    this.#held = null;
+    this.dropSubscriptions();
+  }
+
   #handle(frame: ClientFrame): void {
+    if (this.#held) {
+      if (this.#held.length < MAX_HELD_FRAMES) this.#held.push(frame);
+      else this.#rateLimited(this.lastSeen);
+      return;
+    }
+    if (frame.type === 'hello') return this.#hello(frame.token);
+    const principal = this.#principal;
+    if (!principal) return this.#unauthorized('authenticate first: the first frame must be hello with a token');
     switch (frame.type) {
-      case 'hello':
-        // Tokens are not checked yet (authentication comes later); hello only starts the heartbeat contract.
-        this.sendFrame({ type: 'welcome', heartbeatMs: Math.max(1, Math.round(this.deps.options.heartbeatMs)) });
-        return;
       case 'subscribe': {
+        const already = this.subscriptions.has(frame.topic);
+        // Permission before existence: a refused client learns nothing about which topics exist.
+        if (!principal.canSubscribe(frame.topic)) return this.sendFrame(this.#error(ErrorCode.forbidden, `not allowed to subscribe to "${frame.topic}"`, frame.topic));
         const topic = this.deps.hub.topic(frame.topic);
         if (!topic) return this.sendFrame(this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic));
+        const max = this.deps.options.maxSubscriptions;
+        if (!already && this.subscriptions.size >= max) {
+          return this.sendFrame(this.#error(ErrorCode.tooManySubscriptions, `a connection may hold at most ${max} subscriptions`, frame.topic));
+        }
         // A repeat subscribe is a resume request: catch up, but the live feed is not added twice.
-        if (!this.subscriptions.has(frame.topic)) {
+        if (!already) {
           this.subscriptions.add(frame.topic);
           this.deps.subscribers.add(frame.topic, this);
         }
-        for (const { text } of topic.framesSince(frame.since)) this.send(text);
+        this.sendMany(topic.framesSince(frame.since).map(({ text }) => text));
         return;
       }
       case 'unsubscribe':
@@ -134,9 +182,80 @@ export class Connection {
       case 'ping':
         return this.sendFrame({ type: 'pong', t: frame.t });
       case 'action':
+        // Checked before dispatch, so a refused id is not remembered as answered.
+        if (!principal.canAct(frame.topic)) {
+          return this.sendFrame({ type: 'nack', id: frame.id, code: ErrorCode.forbidden, message: `not allowed to act on "${frame.topic}"` });
+        }
         void this.deps.actions.dispatch(frame, 'websocket').then((reply) => this.sendFrame(reply));
         return;
     }
+  }
+
+  /**
+   * The first hello authenticates; a later one re-authenticates (a refreshed token, possibly for
+   * someone else or with fewer permissions). Frames that arrive meanwhile wait, so each is judged
+   * by the credential the client sent before it.
+   */
+  #hello(token: string | undefined): void {
+    if (!this.deps.auth.required) return this.#welcome();
+    this.#held = [];
+    void this.deps.auth.verify(token).then((result) => {
+      if (this.#closing || this.#held === null) return;
+      const held = this.#held;
+      this.#held = null;
+      if (!result.ok) {
+        if (result.reason === 'unavailable') return this.shut(CloseCode.internalError, 'cannot verify tokens', this.#error(ErrorCode.internal, result.message));
+        return this.#unauthorized(result.message);
+      }
+      this.#authorize(result.principal);
+      this.#welcome();
+      for (let i = 0; i < held.length && !this.#closing; i++) {
+        // A held hello starts another verification: what follows it waits for that one.
+        if (this.#held) (this.#held as ClientFrame[]).push(held[i]!);
+        else this.#handle(held[i]!);
+      }
+    });
+  }
+
+  #authorize(principal: Principal): void {
+    this.#principal = principal;
+    for (const topic of [...this.subscriptions]) {
+      if (principal.canSubscribe(topic)) continue;
+      this.subscriptions.delete(topic);
+      this.deps.subscribers.remove(topic, this);
+      this.sendFrame(this.#error(ErrorCode.forbidden, `no longer allowed to subscribe to "${topic}"`, topic));
+    }
+    clearTimeout(this.#expiry);
+    this.#expiry = undefined;
+    if (principal.expiresAt !== null) this.#watchExpiry(principal.expiresAt);
+  }
+
+  /** A credential that runs out on a live connection ends it, unless a fresh hello came first. */
+  #watchExpiry(expiresAt: number): void {
+    const left = expiresAt - Date.now();
+    if (left <= 0 && this.#held) {
+      // A fresh hello is being verified: its answer decides, not the old token's clock.
+      this.#expiry = setTimeout(() => this.#watchExpiry(expiresAt), 50);
+      this.#expiry.unref();
+      return;
+    }
+    if (left <= 0) return this.#unauthorized('the token has expired; connect again with a fresh token');
+    this.#expiry = setTimeout(() => this.#watchExpiry(expiresAt), Math.min(left, MAX_TIMER_MS));
+    this.#expiry.unref();
+  }
+
+  #welcome(): void {
+    this.sendFrame({ type: 'welcome', heartbeatMs: Math.max(1, Math.round(this.deps.options.heartbeatMs)) });
+  }
+
+  #unauthorized(message: string): void {
+    this.shut(CloseCode.unauthorized, 'unauthorized', this.#error(ErrorCode.unauthorized, message));
+  }
+
+  #rateLimited(now: number): void {
+    if (now - this.#lastRateNotice < RATE_NOTICE_INTERVAL_MS) return;
+    this.#lastRateNotice = now;
+    this.sendFrame(this.#error(ErrorCode.rateLimited, 'too many frames; this one was dropped'));
   }
 
   /** Answers a bad frame; too many of them in the window means a broken or hostile client. */

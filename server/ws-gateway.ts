@@ -5,9 +5,11 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { CloseCode, ErrorCode } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
+import type { Authenticator } from './auth.ts';
 import type { Hub } from './hub.ts';
+import { normalizeAddress } from './options.ts';
 import type { ResolvedOptions } from './options.ts';
-import { isCrossOrigin } from './origin.ts';
+import type { OriginPolicy } from './origin.ts';
 import { Connection } from './ws-connection.ts';
 import type { SubscriberIndex } from './ws-connection.ts';
 
@@ -26,12 +28,17 @@ export class WsGateway {
   readonly #wss: WebSocketServer;
   readonly #sweep: NodeJS.Timeout;
   readonly #stopFanOut: () => void;
+  /** Open connections per remote address (for maxConnectionsPerIp). */
+  readonly #perAddress = new Map<string, number>();
   #closing = false;
+  /** Patches published since the last fan-out, in publish order. */
+  #round: { subscribers: Connection[]; bytes: Buffer }[] = [];
 
   constructor(
     private readonly hub: Hub,
     private readonly actions: ActionDispatcher,
     private readonly options: ResolvedOptions,
+    private readonly security: { auth: Authenticator; origins: OriginPolicy },
   ) {
     const maxPayload = Math.max(2 * options.maxFrameBytes, options.maxFrameBytes + 64 * 1024);
     this.#wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
@@ -39,11 +46,15 @@ export class WsGateway {
     this.#stopFanOut = hub.onPublish((topic, patch) => {
       const subscribers = this.#byTopic.get(topic.name);
       if (!subscribers?.size) return;
-      const bytes = Buffer.from(patch.text); // encoded once for every subscriber
-      for (const connection of subscribers) connection.send(bytes);
+      // Sent once the publishing code has run (a microtask later), so a round that publishes
+      // several topics reaches each connection in one write. The subscribers are those of now:
+      // whoever subscribes later got a snapshot or catch-up that already holds this patch.
+      if (this.#round.length === 0) queueMicrotask(() => this.#fanOut());
+      this.#round.push({ subscribers: [...subscribers], bytes: Buffer.from(patch.text) }); // encoded once for every subscriber
     });
     // Sweeping at a quarter of the timeout closes a silent socket within 1.25× the timeout.
-    const sweepMs = Math.max(10, Math.min(options.heartbeatTimeoutMs / 4, 5000));
+    const watchedMs = security.auth.required ? Math.min(options.heartbeatTimeoutMs, options.helloTimeoutMs) : options.heartbeatTimeoutMs;
+    const sweepMs = Math.max(10, Math.min(watchedMs / 4, 5000));
     this.#sweep = setInterval(() => this.#closeSilent(), sweepMs).unref();
   }
 
@@ -60,8 +71,7 @@ export class WsGateway {
     if (path !== WS_PATH) return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here; use /ws');
     if (!this.options.websocket) return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled; poll /api/poll');
     if (this.#closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down');
-    if (isCrossOrigin(req)) return refuse(socket, 403, 'Forbidden', 'cross-origin WebSocket refused');
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
   }
 
   /** Says goodbye with 1001 to every client and waits (bounded) for the sockets to close. */
@@ -86,8 +96,14 @@ export class WsGateway {
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 
-  #accept(ws: WebSocket): void {
-    const connection = new Connection(ws, { hub: this.hub, actions: this.actions, options: this.options, subscribers: this.#index }, performance.now());
+  /**
+   * Refusals that concern the whole connection (another site's page, too many connections from
+   * one address) are told in an error frame before the close, which a browser can read, unlike
+   * an HTTP status on a refused upgrade.
+   */
+  #accept(ws: WebSocket, req: IncomingMessage): void {
+    const deps = { hub: this.hub, actions: this.actions, options: this.options, subscribers: this.#index, auth: this.security.auth };
+    const connection = new Connection(ws, deps, performance.now());
     this.#connections.add(connection);
     ws.on('message', (data, isBinary) => {
       try {
@@ -99,15 +115,59 @@ export class WsGateway {
     });
     // Client-caused protocol errors (bad UTF-8, payload over ws's cap) end in a close; nothing to report.
     ws.on('error', () => undefined);
+    const address = normalizeAddress(req.socket.remoteAddress);
+    let counted = false;
     ws.on('close', () => {
-      connection.dropSubscriptions();
+      connection.dispose();
       this.#connections.delete(connection);
+      if (counted) this.#release(address);
     });
+    if (this.security.origins.check(req) === 'refused') {
+      const message = `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} is not allowed to connect`;
+      return connection.shut(CloseCode.forbidden, 'origin not allowed', { type: 'error', code: ErrorCode.forbidden, message });
+    }
+    const open = this.#perAddress.get(address) ?? 0;
+    if (open >= this.options.maxConnectionsPerIp && !this.options.connectionLimitExempt.has(address)) {
+      const message = `at most ${this.options.maxConnectionsPerIp} connections per address; try again later`;
+      return connection.shut(CloseCode.tryAgainLater, 'too many connections', { type: 'error', code: ErrorCode.tooManyConnections, message });
+    }
+    this.#perAddress.set(address, open + 1);
+    counted = true;
+  }
+
+  #release(address: string): void {
+    const open = (this.#perAddress.get(address) ?? 1) - 1;
+    if (open > 0) this.#perAddress.set(address, open);
+    else this.#perAddress.delete(address);
+  }
+
+  /** Sends the round's patches: each connection gets its share, in publish order, in one write. */
+  #fanOut(): void {
+    const round = this.#round;
+    this.#round = [];
+    if (round.length === 1) {
+      const { subscribers, bytes } = round[0]!;
+      for (const connection of subscribers) connection.send(bytes);
+      return;
+    }
+    const perConnection = new Map<Connection, Buffer[]>();
+    for (const { subscribers, bytes } of round) {
+      for (const connection of subscribers) {
+        const frames = perConnection.get(connection);
+        if (frames) frames.push(bytes);
+        else perConnection.set(connection, [bytes]);
+      }
+    }
+    for (const [connection, frames] of perConnection) connection.sendMany(frames);
   }
 
   #closeSilent(): void {
     const now = performance.now();
     for (const connection of this.#connections) {
+      if (!connection.closing && !connection.authenticated && now - connection.openedAt > this.options.helloTimeoutMs) {
+        const message = `no hello with a valid token within ${this.options.helloTimeoutMs} ms`;
+        connection.shut(CloseCode.unauthorized, 'unauthorized', { type: 'error', code: ErrorCode.unauthorized, message });
+      }
       if (connection.closing || now - connection.lastSeen <= this.options.heartbeatTimeoutMs) continue;
       const error = { type: 'error' as const, code: ErrorCode.heartbeatTimeout, message: `no frame for ${this.options.heartbeatTimeoutMs} ms` };
       connection.shut(CloseCode.heartbeatTimeout, 'heartbeat timeout', error);

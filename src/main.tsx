@@ -6,6 +6,41 @@ import './dashboard/styles.css';
 
 /** How long the server may hold a fallback poll open; the polling notice quotes it. */
 const POLL_WAIT_MS = 20_000;
+/** Where the login link's token is kept: this tab only, gone when it closes. */
+const TOKEN_KEY = 'tether.token';
+const SIGN_IN_HINT = 'Open the login link printed by npm start (http://HOST:PORT/#token=…) in this browser, then Retry.';
+
+/**
+ * The login link carries the token in the URL fragment (`#token=…`), which the browser never
+ * sends to the server. Keep it in sessionStorage and take it out of the address bar and history,
+ * so it is not bookmarked, shared or shown.
+ */
+function loginToken(): () => string | undefined {
+  let memory: string | undefined;
+  const params = new URLSearchParams(location.hash.slice(1));
+  const fromLink = params.get('token');
+  if (fromLink) {
+    memory = fromLink;
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  }
+  try {
+    if (fromLink) sessionStorage.setItem(TOKEN_KEY, fromLink);
+    else memory = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    // Storage disabled: the token lives as long as this page.
+  }
+  // Asked before every connection and poll: a login link opened in another tab is not seen here,
+  // but one opened in this tab (a reload) is.
+  return () => {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY) ?? memory;
+    } catch {
+      return memory;
+    }
+  };
+}
 
 /**
  * `?inspect` in the URL attaches the Stately inspector to the whole actor tree. It is loaded only
@@ -24,15 +59,19 @@ async function inspector(): Promise<TetherClientOptions['inspect']> {
 }
 
 async function start() {
+  const getToken = loginToken();
   // Which widgets to show; fetched alongside the inspector, before the client connects.
   const [dashboard, inspect] = await Promise.all([loadDashboardConfig((url) => fetch(url, { cache: 'no-cache' })), inspector()]);
   if (dashboard.warning) console.warn(`Tether: ${dashboard.warning}`);
-  const client = createTetherClient({ url: location.origin, polling: { waitMs: POLL_WAIT_MS }, inspect });
+  const client = createTetherClient({ url: location.origin, polling: { waitMs: POLL_WAIT_MS }, inspect, getToken });
   // A handle for the console and for end-to-end tests: `tether.actor.getSnapshot()`.
   Object.assign(window, { tether: client });
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root');
-  const dispose = render(() => <App client={client} pollWaitMs={POLL_WAIT_MS} dashboard={dashboard.config} configWarning={dashboard.warning} />, root);
+  const dispose = render(
+    () => <App client={client} pollWaitMs={POLL_WAIT_MS} dashboard={dashboard.config} configWarning={dashboard.warning} signInHint={SIGN_IN_HINT} />,
+    root,
+  );
   // Dev server hot reload: leave no socket or timer of the old client behind.
   import.meta.hot?.dispose(() => {
     dispose();

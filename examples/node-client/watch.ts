@@ -2,7 +2,10 @@
  * The Tether client without a dashboard: a Node script that follows the CPU topic and the
  * connection state of a running server, then sets an alert threshold through the outbox.
  *
- *   npx tsx examples/node-client/watch.ts [http://127.0.0.1:8080] [seconds]
+ *   TETHER_TOKEN=… npx tsx examples/node-client/watch.ts [http://127.0.0.1:8080] [seconds]
+ *
+ * TETHER_TOKEN is the token of the login link `npm start` prints (the part after `#token=`), or
+ * one of your own; leave it unset for a server started with TETHER_AUTH=off.
  */
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, outboxView, subscriptionView } from 'tether/client';
@@ -14,7 +17,8 @@ const url = process.argv[2] ?? 'http://127.0.0.1:8080';
 const seconds = Number(process.argv[3] ?? 5);
 
 // Node has fetch; WebSocket comes from `ws`. In a browser both default to the globals.
-const client = createTetherClient({ url, WebSocket });
+// getToken is asked before every connection and poll: return a fresh token if yours expire.
+const client = createTetherClient({ url, WebSocket, getToken: () => process.env.TETHER_TOKEN });
 
 let lastStatus = '';
 client.actor.subscribe((snapshot) => {

@@ -6,5 +6,7 @@ export type { ConnectionSnapshot, OutboxSnapshot, SubscriptionSnapshot } from '.
 export type * from './view-types.ts';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-transport.ts';
 export type { FetchLike } from './polling-transport.ts';
+export type { GetToken } from './credentials.ts';
+export type { SendRate } from './send-pacer.ts';
 export type { NetworkSettings, NetworkTarget } from './network-status.ts';
 export type { AppliedEvent } from '../../machines/subscription.ts';

@@ -2,6 +2,7 @@ import { fromCallback } from 'xstate';
 import { backoffDelay } from '../../machines/backoff.ts';
 import type { InboundFrame, PollEvent, PollingInput, SendEvent, TopicCursor } from '../../machines/connection.ts';
 import { ErrorCode, encodeFrame, validateServerFrame } from '../protocol/index.ts';
+import type { Credentials } from './credentials.ts';
 
 /** The part of `fetch` the transport uses (the global one, undici's, or a test double). */
 export type FetchLike = (
@@ -25,6 +26,8 @@ export interface PollingSettings {
   /** Backoff between failed requests. */
   retry: { baseMs: number; capMs: number };
   random: () => number;
+  /** Asked before every request; sent as `Authorization: Bearer <token>`, never in the URL. */
+  credentials?: Credentials | null;
 }
 
 export const DEFAULT_POLL_WAIT_MS = 20_000;
@@ -57,9 +60,11 @@ export const pollingTransport = fromCallback<SendEvent, PollingInput & { setting
     inFlight.add(controller);
     try {
       const headers: Record<string, string> = init.body === undefined ? {} : { 'content-type': 'application/json' };
+      const token = settings.credentials ? await settings.credentials.next() : undefined;
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
       const response = await settings.fetch(`${settings.baseUrl}${path}`, { ...init, headers, signal: controller.signal });
-      if (response.status === 401) throw new Refused(ErrorCode.unauthorized, 'the server refused our credentials (HTTP 401)');
-      if (response.status === 403) throw new Refused(ErrorCode.forbidden, 'the server refused access (HTTP 403)');
+      if (response.status === 401) throw new Refused(ErrorCode.unauthorized, await refusalMessage(response, 'the server refused our credentials (HTTP 401)'));
+      if (response.status === 403) throw new Refused(ErrorCode.forbidden, await refusalMessage(response, 'the server refused access (HTTP 403)'));
       if (!response.ok) throw new Error(`HTTP ${response.status} from ${path.split('?')[0]}`);
       return await response.json();
     } finally {
@@ -146,6 +151,16 @@ export const pollingTransport = fromCallback<SendEvent, PollingInput & { setting
     for (const controller of inFlight) controller.abort();
   };
 });
+
+/** The server's own reason from an error frame body, else `fallback`. */
+async function refusalMessage(response: { json(): Promise<unknown> }, fallback: string): Promise<string> {
+  try {
+    const body = (await response.json()) as { message?: unknown } | null;
+    return typeof body?.message === 'string' && body.message !== '' ? body.message : fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 /** The valid server frames of a `{"frames":[…]}` body; anything else is dropped. */
 function framesIn(body: unknown): InboundFrame[] {

@@ -1,6 +1,8 @@
 import { fromCallback } from 'xstate';
-import type { InboundFrame, SendEvent, SocketEvent } from '../../machines/connection.ts';
-import { decodeServerFrame, encodeFrame } from '../protocol/index.ts';
+import type { InboundFrame, OutboundFrame, SendEvent, SocketEvent } from '../../machines/connection.ts';
+import { CloseCode, ErrorCode, decodeServerFrame, encodeFrame } from '../protocol/index.ts';
+import type { Credentials } from './credentials.ts';
+import type { SendPacer } from './send-pacer.ts';
 
 /**
  * Method form (bivariant parameter) so the browser's, `ws`'s and mock-socket's handler
@@ -23,6 +25,17 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface WebSocketSettings {
   url: string;
   WebSocket: WebSocketConstructor;
+  /** Asked before every connection; its token goes in the handshake's hello (never in the URL). */
+  credentials?: Credentials | null;
+  /** Paces our frames and backs off on `rate_limited` (shared by every socket of a client). */
+  pacer?: SendPacer | null;
+  /**
+   * While frames keep arriving (the last hand-over was less than this long ago), hand them over
+   * this many ms later in one batch instead of one event per frame (0 = always at once).
+   */
+  batchWindowMs?: number;
+  /** The clock for `batchWindowMs` (the client's `now`). */
+  now?: () => number;
 }
 
 const CONNECTING = 0;
@@ -31,53 +44,153 @@ const OPEN = 1;
 const ABNORMAL_CLOSURE = 1006;
 const ignore = () => undefined;
 
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
- * One WebSocket for as long as the invoking state lasts. Frames that arrive in the same task are
- * handed over as one `SOCKET.FRAMES` event, so a burst costs one statechart step.
+ * One WebSocket for as long as the invoking state lasts. Frames that arrive in the same task (and,
+ * with `batchWindowMs`, within that window of a previous hand-over) are handed over as one
+ * `SOCKET.FRAMES` event, so a burst costs one statechart step.
+ *
+ * With `credentials`, getToken is asked when the transport starts (alongside the socket opening)
+ * and the handshake's hello carries its answer; frames after it wait for it. With a `pacer`, frames
+ * leave no faster than its pace, and a `rate_limited` error from the server ends this socket
+ * (frames were dropped: only a fresh connection resubscribes and resends reliably) after slowing
+ * the pacer, whose cool-down then delays the next socket.
  */
 export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketSettings }>(({ input, sendBack, receive }) => {
-  const report = (event: SocketEvent) => sendBack(event);
-  let socket: WebSocketLike;
-  try {
-    socket = new input.settings.WebSocket(input.settings.url);
-  } catch (error) {
-    // A bad URL or a blocked scheme: report it as a failed connection, after start() returns.
-    const reason = error instanceof Error ? error.message : String(error);
-    let stopped = false;
-    queueMicrotask(() => stopped || report({ type: 'SOCKET.CLOSED', code: ABNORMAL_CLOSURE, reason }));
-    return () => void (stopped = true);
+  const { settings } = input;
+  let ended = false;
+  const report = (event: SocketEvent) => ended || sendBack(event);
+  let socket: WebSocketLike | null = null;
+  let openTimer: ReturnType<typeof setTimeout> | undefined;
+  let pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  const outgoing: OutboundFrame[] = [];
+  let handshakeSent = false;
+
+  // The token for this connection: asked now, so an async getToken runs while the socket opens.
+  let token: { ready: false } | { ready: true; value: string | undefined } | { ready: true; error: string } = { ready: true, value: undefined };
+  if (settings.credentials) {
+    try {
+      const answer = settings.credentials.next();
+      if (typeof answer === 'string' || answer === undefined) token = { ready: true, value: answer };
+      else {
+        token = { ready: false };
+        answer.then(
+          (value) => ((token = { ready: true, value }), pump()),
+          (error: unknown) => ((token = { ready: true, error: reasonOf(error) }), pump()),
+        );
+      }
+    } catch (error) {
+      token = { ready: true, error: reasonOf(error) };
+    }
+  }
+
+  /** Sends what is queued, in order, as fast as the token and the pacer allow. */
+  function pump(): void {
+    if (pumpTimer !== undefined || ended) return;
+    while (outgoing.length > 0 && socket?.readyState === OPEN) {
+      let frame = outgoing[0]!;
+      if (frame.type === 'hello' && !handshakeSent && settings.credentials) {
+        if (!token.ready) return; // resumes when getToken answers
+        if ('error' in token) return abort(ABNORMAL_CLOSURE, `getToken() failed: ${token.error}`);
+        frame = token.value === undefined ? { type: 'hello' } : { type: 'hello', token: token.value };
+      }
+      const wait = settings.pacer?.take() ?? 0;
+      if (wait > 0) {
+        pumpTimer = setTimeout(() => ((pumpTimer = undefined), pump()), wait);
+        return;
+      }
+      outgoing.shift();
+      if (frame.type === 'hello') handshakeSent = true;
+      socket.send(encodeFrame(frame));
+    }
+  }
+
+  /** Ends this socket from our side and tells the connection why. */
+  function abort(code: number, reason: string): void {
+    flush();
+    report({ type: 'SOCKET.CLOSED', code, reason });
+    ended = true;
+    cleanup();
   }
 
   let batch: InboundFrame[] = [];
+  let lastFlushAt = Number.NEGATIVE_INFINITY;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
     if (batch.length === 0) return;
     const frames = batch;
     batch = [];
+    lastFlushAt = now();
     report({ type: 'SOCKET.FRAMES', frames });
   };
+  // A browser delivers every WebSocket message as a task of its own, so a microtask flush makes
+  // each frame one statechart step (~0.1 ms of script). Under a steady stream the flush waits out
+  // the window instead, and one step takes everything that arrived meanwhile; a frame after a
+  // quiet spell is still handed over at once.
+  const windowMs = settings.batchWindowMs ?? 0;
+  const now = settings.now ?? Date.now;
+  const scheduleFlush = () => {
+    if (windowMs > 0 && now() - lastFlushAt < windowMs) flushTimer = setTimeout(flush, windowMs);
+    else queueMicrotask(flush);
+  };
 
-  socket.onopen = () => report({ type: 'SOCKET.OPENED' });
-  socket.onmessage = ({ data }) => {
-    if (typeof data !== 'string') return report({ type: 'SOCKET.BAD_FRAME', message: 'binary frames are not part of the protocol' });
-    const decoded = decodeServerFrame(data);
-    if (!decoded.ok) return report({ type: 'SOCKET.BAD_FRAME', message: decoded.message });
-    if (batch.push(decoded.frame) === 1) queueMicrotask(flush);
-  };
-  socket.onclose = ({ code, reason }) => {
-    flush(); // frames that arrived before the close are processed before it
-    report({ type: 'SOCKET.CLOSED', code, reason });
-  };
-  // A close event always follows an error; `ws` throws on an error nobody listens to.
-  socket.onerror = ignore;
+  function open(): void {
+    openTimer = undefined;
+    let opened: WebSocketLike;
+    try {
+      opened = new settings.WebSocket(settings.url);
+    } catch (error) {
+      // A bad URL or a blocked scheme: report it as a failed connection, after start() returns.
+      queueMicrotask(() => report({ type: 'SOCKET.CLOSED', code: ABNORMAL_CLOSURE, reason: reasonOf(error) }));
+      return;
+    }
+    socket = opened;
+    settings.pacer?.startSocket();
+    opened.onopen = () => report({ type: 'SOCKET.OPENED' });
+    opened.onmessage = ({ data }) => {
+      if (typeof data !== 'string') return report({ type: 'SOCKET.BAD_FRAME', message: 'binary frames are not part of the protocol' });
+      const decoded = decodeServerFrame(data);
+      if (!decoded.ok) return report({ type: 'SOCKET.BAD_FRAME', message: decoded.message });
+      if (batch.push(decoded.frame) === 1) scheduleFlush();
+      const frame = decoded.frame;
+      if (settings.pacer && frame.type === 'error' && frame.code === ErrorCode.rateLimited && frame.topic === undefined) {
+        settings.pacer.slowDown();
+        abort(CloseCode.rateLimited, `${frame.message} (rate_limited); reconnecting at ${settings.pacer.framesPerSecond} frames/s`);
+      }
+    };
+    opened.onclose = ({ code, reason }) => {
+      flush(); // frames that arrived before the close are processed before it
+      report({ type: 'SOCKET.CLOSED', code, reason });
+    };
+    // A close event always follows an error; `ws` throws on an error nobody listens to.
+    opened.onerror = ignore;
+  }
 
   receive(({ frame }) => {
-    if (socket.readyState === OPEN) socket.send(encodeFrame(frame));
+    if (socket?.readyState !== OPEN || ended) return;
+    outgoing.push(frame);
+    pump();
   });
 
-  return () => {
+  function cleanup(): void {
+    ended = true;
     batch = []; // a flush already queued must not report for a stopped actor
+    clearTimeout(flushTimer);
+    outgoing.length = 0;
+    clearTimeout(openTimer);
+    clearTimeout(pumpTimer);
+    if (!socket) return;
     socket.onopen = socket.onmessage = socket.onclose = null;
     socket.onerror = ignore; // closing a connecting `ws` socket emits an error later
     if (socket.readyState === CONNECTING || socket.readyState === OPEN) socket.close(1000, 'client closed');
-  };
+  }
+
+  // After `rate_limited`, the next socket waits out the pacer's cool-down.
+  const hold = settings.pacer?.holdMs() ?? 0;
+  if (hold > 0) openTimer = setTimeout(open, hold);
+  else open();
+  return cleanup;
 });

@@ -30,18 +30,20 @@ export interface AppProps {
   dashboard?: DashboardConfig;
   /** Shown once as a toast, e.g. why the default config is used instead of the server's. */
   configWarning?: string | null;
+  /** Said when the server refuses our credential (`unauthorized`): how to sign in. */
+  signInHint?: string;
 }
 
 /** The dashboard, built on tether/solid: every widget reads its topic through the provider's client. */
 export function App(props: AppProps) {
   return (
     <TetherProvider client={props.client}>
-      <Dashboard config={props.dashboard ?? DEFAULT_DASHBOARD_CONFIG} pollWaitMs={props.pollWaitMs} configWarning={props.configWarning ?? null} />
+      <Dashboard config={props.dashboard ?? DEFAULT_DASHBOARD_CONFIG} pollWaitMs={props.pollWaitMs} configWarning={props.configWarning ?? null} signInHint={props.signInHint} />
     </TetherProvider>
   );
 }
 
-function Dashboard(props: { config: DashboardConfig; pollWaitMs: number; configWarning: string | null }) {
+function Dashboard(props: { config: DashboardConfig; pollWaitMs: number; configWarning: string | null; signInHint: string | undefined }) {
   const client = useTetherClient();
   const toasts = createToasts();
   const connection = useConnection();
@@ -89,7 +91,7 @@ function Dashboard(props: { config: DashboardConfig; pollWaitMs: number; configW
             </button>
           </div>
         </header>
-        <OfflineBanner view={connection()} pollWaitMs={props.pollWaitMs} onRetry={retry} />
+        <OfflineBanner view={connection()} pollWaitMs={props.pollWaitMs} onRetry={retry} signInHint={props.signInHint} />
       </div>
       <Show when={showState()}>
         <StatePanel client={client} connection={connection()} outbox={outbox()} />

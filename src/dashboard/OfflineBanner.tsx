@@ -10,7 +10,7 @@ const STALE_NOTE = 'Widgets show the last data received.';
  * Says plainly when the data on screen is not live: an alert while the link is down, a quieter
  * status notice while updates still arrive by polling. Renders nothing when all is well.
  */
-export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number; onRetry: () => void }) {
+export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number; onRetry: () => void; signInHint?: string | undefined }) {
   const now = useNow(250);
   const countdown = () => countdownText(props.view.nextRetryAt, now());
   const Retry = () => (
@@ -34,6 +34,14 @@ export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number;
         <div class="banner" data-severity="down" role="alert">
           <p>
             <strong>You are offline.</strong> Tether reconnects when the network returns. {STALE_NOTE}
+          </p>
+          <Retry />
+        </div>
+      </Match>
+      <Match when={props.view.status === 'failed' && props.view.lastError?.code === 'unauthorized'}>
+        <div class="banner" data-severity="down" role="alert" data-reason="unauthorized">
+          <p>
+            <strong>Not signed in:</strong> {props.view.lastError?.message}. {props.signInHint ?? 'Sign in again, then retry.'}
           </p>
           <Retry />
         </div>

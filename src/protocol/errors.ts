@@ -12,6 +12,10 @@ export const ErrorCode = {
   /** A published patch (or an action's patch) that does not apply to the topic's current state. */
   badPatch: 'bad_patch',
   heartbeatTimeout: 'heartbeat_timeout',
+  /** A subscribe past the server's per-connection limit (`maxSubscriptions`); carries the topic. */
+  tooManySubscriptions: 'too_many_subscriptions',
+  /** This address already has the most WebSocket connections the server allows; followed by close 1013. */
+  tooManyConnections: 'too_many_connections',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -22,6 +26,9 @@ export const CloseCode = {
   goingAway: 1001,
   protocolError: 1002,
   tooLarge: 1009,
+  internalError: 1011,
+  /** Too many connections from this address: reconnect later (with backoff). */
+  tryAgainLater: 1013,
   badFrames: 4400,
   unauthorized: 4401,
   forbidden: 4403,

@@ -4,11 +4,13 @@ import { JsonValue, PatchOperations } from './patch.ts';
 /** Wire protocol v1. Every frame is a JSON object with a `type`; unknown extra fields are ignored. */
 export const PROTOCOL_VERSION = 1;
 
+/** Also used by the codec's fast path for topic frames (codec.ts), so both check the same pattern. */
+export const TOPIC_PATTERN = /^[A-Za-z0-9][\w.:/-]*$/;
 export const TopicName = v.pipe(
   v.string(),
   v.minLength(1, 'a topic is a non-empty string'),
   v.maxLength(128, 'a topic is at most 128 characters'),
-  v.regex(/^[A-Za-z0-9][\w.:/-]*$/, 'a topic uses letters, digits and . _ : / -'),
+  v.regex(TOPIC_PATTERN, 'a topic uses letters, digits and . _ : / -'),
 );
 export const Epoch = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 export const Seq = v.pipe(v.number(), v.integer('seq is an integer'), v.minValue(0, 'seq is not negative'));

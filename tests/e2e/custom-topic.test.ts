@@ -36,7 +36,7 @@ describe.skipIf(!availability.available)('a custom topic on the dashboard in Chr
     const page: Page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(server.httpUrl);
+    await page.goto(server.loginUrl!);
 
     await expect.poll(() => page.locator('h1').textContent(), { timeout: 10_000 }).toBe('Tether shop');
     await expect.poll(() => page.locator('[data-widget]').evaluateAll((els) => els.map((el) => el.getAttribute('data-widget')))).toEqual([

@@ -11,6 +11,8 @@ import { browserAvailability, launchChromium } from './browser.ts';
 
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const availability = browserAvailability();
+/** One secret for a server and its restarted self, so the page's login token stays valid across the restart. */
+const TETHER_JWT_SECRET = 'e2e-dashboard-secret-0123456789abcdef';
 const TOPICS = ['host.cpu', 'host.memory', 'host.load', 'server.eventloop', 'server.clients', 'alerts.thresholds', 'alerts.feed'];
 
 interface Held { epoch: string | null; seq: number | null; data: unknown }
@@ -31,7 +33,7 @@ function heldInPage(page: Page): Promise<Record<string, Held>> {
 }
 
 async function serverSnapshot(server: SpawnedServer, topic: string): Promise<PolledSnapshot> {
-  const response = await fetch(`${server.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`);
+  const response = await fetch(`${server.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`, { headers: server.authHeaders });
   const { frames } = (await response.json()) as { frames: PolledSnapshot[] };
   return frames[0]!;
 }
@@ -76,7 +78,7 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(server.httpUrl);
+    await page.goto(server.loginUrl!); // signs in: the token rides in the fragment
     return errors;
   }
 
@@ -106,7 +108,7 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
   });
 
   it('shows reconnecting and stale widgets while the server is down, then converges on the restarted server', async () => {
-    const first = await spawnServer();
+    const first = await spawnServer({ TETHER_JWT_SECRET });
     await open(first);
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
     const before = (await heldInPage(page))['host.load']!;
@@ -117,7 +119,7 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     await expect.poll(() => page.locator('[data-indicator="stale"]').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
     await page.screenshot({ path: `${artifacts}dashboard-reconnecting.png`, fullPage: true });
 
-    const second = await spawnServer({ PORT: String(first.port) });
+    const second = await spawnServer({ TETHER_JWT_SECRET, PORT: String(first.port) });
     await page.getByRole('button', { name: 'Retry now' }).first().click().catch(() => undefined);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toMatch(/^Live/);
     await expectPageMatchesServer(page, second, TOPICS);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
+import type { SpawnedServer } from '../fixtures/real-server.ts';
 
 // The CLI with the docs' own example files (docs/examples/): extra topics from TETHER_TOPICS, the
 // dashboard from TETHER_DASHBOARD, fed by the example scripts with TETHER_PUBLISH_KEY. If the docs'
@@ -27,15 +28,15 @@ const env = {
   TETHER_SAMPLE_MS: '1000',
 };
 
-async function snapshot(httpUrl: string, topic: string) {
-  const { frames } = (await (await fetch(`${httpUrl}/api/poll?topic=${topic}`)).json()) as { frames: { type: string; seq: number; data: unknown }[] };
+async function snapshot(server: SpawnedServer, topic: string) {
+  const { frames } = (await (await fetch(`${server.httpUrl}/api/poll?topic=${topic}`, { headers: server.authHeaders })).json()) as { frames: { type: string; seq: number; data: unknown }[] };
   return frames[0]!;
 }
 
 describe('the CLI with custom topics', () => {
   it('defines the topics of TETHER_TOPICS next to the host metrics, serves TETHER_DASHBOARD, and takes publishes with the key', async () => {
     const server = await spawnServer(env);
-    const { topics } = (await (await fetch(`${server.httpUrl}/api/topics`)).json()) as { topics: { name: string }[] };
+    const { topics } = (await (await fetch(`${server.httpUrl}/api/topics`, { headers: server.authHeaders })).json()) as { topics: { name: string }[] };
     expect(topics.map((t) => t.name)).toEqual(expect.arrayContaining(['host.cpu', 'alerts.feed', 'orders.perMinute', 'deploys']));
     expect(await (await fetch(`${server.httpUrl}/dashboard.json`)).json()).toEqual(JSON.parse(readFileSync(env.TETHER_DASHBOARD, 'utf8')));
 
@@ -44,7 +45,7 @@ describe('the CLI with custom topics', () => {
       env: { ...process.env, TETHER_URL: server.httpUrl, TETHER_PUBLISH_KEY: KEY, ORDERS_COUNT: '3', ORDERS_INTERVAL_MS: '10' },
     });
     expect(node.stdout).toMatch(/^seq 1: \d+ orders\/min\nseq 2: \d+ orders\/min\nseq 3: \d+ orders\/min\n$/);
-    const orders = await snapshot(server.httpUrl, 'orders.perMinute');
+    const orders = await snapshot(server, 'orders.perMinute');
     expect(orders.seq).toBe(3);
     expect((orders.data as { samples: { t: number; count: number; revenue: number }[] }).samples).toEqual([
       expect.objectContaining({ t: expect.any(Number), count: expect.any(Number), revenue: expect.any(Number) }),
@@ -58,7 +59,7 @@ describe('the CLI with custom topics', () => {
       { type: 'published', topic: 'orders.perMinute', epoch: expect.any(String), seq: 4 },
       { type: 'published', topic: 'deploys', epoch: expect.any(String), seq: 1 },
     ]);
-    expect((await snapshot(server.httpUrl, 'deploys')).data).toEqual({ items: [{ t: expect.any(Number), level: 'info', message: 'checkout v42 deployed' }] });
+    expect((await snapshot(server, 'deploys')).data).toEqual({ items: [{ t: expect.any(Number), level: 'info', message: 'checkout v42 deployed' }] });
 
     // The curl script reports a refusal and fails.
     await expect(run('sh', [join(examples, 'publish-orders.sh')], { env: { ...process.env, TETHER_URL: server.httpUrl, TETHER_PUBLISH_KEY: 'wrong-key-0123456789abcdef' } })).rejects.toMatchObject({

@@ -4,6 +4,7 @@ import { connectionView, createTetherClient, outboxView, subscriptionView } from
 import type { AppliedEvent, SubscriptionActorRef, TetherClient, TetherClientOptions } from '../../src/client/index.ts';
 import type { Position, SnapshotFrame } from '../../src/protocol/index.ts';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
+import type { SpawnedServer } from '../fixtures/real-server.ts';
 
 /**
  * The client against the real server process: a crash (SIGKILL) and restart on the same port
@@ -13,6 +14,8 @@ import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
 
 const TOPICS = ['host.cpu', 'host.memory', 'host.load', 'server.eventloop', 'alerts.thresholds'];
 const SAMPLE_MS = '50';
+/** Shared by a server and its restarted self, so the login token stays valid across the restart. */
+const TETHER_JWT_SECRET = 'client-real-server-test-secret-0123456789';
 
 let client: TetherClient | undefined;
 afterEach(async () => {
@@ -49,8 +52,8 @@ class Recorder {
   }
 }
 
-async function snapshotFromServer(httpUrl: string, topic: string): Promise<SnapshotFrame> {
-  const response = await fetch(`${httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`);
+async function snapshotFromServer(server: SpawnedServer, topic: string): Promise<SnapshotFrame> {
+  const response = await fetch(`${server.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`, { headers: server.authHeaders });
   const { frames } = (await response.json()) as { frames: SnapshotFrame[] };
   expect(frames).toHaveLength(1);
   return frames[0]!;
@@ -61,11 +64,11 @@ async function snapshotFromServer(httpUrl: string, topic: string): Promise<Snaps
  * that seq. A batch of patches is shown once, at its last seq, so a snapshot taken between two
  * shown positions is skipped and another one taken.
  */
-async function expectSameAsServer(httpUrl: string, recorders: Recorder[]) {
+async function expectSameAsServer(server: SpawnedServer, recorders: Recorder[]) {
   for (const recorder of recorders) {
     let compared = 0;
     for (let tries = 0; tries < 200 && compared < 3; tries++) {
-      const snapshot = await snapshotFromServer(httpUrl, recorder.view.topic);
+      const snapshot = await snapshotFromServer(server, recorder.view.topic);
       const key = `${snapshot.epoch}:${snapshot.seq}`;
       // The client may not have got there yet: give it the time a poll or a frame takes.
       await vi.waitFor(() => expect(recorder.view.epoch === snapshot.epoch && recorder.view.seq! >= snapshot.seq).toBe(true), { timeout: 5_000 });
@@ -84,12 +87,12 @@ function connect(url: string, options: TetherClientOptions = {}): TetherClient {
 
 describe('client against the real server', () => {
   it('survives a crash and restart on the same port: every subscription ends equal to the new server, no seq applied twice or out of order', async () => {
-    const first = await spawnServer({ TETHER_SAMPLE_MS: SAMPLE_MS });
-    connect(first.httpUrl, { fetch: null });
+    const first = await spawnServer({ TETHER_SAMPLE_MS: SAMPLE_MS, TETHER_JWT_SECRET });
+    connect(first.httpUrl, { fetch: null, getToken: () => first.token });
     const recorders = TOPICS.map((topic) => new Recorder(client!.subscribe(topic).ref));
     await vi.waitFor(() => expect(recorders.map((r) => r.view.status)).toEqual(TOPICS.map(() => 'live')), { timeout: 10_000 });
     await vi.waitFor(() => expect(recorders[0]!.view.seq).toBeGreaterThanOrEqual(5), { timeout: 5_000 }); // mid-stream
-    await expectSameAsServer(first.httpUrl, recorders);
+    await expectSameAsServer(first, recorders);
     const oldEpoch = recorders[0]!.view.epoch;
 
     first.kill('SIGKILL');
@@ -97,7 +100,7 @@ describe('client against the real server', () => {
     await vi.waitFor(() => expect(connectionView(client!.actor.getSnapshot()).status).not.toBe('connected'), { timeout: 5_000 });
     expect(recorders.map((r) => r.view.status)).toEqual(TOPICS.map(() => 'stale'));
 
-    const second = await spawnServer({ TETHER_SAMPLE_MS: SAMPLE_MS, PORT: String(first.port) });
+    const second = await spawnServer({ TETHER_SAMPLE_MS: SAMPLE_MS, TETHER_JWT_SECRET, PORT: String(first.port) });
     expect(second.port).toBe(first.port);
     await vi.waitFor(
       () => {
@@ -109,7 +112,7 @@ describe('client against the real server', () => {
     );
     await vi.waitFor(() => expect(recorders[0]!.view.seq).toBeGreaterThanOrEqual(5), { timeout: 5_000 });
 
-    await expectSameAsServer(second.httpUrl, recorders);
+    await expectSameAsServer(second, recorders);
     for (const recorder of recorders) recorder.expectOrderly();
     // The new epoch started from a snapshot, so each topic has exactly two epochs.
     for (const recorder of recorders) expect(new Set(recorder.applied.map((p) => p.epoch)).size).toBe(2);
@@ -117,7 +120,7 @@ describe('client against the real server', () => {
 
   it('falls back to polling when the server refuses WebSocket, and delivers the same data and actions', async () => {
     const server = await spawnServer({ TETHER_SAMPLE_MS: SAMPLE_MS, TETHER_NO_WEBSOCKET: '1' });
-    connect(server.httpUrl, { backoff: { baseMs: 50, capMs: 50, maxAttempts: 1 }, polling: { waitMs: 2_000 } });
+    connect(server.httpUrl, { backoff: { baseMs: 50, capMs: 50, maxAttempts: 1 }, polling: { waitMs: 2_000 }, token: server.token });
     const recorders = TOPICS.map((topic) => new Recorder(client!.subscribe(topic).ref));
     await vi.waitFor(
       () => {
@@ -127,7 +130,7 @@ describe('client against the real server', () => {
       { timeout: 10_000 },
     );
     await vi.waitFor(() => expect(recorders[0]!.view.seq).toBeGreaterThanOrEqual(5), { timeout: 10_000 });
-    await expectSameAsServer(server.httpUrl, recorders);
+    await expectSameAsServer(server, recorders);
 
     // A user action goes out over POST /api/actions and comes back as an ack, then as data.
     const thresholds = recorders[TOPICS.indexOf('alerts.thresholds')]!;
@@ -142,7 +145,7 @@ describe('client against the real server', () => {
     const stale = client!.send('alerts.thresholds', { version, set: { cpuPercent: 50 } });
     await vi.waitFor(() => expect(outboxView(outbox.getSnapshot()).refused).toMatchObject([{ id: stale, code: 'conflict' }]), { timeout: 5_000 });
 
-    await expectSameAsServer(server.httpUrl, recorders);
+    await expectSameAsServer(server, recorders);
     for (const recorder of recorders) recorder.expectOrderly();
   }, 60_000);
 });

@@ -29,7 +29,7 @@ describe('the CLI (server/main.ts)', () => {
     expect(await (await fetch(`${server.httpUrl}/healthz`)).json()).toEqual({ ok: true });
 
     const client = await openClient(server.wsUrl);
-    client.send({ type: 'hello' });
+    client.send({ type: 'hello', token: server.token });
     expect(await client.take()).toEqual({ type: 'welcome', heartbeatMs: 25_000 });
     for (const topic of ['host.cpu', 'host.memory', 'host.load', 'server.eventloop', 'server.clients', 'alerts.thresholds', 'alerts.feed']) {
       client.send({ type: 'subscribe', topic });
@@ -77,9 +77,9 @@ describe('the CLI (server/main.ts)', () => {
 
   it('answers a held long poll when it receives SIGINT', async () => {
     const server = await spawnServer({ TETHER_SAMPLE_MS: '60000' });
-    const { topics } = (await (await fetch(`${server.httpUrl}/api/topics`)).json()) as { topics: { name: string; epoch: string; seq: number }[] };
+    const { topics } = (await (await fetch(`${server.httpUrl}/api/topics`, { headers: server.authHeaders })).json()) as { topics: { name: string; epoch: string; seq: number }[] };
     const thresholds = topics.find((t) => t.name === 'alerts.thresholds')!;
-    const pending = fetch(`${server.httpUrl}/api/poll?topic=alerts.thresholds&since=${thresholds.epoch}:${thresholds.seq}&wait=30000`);
+    const pending = fetch(`${server.httpUrl}/api/poll?topic=alerts.thresholds&since=${thresholds.epoch}:${thresholds.seq}&wait=30000`, { headers: server.authHeaders });
     await new Promise((resolve) => setTimeout(resolve, 200));
     server.kill('SIGINT');
     expect(await (await pending).json()).toEqual({ frames: [] });
@@ -89,8 +89,46 @@ describe('the CLI (server/main.ts)', () => {
   it('refuses WebSocket upgrades with TETHER_NO_WEBSOCKET=1 but still serves polling', async () => {
     const server = await spawnServer({ TETHER_NO_WEBSOCKET: '1' });
     await expect(openClient(server.wsUrl)).rejects.toThrow(/503/);
-    const poll = (await (await fetch(`${server.httpUrl}/api/poll?topic=host.load`)).json()) as { frames: Frame[] };
+    const poll = (await (await fetch(`${server.httpUrl}/api/poll?topic=host.load`, { headers: server.authHeaders })).json()) as { frames: Frame[] };
     expect(poll.frames[0]).toMatchObject({ type: 'snapshot', topic: 'host.load' });
+  });
+
+  it('signs a login token by default, prints the link on its own line after the listen line, and refuses clients without it', async () => {
+    const server = await spawnServer();
+    const lines = server.output().trim().split('\n');
+    expect(lines[0]).toBe(`tether listening on http://127.0.0.1:${server.port}`);
+    expect(lines[1]).toBe(`tether login (valid 12 h, full access): http://127.0.0.1:${server.port}/#token=${server.token}`);
+    const [, payload] = server.token!.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { sub: string; exp: number; iat: number; tether: unknown };
+    expect(claims).toMatchObject({ sub: 'local', tether: { sub: ['*'], act: ['*'] } });
+    expect(claims.exp - claims.iat).toBe(12 * 3600);
+
+    const anonymous = await openClient(server.wsUrl);
+    anonymous.send({ type: 'hello' });
+    expect(await anonymous.take()).toMatchObject({ type: 'error', code: 'unauthorized' });
+    expect((await anonymous.closed).code).toBe(4401);
+    expect((await fetch(`${server.httpUrl}/api/poll?topic=host.load`)).status).toBe(401);
+    expect((await fetch(`${server.httpUrl}/api/poll?topic=host.load`, { headers: server.authHeaders })).status).toBe(200);
+
+    // A new secret at every start: the first server's link does not open the second.
+    const other = await spawnServer();
+    expect(other.token).not.toBe(server.token);
+    expect((await fetch(`${other.httpUrl}/api/poll?topic=host.load`, { headers: server.authHeaders })).status).toBe(401);
+  });
+
+  it('keeps the login link valid across restarts with TETHER_JWT_SECRET, and serves everyone with TETHER_AUTH=off', async () => {
+    const secret = 'a-test-secret-of-at-least-32-characters';
+    const first = await spawnServer({ TETHER_JWT_SECRET: secret });
+    const second = await spawnServer({ TETHER_JWT_SECRET: secret });
+    expect((await fetch(`${second.httpUrl}/api/poll?topic=host.load`, { headers: first.authHeaders })).status).toBe(200);
+
+    const open = await spawnServer({ TETHER_AUTH: 'off' });
+    expect(open.token).toBeUndefined();
+    await vi.waitFor(() => expect(open.output()).toMatch(/TETHER_AUTH=off: anyone who can reach this server/));
+    expect((await fetch(`${open.httpUrl}/api/poll?topic=host.load`)).status).toBe(200);
+    const client = await openClient(open.wsUrl);
+    client.send({ type: 'hello' });
+    expect(await client.take()).toMatchObject({ type: 'welcome' });
   });
 
   it('exits with an explanation on a malformed setting', async () => {

@@ -184,7 +184,7 @@ describe('WebSocket /ws', () => {
     expect(await client.take()).toMatchObject({ type: 'nack', id: 'w1', code: 'not_writable' });
   });
 
-  it('refuses upgrades on other paths with 404, when disabled with 503, and from other origins with 403', async () => {
+  it('refuses upgrades on other paths with 404 and when disabled with 503; tells other origins forbidden and closes with 4403', async () => {
     const refusal = (url: string, options?: ClientOptions) =>
       new Promise<number>((resolve, reject) => {
         const ws = new WebSocket(url, options);
@@ -197,7 +197,9 @@ describe('WebSocket /ws', () => {
       });
     const enabled = await setup();
     expect(await refusal(`ws://127.0.0.1:${enabled.port}/elsewhere`)).toBe(404);
-    expect(await refusal(enabled.wsUrl, { origin: 'http://evil.example' })).toBe(403);
+    const foreign = await enabled.connect({ origin: 'http://evil.example' });
+    expect(await foreign.take()).toEqual({ type: 'error', code: 'forbidden', message: 'origin "http://evil.example" is not allowed to connect' });
+    expect((await foreign.closed).code).toBe(4403);
     const sameOrigin = await enabled.connect({ origin: `http://127.0.0.1:${enabled.port}` });
     sameOrigin.send({ type: 'ping', t: 1 });
     expect(await sameOrigin.take()).toEqual({ type: 'pong', t: 1 });

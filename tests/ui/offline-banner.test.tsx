@@ -37,7 +37,8 @@ describe('OfflineBanner', () => {
       [view({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 3000 }), 'Reconnecting (attempt 2 of 10, next try in 3 s)'],
       [view({ status: 'connecting', attempt: 4 }), 'Reconnecting (attempt 4 of 10, trying now)'],
       [view({ status: 'offline' }), 'You are offline.'],
-      [view({ status: 'failed', lastError: { code: 'unauthorized', message: 'token expired' } }), 'Connection failed: token expired'],
+      [view({ status: 'failed', lastError: { code: 'forbidden', message: 'origin not allowed' } }), 'Connection failed: origin not allowed'],
+      [view({ status: 'failed', lastError: { code: 'unauthorized', message: 'the token has expired' } }), 'Not signed in: the token has expired. Sign in again, then retry.'],
     ] as const;
     for (const [v, text] of cases) {
       const onRetry = vi.fn();
@@ -47,6 +48,12 @@ describe('OfflineBanner', () => {
       expect(onRetry).toHaveBeenCalledOnce();
       cleanup();
     }
+  });
+
+  it('says how to sign in when the server refuses the credential', () => {
+    const hint = 'Open the login link printed by npm start (http://HOST:PORT/#token=…) in this browser, then Retry.';
+    render(() => <OfflineBanner view={view({ status: 'failed', lastError: { code: 'unauthorized', message: 'a token is required' } })} pollWaitMs={20_000} onRetry={() => {}} signInHint={hint} />);
+    expect(screen.getByRole('alert').textContent).toContain(`Not signed in: a token is required. ${hint}`);
   });
 
   it('shows a softer notice, not an alert, while polling', () => {

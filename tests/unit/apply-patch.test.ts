@@ -61,4 +61,31 @@ describe('applyPatchImmutably', () => {
       if (ours.ok && theirs.ok) expect(ours.doc).toEqual(theirs.doc);
     }), { numRuns: 1000 });
   });
+
+  it('agrees with fast-json-patch on the edge cases of the operations it applies itself', () => {
+    // Escaped tokens, non-canonical and out-of-range indexes, inherited names, values holding undefined.
+    // Objects with Object's prototype, as JSON.parse makes them (a copy of a null-prototype object would not be one).
+    const key = fc.constantFrom('a', 'b', 'c', 'a~1b', 'x~0y', '', 'toString', 'constructor', '__proto__', 'prototype');
+    const doc = fc.dictionary(key, fc.oneof(fc.integer(), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(key, fc.integer(), { noNullPrototype: true })), { noNullPrototype: true });
+    const path = fc.constantFrom('/a', '/b', '/c', '/a~1b', '/x~0y', '/', '/toString', '/c/-', '/c/0', '/c/01', '/c/1', '/c/3', '/c/-1', '/b/a', '/b/toString',
+      '/b/__proto__', '/__proto__/a', '/constructor/prototype', '/prototype', '/b/a~1b', '/missing/a', '');
+    const value = fc.oneof(fc.integer(), fc.constant(undefined), fc.record({ v: fc.oneof(fc.integer(), fc.constant(undefined)) }, { noNullPrototype: true }), fc.array(fc.integer(), { maxLength: 2 }));
+    const ops = fc.array(fc.oneof(
+      fc.record({ op: fc.constantFrom('add' as const, 'replace' as const), path, value }),
+      fc.record({ op: fc.constant('remove' as const), path }),
+    ), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(doc, ops, (document, operations) => {
+      const before = JSON.stringify(document);
+      const ours = applyPatchImmutably(document, operations as PatchOperation[]);
+      let theirs: { ok: true; doc: unknown } | { ok: false };
+      try {
+        theirs = { ok: true, doc: applyPatch(deepClone(document), operations.map((op) => ({ ...op })), true, true).newDocument };
+      } catch {
+        theirs = { ok: false };
+      }
+      expect(JSON.stringify(document)).toBe(before);
+      expect(ours.ok).toBe(theirs.ok);
+      if (ours.ok && theirs.ok) expect(ours.doc).toEqual(theirs.doc);
+    }), { numRuns: 3000 });
+  });
 });

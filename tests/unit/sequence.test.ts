@@ -54,6 +54,14 @@ describe('foldFrames', () => {
     expect(same).toMatchObject({ duplicates: 1, confirmed: true, applied: [] });
   });
 
+  it('says a batch holding the answer to a subscribe was answered, even when a later frame breaks it', () => {
+    const held = { data: stateAt(4), epoch: 'A', seq: 4 };
+    const foreign = { type: 'patch' as const, topic: 't', epoch: 'Z', seq: 5, ops: [] };
+    const broken = foldFrames(held, [snapshot(4, stateAt(4)), foreign], applyPatchImmutably);
+    expect(broken).toMatchObject({ answered: true, confirmed: false, applied: [], problem: { reason: 'epoch_changed' } });
+    expect(foldFrames(held, [foreign], applyPatchImmutably).answered).toBe(false);
+  });
+
   it('on a patch the applier refuses, keeps the data but drops the position so only a snapshot is accepted', () => {
     const held = { data: { other: true }, epoch: 'A', seq: 4 };
     const failed = foldFrames(held, [patch(5)], applyPatchImmutably);

@@ -118,13 +118,48 @@ describe('readEnv', () => {
       TETHER_HEARTBEAT_TIMEOUT_MS: '3000',
       TETHER_NO_WEBSOCKET: '1',
       TETHER_STATIC_DIR: '/srv/dash',
+      TETHER_JWT_SECRET: 's'.repeat(32),
+      TETHER_JWT_ISSUER: 'https://id.example',
+      TETHER_JWT_AUDIENCE: 'tether',
+      TETHER_LOGIN_LINK: 'off',
+      TETHER_ALLOWED_ORIGINS: 'https://wall.example, http://10.0.0.5:*',
+      TETHER_MAX_CONNECTIONS_PER_IP: '8',
+      TETHER_MAX_SUBSCRIPTIONS: '32',
     });
     expect(config).toEqual({
       port: 0,
       host: '0.0.0.0',
       sampleMs: 250,
-      server: { historyLength: 10, heartbeatMs: 1000, heartbeatTimeoutMs: 3000, websocket: false, staticDir: '/srv/dash' },
+      server: {
+        historyLength: 10,
+        heartbeatMs: 1000,
+        heartbeatTimeoutMs: 3000,
+        websocket: false,
+        staticDir: '/srv/dash',
+        auth: { secret: 's'.repeat(32), issuer: 'https://id.example', audience: 'tether' },
+        allowedOrigins: ['https://wall.example', 'http://10.0.0.5:*'],
+        maxConnectionsPerIp: 8,
+        maxSubscriptions: 32,
+      },
+      login: { generateSecret: false, loginLink: false },
     });
+  });
+
+  it('turns authentication on by default (with a secret the CLI generates) and off only when told', () => {
+    expect(readEnv({})).toMatchObject({ login: { generateSecret: true, loginLink: true } });
+    expect(readEnv({}).server.auth).toBeUndefined();
+    expect(readEnv({ TETHER_AUTH: 'off' })).toMatchObject({ server: { auth: false }, login: { generateSecret: false, loginLink: false } });
+  });
+
+  it.each([
+    [{ TETHER_AUTH: 'maybe' }, /TETHER_AUTH must be "on" or "off"/],
+    [{ TETHER_JWT_SECRET: 'short' }, /TETHER_JWT_SECRET must be at least 32 characters/],
+    [{ TETHER_JWT_SECRET: 's'.repeat(32), TETHER_JWT_JWKS_URL: 'https://id.example/jwks' }, /set only one of TETHER_JWT_SECRET, TETHER_JWT_JWKS_URL/],
+    [{ TETHER_JWT_JWKS_URL: 'http://id.example/jwks' }, /TETHER_JWT_JWKS_URL: .*must use https/],
+    [{ TETHER_JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' }, /TETHER_JWT_PUBLIC_KEY_FILE: cannot read/],
+    [{ TETHER_ALLOWED_ORIGINS: 'evil.example' }, /TETHER_ALLOWED_ORIGINS: allowed origin "evil.example" is not/],
+  ])('refuses the auth setting %o', (env, message) => {
+    expect(() => readEnv(env)).toThrow(message);
   });
 
   it.each([{ PORT: 'http' }, { PORT: '70000' }, { TETHER_SAMPLE_MS: '5' }, { TETHER_HEARTBEAT_MS: '-1' }])('refuses %o', (env) => {

@@ -1,0 +1,68 @@
+/**
+ * 1. Client throughput: frames/s from the socket to an up-to-date subscription snapshot, for 1 and
+ * 50 subscriptions, Tether vs raw `ws` + JSON.parse (the floor) vs socket.io-client, each receiving
+ * the same frames from a sender in another process. Each receiver runs in a fresh process; the
+ * variants alternate over the repeats so drift hits them alike. Wall time on 2 cores is noisy
+ * (the sender competes for the CPU), so the ratio is also given per CPU-second of the receiver.
+ */
+import { sleep, spawnWorker } from './lib/proc.ts';
+import { median, si, table } from './lib/stats.ts';
+import type { Bench } from './lib/types.ts';
+
+const ALL = ['raw', 'socketio', 'tether'] as const;
+type Variant = (typeof ALL)[number];
+// BENCH_VARIANTS=tether runs one receiver only (for profiling); the ratios then need `raw` too.
+const VARIANTS = ALL.filter((v) => (process.env.BENCH_VARIANTS ?? ALL.join(',')).split(',').includes(v));
+
+interface Measured {
+  variant: Variant;
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function once(variant: Variant, topics: number, frames: number): Promise<Measured> {
+  const sender = spawnWorker<{ port?: number; sent?: number }>('throughput/sender.ts', [variant === 'socketio' ? 'socketio' : 'ws', String(topics), String(frames)]);
+  try {
+    const { port } = await sender.next((m) => m.port !== undefined);
+    // BENCH_CPU_PROF=DIR writes a V8 profile of every receiver (read it with bench/lib/profile-summary.ts).
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const receiver = spawnWorker<Measured>('throughput/receiver.ts', [variant, String(port), String(topics), String(frames)], { nodeArgs: profile });
+    try {
+      return await receiver.next((m) => 'wallMs' in m, 180_000);
+    } finally {
+      await Promise.race([receiver.exited, sleep(3000)]); // it exits by itself (and writes its profile)
+      await receiver.stop();
+    }
+  } finally {
+    await sender.stop();
+  }
+}
+
+export const clientThroughput: Bench = async ({ quick }) => {
+  const frames = quick ? 20_000 : 200_000;
+  const repeats = quick ? 1 : 3;
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const topics of [1, 50]) {
+    const runs = new Map<Variant, Measured[]>(VARIANTS.map((v) => [v, []]));
+    for (let r = 0; r < repeats; r++) for (const variant of VARIANTS) runs.get(variant)!.push(await once(variant, topics, frames));
+    const rate = (variant: Variant, key: 'wallMs' | 'cpuMs') => median((runs.get(variant) ?? []).map((m) => frames / (m[key] / 1000)));
+    const floorWall = rate('raw', 'wallMs');
+    const floorCpu = rate('raw', 'cpuMs');
+    for (const variant of VARIANTS) {
+      const wall = rate(variant, 'wallMs');
+      const cpu = rate(variant, 'cpuMs');
+      rows.push([String(topics), variant, si(wall), si(cpu), (1e6 / cpu).toFixed(2), `${((wall / floorWall) * 100).toFixed(0)}%`, `${((cpu / floorCpu) * 100).toFixed(0)}%`]);
+    }
+    const tetherCpu = rate('tether', 'cpuMs');
+    notes.push(`${topics} sub: Tether is ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor per CPU-second (goal ≥ 50%) and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client.`);
+  }
+  const body = [
+    `${frames} patch frames (host.cpu shape: add a sample, drop the oldest, 120-sample window), median of ${repeats}; receiver CPU = user + system of the receiving process.`,
+    '',
+    table(['subs', 'receiver', 'frames/s wall', 'frames/CPU-s', 'CPU µs/frame', 'vs raw (wall)', 'vs raw (CPU)'], rows),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
+  return { title: 'Client throughput', body };
+};

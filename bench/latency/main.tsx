@@ -1,0 +1,148 @@
+/**
+ * The latency bench page: 20 widgets, each on its own topic, through the real client and the
+ * real Solid hooks. `?mode=coalesced` renders with useTopic (data coalesced per animation frame);
+ * `?mode=every` renders every patch as it arrives (the baseline without coalescing); `?mode=lean`
+ * coalesces like useTopic but without fromActorRef (a candidate fix, measured side by side);
+ * `?mode=batched` is useTopic on a client with `batchWindowMs: 4`.
+ * A value counts as painted when a task queued after the frame that drew it runs (the rAF +
+ * postMessage idiom); latency = that time − the publish time carried in the data (both clocks
+ * are performance.timeOrigin + performance.now() on this machine).
+ */
+import { For, createSignal, onCleanup } from 'solid-js';
+import { render } from 'solid-js/web';
+import { createTetherClient } from '../../src/client/index.ts';
+import { TetherProvider, createFrameScheduler, useTetherClient, useTopic } from '../../src/solid/index.ts';
+
+interface Value {
+  t: number;
+  v: number;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+const mode = new URLSearchParams(location.search).get('mode') ?? 'coalesced';
+const WIDGETS = 20;
+
+// Knowing whether we run inside a rAF callback tells when the DOM write will be painted: inside
+// one, in this frame; anywhere else, in the next.
+let inFrame = false;
+const raf = window.requestAnimationFrame.bind(window);
+window.requestAnimationFrame = (callback) =>
+  raf((time) => {
+    inFrame = true;
+    try {
+      callback(time);
+    } finally {
+      inFrame = false;
+    }
+  });
+
+const latencies: number[] = [];
+const pending = new Map<number, number>(); // widget → publish time of the value written last
+let superseded = 0;
+let measuring = false;
+let scheduled = false;
+const channel = new MessageChannel();
+channel.port1.onmessage = () => {
+  scheduled = false;
+  const painted = now();
+  if (measuring) for (const t of pending.values()) latencies.push(painted - t);
+  pending.clear();
+};
+function written(widget: number, t: number) {
+  if (pending.has(widget)) superseded++;
+  pending.set(widget, t);
+  if (scheduled) return;
+  scheduled = true;
+  if (inFrame) channel.port2.postMessage(null);
+  else raf(() => channel.port2.postMessage(null));
+}
+
+// Frame intervals, for dropped frames.
+const frames: number[] = [];
+let last = 0;
+const tick = (time: number) => {
+  if (measuring && last) frames.push(time - last);
+  last = time;
+  raf(tick);
+};
+raf(tick);
+
+let ready = 0;
+function Widget(props: { index: number }) {
+  const topic = `lat.${props.index}`;
+  let seen = false;
+  const got = () => {
+    if (seen) return;
+    seen = true;
+    ready++;
+  };
+  if (mode === 'every') {
+    const { ref, release } = useTetherClient().subscribe(topic);
+    onCleanup(release);
+    const [value, setValue] = createSignal<Value | undefined>();
+    const subscription = ref.subscribe((snapshot) => setValue(snapshot.context.position.data as Value | undefined));
+    onCleanup(() => subscription.unsubscribe());
+    return <Card index={props.index} value={value()} onWritten={got} />;
+  }
+  if (mode === 'lean') {
+    // A candidate for useTopic: the same per-frame coalescing, fed by a plain actor subscription
+    // instead of @xstate/solid's fromActorRef (which deep-diffs every snapshot into a store).
+    const { ref, release } = useTetherClient().subscribe(topic);
+    onCleanup(release);
+    const read = () => ref.getSnapshot().context.position.data as Value | undefined;
+    const [value, setValue] = createSignal<Value | undefined>(read());
+    const schedule = createFrameScheduler(() => setValue(read));
+    const subscription = ref.subscribe(schedule);
+    onCleanup(() => subscription.unsubscribe());
+    return <Card index={props.index} value={value()} onWritten={got} />;
+  }
+  const { data } = useTopic<Value>(topic);
+  return <Card index={props.index} value={data()} onWritten={got} />;
+}
+
+function Card(props: { index: number; value: Value | undefined; onWritten: () => void }) {
+  return (
+    <div class="w">
+      <span>lat.{props.index}</span>
+      <b>
+        {/* Solid runs this in a render effect whenever the value changes: that is the DOM write. */}
+        {(() => {
+          const value = props.value;
+          if (value) props.onWritten();
+          if (value && value.t) written(props.index, value.t); // t = 0: the initial snapshot
+          return value ? value.v : '–';
+        })()}
+      </b>
+      <div class="bar" style={{ width: `${props.value ? props.value.v % 100 : 0}%` }} />
+    </div>
+  );
+}
+
+// `batched`: useTopic with the client's batchWindowMs (frames handed to the statecharts in 4 ms batches).
+const client = createTetherClient({ url: location.origin, polling: false, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
+render(
+  () => (
+    <TetherProvider client={client}>
+      <For each={Array.from({ length: WIDGETS }, (_, i) => i)}>{(i) => <Widget index={i} />}</For>
+    </TetherProvider>
+  ),
+  document.getElementById('root')!,
+);
+
+Object.assign(window, {
+  bench: {
+    mode,
+    ready: () => ready,
+    start() {
+      latencies.length = 0;
+      frames.length = 0;
+      superseded = 0;
+      last = 0;
+      measuring = true;
+    },
+    stop() {
+      measuring = false;
+      return { latencies: [...latencies], frames: [...frames], superseded };
+    },
+  },
+});

@@ -1,0 +1,47 @@
+/**
+ * The app's credential, asked for before every connection and every poll (`getToken`), never put
+ * in a URL. One per client; it remembers the last answer so the client can refresh it on a live
+ * connection before it expires.
+ */
+export type GetToken = () => string | null | undefined | Promise<string | null | undefined>;
+
+export class Credentials {
+  #current: string | undefined;
+
+  constructor(private readonly getToken: GetToken) {}
+
+  /** The last token getToken gave (undefined before the first, or when it gave none). */
+  get current(): string | undefined {
+    return this.#current;
+  }
+
+  /** Calls getToken; synchronous when it is, so a sync token costs no extra task. Throws/rejects as it does. */
+  next(): string | undefined | Promise<string | undefined> {
+    const answer = this.getToken();
+    if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') {
+      return answer.then((token) => this.#remember(token));
+    }
+    return this.#remember(answer as string | null | undefined);
+  }
+
+  #remember(token: string | null | undefined): string | undefined {
+    this.#current = token || undefined;
+    return this.#current;
+  }
+}
+
+/**
+ * When a JWT says it expires (ms since the epoch), read without verifying: only to know when to
+ * ask for a fresh one. null for anything that is not a JWT with a numeric `exp`.
+ */
+export function tokenExpiry(token: string | undefined): number | null {
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
