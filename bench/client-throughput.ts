@@ -57,12 +57,26 @@ export const clientThroughput: Bench = async ({ quick }) => {
     const tetherCpu = rate('tether', 'cpuMs');
     notes.push(`${topics} sub: Tether is ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor per CPU-second (goal ≥ 50%) and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client.`);
   }
+  // Without a socket: what the client itself costs per frame when frames come 1 per task (a
+  // browser: every WebSocket message is a task), or in bursts (Node's `ws`: a read's worth).
+  const perTask: string[][] = [];
+  const small = quick ? 5_000 : 30_000;
+  for (const [batch, windowNote] of [[1, 'browser default'], [4, 'browser, batchWindowMs 4 at 1 frame/ms'], [256, 'ws under load']] as const) {
+    const worker = spawnWorker<Measured>('throughput/in-process.ts', ['1', String(small), String(batch)]);
+    const m = await worker.next((msg) => 'cpuMs' in msg, 120_000);
+    await worker.stop();
+    perTask.push([String(batch), windowNote, ((m.cpuMs * 1000) / small).toFixed(1)]);
+  }
   const body = [
     `${frames} patch frames (host.cpu shape: add a sample, drop the oldest, 120-sample window), median of ${repeats}; receiver CPU = user + system of the receiving process.`,
     '',
     table(['subs', 'receiver', 'frames/s wall', 'frames/CPU-s', 'CPU µs/frame', 'vs raw (wall)', 'vs raw (CPU)'], rows),
     '',
     ...notes.map((n) => `- ${n}`),
+    '',
+    `The client alone (bench/throughput/in-process.ts: createTetherClient over a stand-in socket, ${small} frames, 1 subscription), by frames per task:`,
+    '',
+    table(['frames per task', 'like', 'CPU µs/frame'], perTask),
   ].join('\n');
   return { title: 'Client throughput', body };
 };

@@ -103,7 +103,7 @@ export const fanOut: Bench = async ({ quick }) => {
   // BENCH_FANOUT_CONNECTIONS / BENCH_FANOUT_RATES (comma-separated) override the sizes, for experiments.
   const connections = Number(process.env.BENCH_FANOUT_CONNECTIONS ?? (quick ? 1000 : 10_000));
   // The goal's load (10/s per topic) and a lighter one, for latency.
-  const rates = (process.env.BENCH_FANOUT_RATES ?? '1,10').split(',').map(Number);
+  const rates = (process.env.BENCH_FANOUT_RATES ?? (quick ? '10' : '1,10')).split(',').map(Number);
   const seconds = quick ? 3 : 10;
   const bare = await run('bare', connections, rates, seconds);
   const tether = await run('tether', connections, rates, seconds);

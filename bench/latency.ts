@@ -4,7 +4,7 @@
  * Solid hooks' per-frame coalescing vs rendering every patch as it arrives. Also reports dropped
  * frames: animation-frame intervals over 1.5 × 16.7 ms while measuring.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import solid from 'vite-plugin-solid';
@@ -30,12 +30,13 @@ interface Collected {
 }
 
 export const latency: Bench = async ({ quick }) => {
-  const seconds = quick ? 3 : 10;
+  const seconds = quick ? 2 : 10;
+  const warmUp = quick ? 1000 : 2000;
   const outDir = mkdtempSync(join(os.tmpdir(), 'tether-latency-'));
   const server = { current: undefined as ReturnType<typeof spawnWorker<{ port?: number; published?: number }>> | undefined };
   const browser = await launchChromium();
   try {
-    await build({ root: join(repoRoot, 'bench/latency'), base: './', logLevel: 'silent', plugins: [solid()], build: { outDir, emptyOutDir: true } });
+    await build({ root: join(repoRoot, 'bench/latency'), base: './', logLevel: 'silent', plugins: [solid()], build: { outDir, emptyOutDir: true, minify: !process.env.BENCH_CPU_PROF } }); // readable names when profiling
     const rows: string[][] = [];
     const results: Record<string, ReturnType<typeof summarize>> = {};
     for (const mode of ['coalesced', 'every', 'lean', 'batched']) {
@@ -55,13 +56,23 @@ export const latency: Bench = async ({ quick }) => {
         return { script: get('ScriptDuration'), task: get('TaskDuration') };
       };
       worker.send({ cmd: 'publish', rate: RATE });
-      await sleep(2000);
+      await sleep(warmUp);
       await page.evaluate(() => (window as unknown as { bench: { start(): void } }).bench.start());
+      // BENCH_CPU_PROF=DIR: a V8 profile of the page over the window (bench/lib/profile-summary.ts reads it).
+      const profiling = process.env.BENCH_CPU_PROF;
+      if (profiling) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.start');
+      }
       const before = await busy();
       const started = performance.now();
       await sleep(seconds * 1000);
       const collected = await page.evaluate(() => (window as unknown as { bench: { stop(): Collected } }).bench.stop());
       const after = await busy();
+      if (profiling) {
+        const { profile } = await cdp.send('Profiler.stop');
+        writeFileSync(join(profiling, `latency-${mode}.cpuprofile`), JSON.stringify(profile));
+      }
       const elapsed = (performance.now() - started) / 1000;
       worker.send({ cmd: 'quiet' });
       await worker.next((m) => m.published !== undefined);
@@ -87,7 +98,7 @@ export const latency: Bench = async ({ quick }) => {
       ]);
     }
     const body = [
-      `${RATE} updates/s round-robin over 20 topics (50/s each) for ${seconds} s after a 2 s warm-up; headless Chromium (${browser.version()}, --disable-gpu) and the server on the same 2 cores. Latency in ms from the publish time in the data to the task after the frame that painted it; a value overwritten before its frame was painted counts as superseded, not as a latency.`,
+      `${RATE} updates/s round-robin over 20 topics (50/s each) for ${seconds} s after a ${warmUp / 1000} s warm-up; headless Chromium (${browser.version()}, --disable-gpu) and the server on the same 2 cores. Latency in ms from the publish time in the data to the task after the frame that painted it; a value overwritten before its frame was painted counts as superseded, not as a latency.`,
       '',
       table(['rendering', 'values painted', 'superseded', 'p50', 'p90', 'p99', 'max', 'min (clock sanity)', 'frames / >25 ms / missed', 'script % of main thread', 'tasks %', 'script µs / update'], rows),
       '',

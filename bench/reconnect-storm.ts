@@ -62,7 +62,7 @@ async function storm(mode: 'jitter' | 'nojitter', clients: number) {
 }
 
 export const reconnectStorm: Bench = async ({ quick }) => {
-  const clients = quick ? 500 : 5000;
+  const clients = quick ? 300 : 5000;
   const jitter = await storm('jitter', clients);
   const flat = await storm('nojitter', clients);
   const rows = [jitter, flat].map((r) => [

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { createTetherClient } from '../../src/client/index.ts';
 import type { WebSocketLike } from '../../src/client/index.ts';
-import { cpuMs } from '../lib/proc.ts';
+import { cpuMs, report } from '../lib/proc.ts';
 import { patchText, snapshotText, topicName } from '../lib/shapes.ts';
 
 export async function inProcess(topics: number, frames: number, batch: number): Promise<{ wallMs: number; cpuMs: number }> {
@@ -78,5 +78,9 @@ export async function inProcess(topics: number, frames: number, batch: number): 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [topics = '1', frames = '100000', batch = '1'] = process.argv.slice(2);
   const { wallMs, cpuMs: cpu } = await inProcess(Number(topics), Number(frames), Number(batch));
+  if (process.send) {
+    report({ wallMs, cpuMs: cpu });
+    process.exit(0);
+  }
   console.log(`topics=${topics} frames=${frames} batch=${batch}: ${((Number(frames) / wallMs) * 1000).toFixed(0)} frames/s wall, ${((cpu * 1000) / Number(frames)).toFixed(2)} µs CPU/frame`);
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { killSpawnedServers } from '../fixtures/real-server.ts';
 
 /** Debian's chromium; playwright cannot download its own browser on this network. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,4 +25,18 @@ export async function launchChromium(): Promise<Browser> {
     // The background-networking flags keep Chromium from calling out on a closed network.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+}
+
+// Every e2e suite tears down the same way; these keep that teardown in one place.
+
+/** afterAll: closes the shared browser (if it launched) and any servers the suite spawned. */
+export async function closeBrowserAndServers(browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await killSpawnedServers();
+}
+
+/** afterEach: closes the test's browser context (if one was opened) and any servers the test spawned. */
+export async function closeContextAndServers(context: BrowserContext | undefined): Promise<void> {
+  await context?.close();
+  await killSpawnedServers();
 }

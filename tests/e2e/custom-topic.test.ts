@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
-import { browserAvailability, launchChromium } from './browser.ts';
+import { spawnServer } from '../fixtures/real-server.ts';
+import { browserAvailability, closeBrowserAndServers, closeContextAndServers, launchChromium } from './browser.ts';
 
 // "Bring your own data" as a user does it: the built dashboard, the CLI started with the docs'
 // example topics and dashboard config, fed by the docs' Node script. No dashboard code names the topics.
@@ -21,14 +21,8 @@ describe.skipIf(!availability.available)('a custom topic on the dashboard in Chr
   beforeAll(async () => {
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await killSpawnedServers();
-  });
-  afterEach(async () => {
-    await context?.close();
-    await killSpawnedServers();
-  });
+  afterAll(() => closeBrowserAndServers(browser));
+  afterEach(() => closeContextAndServers(context));
 
   it('shows the configured widgets and the data published over HTTP', async () => {
     const server = await spawnServer({ TETHER_TOPICS: `${examples}topics.json`, TETHER_DASHBOARD: `${examples}dashboard.json`, TETHER_PUBLISH_KEY: KEY });

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
+import { spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
-import { browserAvailability, launchChromium } from './browser.ts';
+import { browserAvailability, closeBrowserAndServers, closeContextAndServers, launchChromium } from './browser.ts';
 
 // The dashboard as a person sees it: built by `npm test` (vite build), served by the real server
 // CLI, driven in Debian's Chromium. Every check waits on what the page shows, bounded in time.
@@ -64,14 +64,8 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     mkdirSync(artifacts, { recursive: true });
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await killSpawnedServers();
-  });
-  afterEach(async () => {
-    await context?.close();
-    await killSpawnedServers();
-  });
+  afterAll(() => closeBrowserAndServers(browser));
+  afterEach(() => closeContextAndServers(context));
 
   async function open(server: SpawnedServer, width = 1280) {
     context = await browser.newContext({ viewport: { width, height: 900 } });

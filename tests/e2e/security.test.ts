@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
-import { browserAvailability, launchChromium } from './browser.ts';
+import { spawnServer } from '../fixtures/real-server.ts';
+import { browserAvailability, closeBrowserAndServers, closeContextAndServers, launchChromium } from './browser.ts';
 
 // Signing in with the login link `npm start` prints, being refused without it, and the page
 // running under its Content-Security-Policy with untrusted data shown as text, in Chromium.
@@ -18,14 +18,10 @@ describe.skipIf(!availability.available)('security in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await killSpawnedServers();
-  });
+  afterAll(() => closeBrowserAndServers(browser));
   afterEach(async () => {
-    await context?.close();
+    await closeContextAndServers(context);
     context = undefined;
-    await killSpawnedServers();
   });
 
   /** A page that records every URL it requests or opens a WebSocket to, and every CSP violation. */

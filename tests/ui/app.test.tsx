@@ -5,6 +5,7 @@ import { createTetherClient, type TetherClient } from '../../src/client/index.ts
 import { App } from '../../src/dashboard/App.tsx';
 import { WIDGETS_STORAGE_KEY } from '../../src/dashboard/widget-settings.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { connectClient, tearDownClient } from './client-fixture.ts';
 import { manualFrames } from './frames.ts';
 
 const T0 = new Date(2025, 0, 1, 9, 30, 0).getTime();
@@ -30,15 +31,9 @@ beforeEach(() => {
   frames = manualFrames();
   server = new ScriptedServer();
   seedTopics(server);
-  client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+  client = connectClient(server);
 });
-afterEach(() => {
-  cleanup();
-  client.stop();
-  server.stop();
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-});
+afterEach(() => tearDownClient(client, server));
 
 /** Lets mock-socket's 4 ms deliveries happen, then runs the frames that render them. */
 async function tick(ms = 20) {

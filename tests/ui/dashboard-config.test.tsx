@@ -1,10 +1,11 @@
 import './setup.ts';
-import { cleanup, fireEvent, render, screen, within } from '@solidjs/testing-library';
+import { fireEvent, render, screen, within } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTetherClient, type TetherClient } from '../../src/client/index.ts';
+import type { TetherClient } from '../../src/client/index.ts';
 import { App } from '../../src/dashboard/App.tsx';
 import type { DashboardConfig } from '../../src/protocol/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { connectClient, tearDownClient } from './client-fixture.ts';
 import { manualFrames } from './frames.ts';
 
 // A custom topic appears on the dashboard from config alone: no widget code names it.
@@ -39,15 +40,9 @@ beforeEach(() => {
   ]);
   server.topic('deploys', { items: [{ id: 'd1', t: T0 - 5000, level: 'info', message: 'api v41 deployed' }] });
   server.topic('host.load', { t: T0, load1: 0.5, load5: 0.4, load15: 0.3, cores: 2, uptimeSec: 3600 });
-  client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+  client = connectClient(server);
 });
-afterEach(() => {
-  cleanup();
-  client.stop();
-  server.stop();
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-});
+afterEach(() => tearDownClient(client, server));
 
 async function tick(ms = 20) {
   await vi.advanceTimersByTimeAsync(ms);

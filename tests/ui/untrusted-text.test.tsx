@@ -1,10 +1,11 @@
 import './setup.ts';
-import { cleanup, render, screen } from '@solidjs/testing-library';
+import { render, screen } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTetherClient, type TetherClient } from '../../src/client/index.ts';
+import type { TetherClient } from '../../src/client/index.ts';
 import { App } from '../../src/dashboard/App.tsx';
 import type { DashboardConfig } from '../../src/protocol/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { connectClient, tearDownClient } from './client-fixture.ts';
 import { manualFrames } from './frames.ts';
 
 // Every value from the server reaches the page as text: markup in topic data, error messages,
@@ -38,15 +39,9 @@ beforeEach(() => {
   server.topic('status', [{ t: T0, state: PAYLOAD }]);
   server.topic('alerts.feed', { items: [{ id: 'a1', t: T0, metric: 'cpu', level: 'warning', value: 99, threshold: 80, message: PAYLOAD }] });
   server.topic('alerts.thresholds', { version: 1, cpuPercent: 80, memoryPercent: 90, load1: 4 });
-  client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+  client = connectClient(server);
 });
-afterEach(() => {
-  cleanup();
-  client.stop();
-  server.stop();
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-});
+afterEach(() => tearDownClient(client, server));
 
 async function tick(ms = 20) {
   await vi.advanceTimersByTimeAsync(ms);

@@ -1,9 +1,10 @@
-import { cleanup, render, screen } from '@solidjs/testing-library';
+import { render, screen } from '@solidjs/testing-library';
 import { Show, createEffect, createSignal } from 'solid-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTetherClient, type TetherClient } from '../../src/client/index.ts';
+import type { TetherClient } from '../../src/client/index.ts';
 import { TetherProvider, useConnection, useTopic } from '../../src/solid/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { connectClient, tearDownClient } from './client-fixture.ts';
 import { manualFrames } from './frames.ts';
 
 let server: ScriptedServer;
@@ -13,15 +14,9 @@ beforeEach(() => {
   vi.useFakeTimers();
   server = new ScriptedServer();
   server.topic('counter', { n: 0 });
-  client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+  client = connectClient(server);
 });
-afterEach(() => {
-  cleanup();
-  client.stop();
-  server.stop();
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-});
+afterEach(() => tearDownClient(client, server));
 
 /** mock-socket delivers opens and client sends after 4 ms timers. */
 const settle = () => vi.advanceTimersByTimeAsync(20);
