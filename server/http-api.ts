@@ -3,7 +3,7 @@ import { ErrorCode, validateClientFrame } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
 import { bearerToken } from './auth.ts';
 import type { Authenticator, Principal } from './auth.ts';
-import { readBody, sendError, sendJson } from './http-util.ts';
+import { readJsonBody, sendError, sendJson } from './http-util.ts';
 import type { Hub } from './hub.ts';
 import type { PublishEndpoint } from './http-publish.ts';
 import { corsHeaders, preflightHeaders } from './origin.ts';
@@ -122,18 +122,9 @@ export class HttpApi {
   async #action(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const principal = await this.#authenticate(req, res);
     if (!principal) return;
-    const body = await readBody(req, this.deps.maxFrameBytes);
-    if (!body.ok) {
-      if (body.reason === 'too_large') sendError(res, 413, ErrorCode.tooLarge, `bodies are limited to ${this.deps.maxFrameBytes} bytes`);
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(body.text);
-    } catch {
-      return sendError(res, 400, ErrorCode.badFrame, 'body is not valid JSON');
-    }
-    const decoded = validateClientFrame(value);
+    const body = await readJsonBody(req, res, this.deps.maxFrameBytes, 'bodies');
+    if (!body.ok) return;
+    const decoded = validateClientFrame(body.value);
     if (!decoded.ok) return sendError(res, 400, ErrorCode.badFrame, decoded.message);
     const frame = decoded.frame;
     if (frame.type !== 'action') return sendError(res, 400, ErrorCode.badFrame, `expected an action frame, got "${frame.type}"`);

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, validatePublishRequest } from '../src/protocol/index.ts';
 import type { ErrorFrame, PublishedResponse } from '../src/protocol/index.ts';
-import { readBody, sendError, sendJson } from './http-util.ts';
+import { readJsonBody, sendError, sendJson } from './http-util.ts';
 import type { Hub } from './hub.ts';
 import { PatchRefusedError } from './topic.ts';
 
@@ -46,17 +46,9 @@ export class PublishEndpoint {
       return sendError(res, 401, ErrorCode.unauthorized, message, { 'WWW-Authenticate': challenge });
     }
 
-    const body = await readBody(req, this.#maxBytes);
-    if (!body.ok) {
-      if (body.reason === 'too_large') sendError(res, 413, ErrorCode.tooLarge, `publish bodies are limited to ${this.#maxBytes} bytes`);
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(body.text);
-    } catch {
-      return sendError(res, 400, ErrorCode.badFrame, 'body is not valid JSON');
-    }
+    const body = await readJsonBody(req, res, this.#maxBytes, 'publish bodies');
+    if (!body.ok) return;
+    const value = body.value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return sendError(res, 400, ErrorCode.badFrame, 'body must be a JSON object');
     const decoded = validatePublishRequest(value);
     if (!decoded.ok) return sendError(res, 400, ErrorCode.badFrame, decoded.message);

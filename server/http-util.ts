@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../src/protocol/index.ts';
 import type { ErrorFrame } from '../src/protocol/index.ts';
 
 /** API answers are live data: never cached, never sniffed into something else. */
@@ -43,4 +44,22 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
     req.on('error', () => resolve({ ok: false, reason: 'aborted' }));
     req.on('close', () => resolve({ ok: false, reason: 'aborted' }));
   });
+}
+
+/**
+ * Reads a JSON request body for an endpoint, answering 413 `too_large` or 400 `bad_frame` itself.
+ * Resolves `{ ok: false }` when it has answered (or the client went away) and the caller is done.
+ */
+export async function readJsonBody(req: IncomingMessage, res: ServerResponse, limit: number, what: string): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  const body = await readBody(req, limit);
+  if (!body.ok) {
+    if (body.reason === 'too_large') sendError(res, 413, ErrorCode.tooLarge, `${what} are limited to ${limit} bytes`);
+    return { ok: false };
+  }
+  try {
+    return { ok: true, value: JSON.parse(body.text) };
+  } catch {
+    sendError(res, 400, ErrorCode.badFrame, 'body is not valid JSON');
+    return { ok: false };
+  }
 }
