@@ -62,7 +62,7 @@ export const bundleSize: Bench = async () => {
   const client = await buildEntry('tether-client.ts');
   const own = await buildEntry('tether-client.ts', ['xstate']);
   const bare = await buildEntry('tether-client.ts', ['xstate', 'valibot', 'fast-json-patch']);
-  const solid = await buildEntry('tether-solid.ts', ['solid-js', 'solid-js/web', '@xstate/solid']);
+  const solid = await buildEntry('tether-solid.ts', ['solid-js', 'solid-js/web']);
   const socketIo = await buildEntry('socket-io-client.ts');
   const centrifuge = await buildEntry('centrifuge.ts');
   const dashboard = await buildDashboard();
@@ -77,11 +77,11 @@ export const bundleSize: Bench = async () => {
         row('… with xstate external (runtime + valibot + fast-json-patch)', own),
         row('… with xstate, valibot, fast-json-patch external (Tether’s own code)', bare),
         row('… xstate alone (difference)', { min: client.min - own.min, gzip: client.gzip - own.gzip }),
-        row('Tether client + Solid hooks (solid-js, @xstate/solid external)', solid),
+        row('Tether client + Solid hooks (solid-js external; no @xstate/solid any more)', solid),
         row('socket.io-client (io)', socketIo),
         row('centrifuge (Centrifuge)', centrifuge),
         row('dashboard: JS loaded on first visit', dashboard.initial),
-        row('dashboard: lazy chunks (?inspect only)', dashboard.lazy),
+        row('dashboard: other chunks (?inspect; the cross-tab worker)', dashboard.lazy),
         row('dashboard: CSS', dashboard.css),
       ],
     ),

@@ -19,6 +19,14 @@ export type PollEvent =
 /** Events the network status actor sends its parent. */
 export type NetworkEvent = { type: 'NETWORK.ONLINE' } | { type: 'NETWORK.OFFLINE' };
 
+/**
+ * Events the page lifecycle actor sends its parent. `LINK.CHECK`: the page became visible or the
+ * machine woke from sleep, so timers may have been frozen or throttled: ask the server now rather
+ * than trust (or distrust) the link. `PAGE.HIDE`: the page is being unloaded or put in the
+ * back/forward cache; `PAGE.SHOW`: it came back from that cache.
+ */
+export type PageEvent = { type: 'LINK.CHECK' } | { type: 'PAGE.HIDE' } | { type: 'PAGE.SHOW' };
+
 /** Commands from the outside (createTetherClient, UIs). */
 export type ConnectionCommand =
   | { type: 'CONNECT' }
@@ -28,7 +36,7 @@ export type ConnectionCommand =
   | { type: 'RETRY' }
   | { type: 'STOP' };
 
-export type ConnectionEvent = ConnectionCommand | SocketEvent | PollEvent | NetworkEvent | SendEvent;
+export type ConnectionEvent = ConnectionCommand | SocketEvent | PollEvent | NetworkEvent | PageEvent | SendEvent;
 
 /** Where polling resumes a topic; read from the subscriptions when each request is made. */
 export interface TopicCursor {
@@ -72,9 +80,16 @@ export interface ConnectionInput {
   polling: TransportSettings;
   /** Settings for the `networkStatus` actor; `null` when there is nothing to listen to. */
   network?: TransportSettings;
+  /** Settings for the `pageLifecycle` actor; `null` outside a page (Node, a worker without one). */
+  page?: TransportSettings;
   token?: string;
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
+  /**
+   * How long a liveness check (a ping after silence, on wake, on visible, on online) may go
+   * unanswered. Default a quarter of `heartbeatTimeoutMs`, at most 5 s.
+   */
+  checkTimeoutMs?: number;
   backoff?: Partial<BackoffSettings>;
   /** Schedule of WebSocket probes while polling. */
   probe?: { baseMs?: number; capMs?: number };
@@ -86,13 +101,12 @@ export interface ConnectionInput {
   isTerminalClose: (code: number) => boolean;
 }
 
-export interface ConnectionContext {
-  settings: { webSocket: TransportSettings; polling: TransportSettings; network: TransportSettings };
+/** What the connection was created with: nothing here changes afterwards. */
+export interface ConnectionConfig {
+  settings: { webSocket: TransportSettings; polling: TransportSettings; network: TransportSettings; page: TransportSettings };
   token: string | undefined;
-  /** Ping interval; the server's `welcome` may change it. */
-  heartbeatMs: number;
-  /** No frame for this long means the link is dead, whatever the socket says. */
-  heartbeatTimeoutMs: number;
+  /** The last part of `heartbeatTimeoutMs`, spent waiting for a check ping's pong (see there). */
+  checkTimeoutMs: number;
   backoff: BackoffSettings;
   probe: { baseMs: number; capMs: number };
   ackTimeoutMs: number | undefined;
@@ -100,6 +114,32 @@ export interface ConnectionContext {
   now: () => number;
   applyPatch: PatchApplier;
   isTerminalClose: (code: number) => boolean;
+}
+
+/**
+ * Keep this to at most 17 keys (tests/unit/connection.test.ts checks it). XState's `assign`
+ * copies the whole context (`Object.assign({}, context, update)`), and `recordHeard` assigns on
+ * every batch of frames; V8 (Node 20, Chromium) builds such a copy in fast mode only up to 19
+ * properties, past that in dictionary mode: ~1 µs per copy against 10–30 µs. Hence the fixed
+ * settings live in one `config` object.
+ */
+export interface ConnectionContext {
+  config: ConnectionConfig;
+  /** Ping interval; the server's `welcome` may change it. */
+  heartbeatMs: number;
+  /**
+   * No frame for this long means the link is dead, whatever the socket says; but the last
+   * `checkTimeoutMs` of it are a check: after `heartbeatTimeoutMs − checkTimeoutMs` of silence a
+   * ping goes out, and only its going unanswered kills the link. (A silence timer that fires late
+   * in a throttled background tab or after sleep must not kill a healthy link.)
+   */
+  heartbeatTimeoutMs: number;
+  /** When the server was last heard from on the live WebSocket (any frame). */
+  lastHeardAt: number;
+  /** Whether anything was heard since the silence timer was last armed. */
+  heard: boolean;
+  /** When the pending liveness check's ping was sent; its pong (t ≥ this) ends the check. */
+  checkPingAt: number | null;
   /** Reconnect attempts since the link was last up. */
   attempt: number;
   /** Whether a WebSocket has reached `connected` in this session (see `maxAttemptsUntilOpen`). */
@@ -127,6 +167,7 @@ export interface ConnectionContext {
 export const DEFAULTS = {
   heartbeatMs: 25_000,
   heartbeatTimeoutMs: 60_000,
+  checkTimeoutMs: 5_000,
   backoff: { baseMs: 1_000, capMs: 30_000, maxAttempts: 10, maxAttemptsUntilOpen: 2 },
   probe: { baseMs: 5_000, capMs: 30_000 },
 } as const;
@@ -135,24 +176,31 @@ export const subscriptionId = (topic: string): `sub:${string}` => `sub:${topic}`
 
 /** The reconnect attempts allowed now: fewer while WebSocket has never worked and polling can take over. */
 export function attemptLimit(context: ConnectionContext): number {
-  const { maxAttempts, maxAttemptsUntilOpen } = context.backoff;
-  const polling = context.settings.polling != null;
+  const { maxAttempts, maxAttemptsUntilOpen } = context.config.backoff;
+  const polling = context.config.settings.polling != null;
   return context.webSocketWorked || !polling ? maxAttempts : Math.min(maxAttempts, maxAttemptsUntilOpen);
 }
 
 export function initialContext(input: ConnectionInput): ConnectionContext {
+  const heartbeatTimeoutMs = input.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs;
   return {
-    settings: { webSocket: input.webSocket, polling: input.polling, network: input.network ?? null },
-    token: input.token,
+    config: {
+      settings: { webSocket: input.webSocket, polling: input.polling, network: input.network ?? null, page: input.page ?? null },
+      token: input.token,
+      checkTimeoutMs: input.checkTimeoutMs ?? Math.min(DEFAULTS.checkTimeoutMs, heartbeatTimeoutMs / 4),
+      backoff: { ...DEFAULTS.backoff, ...input.backoff },
+      probe: { ...DEFAULTS.probe, ...input.probe },
+      ackTimeoutMs: input.ackTimeoutMs,
+      random: input.random,
+      now: input.now,
+      applyPatch: input.applyPatch,
+      isTerminalClose: input.isTerminalClose,
+    },
     heartbeatMs: input.heartbeatMs ?? DEFAULTS.heartbeatMs,
-    heartbeatTimeoutMs: input.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs,
-    backoff: { ...DEFAULTS.backoff, ...input.backoff },
-    probe: { ...DEFAULTS.probe, ...input.probe },
-    ackTimeoutMs: input.ackTimeoutMs,
-    random: input.random,
-    now: input.now,
-    applyPatch: input.applyPatch,
-    isTerminalClose: input.isTerminalClose,
+    heartbeatTimeoutMs,
+    lastHeardAt: 0,
+    heard: false,
+    checkPingAt: null,
     attempt: 0,
     webSocketWorked: false,
     probeAttempt: 0,

@@ -31,6 +31,7 @@ export const connectionMachine = setup({
     children: {} as {
       outbox: 'outbox';
       network: 'networkStatus';
+      page: 'pageLifecycle';
       socket: 'webSocketTransport';
       probe: 'webSocketTransport';
       polling: 'pollingTransport';
@@ -43,6 +44,7 @@ export const connectionMachine = setup({
     webSocketTransport: missing<TransportInput>('webSocketTransport'),
     pollingTransport: missing<PollingInput>('pollingTransport'),
     networkStatus: missing<TransportInput, EventObject>('networkStatus'),
+    pageLifecycle: missing<TransportInput, EventObject>('pageLifecycle'),
   },
   actions: {
     retainTopic: enqueueActions(({ context, event, enqueue }) => {
@@ -51,7 +53,7 @@ export const connectionMachine = setup({
       if (count === 0) {
         enqueue.spawnChild('subscription', {
           id: subscriptionId(event.topic),
-          input: { topic: event.topic, linkUp: context.transport !== null, applyPatch: context.applyPatch, now: context.now },
+          input: { topic: event.topic, linkUp: context.transport !== null, applyPatch: context.config.applyPatch, now: context.config.now },
         });
       }
       enqueue.assign({ refcounts: { ...context.refcounts, [event.topic]: count + 1 } });
@@ -90,7 +92,7 @@ export const connectionMachine = setup({
       if (routing.error) enqueue.assign({ lastError: routing.error });
       let synced = event.type === 'POLL.FRAMES' ? event.topics : [];
       if (routing.pongT !== null) {
-        enqueue.assign({ latencyMs: Math.max(0, context.now() - routing.pongT) });
+        enqueue.assign({ latencyMs: Math.max(0, context.config.now() - routing.pongT) });
         if (context.syncPingAt !== null && routing.pongT >= context.syncPingAt) {
           synced = Object.keys(context.refcounts);
           enqueue.assign({ syncPingAt: null });
@@ -102,11 +104,25 @@ export const connectionMachine = setup({
     forwardToPolling: sendTo('polling', ({ event }) => event as SendEvent),
     sendHello: sendTo('socket', ({ context }): SendEvent => ({
       type: 'SEND',
-      frame: context.token === undefined ? { type: 'hello' } : { type: 'hello', token: context.token },
+      frame: context.config.token === undefined ? { type: 'hello' } : { type: 'hello', token: context.config.token },
     })),
-    sendPing: sendTo('socket', ({ context }): SendEvent => ({ type: 'SEND', frame: { type: 'ping', t: context.now() } })),
+    sendPing: sendTo('socket', ({ context }): SendEvent => ({ type: 'SEND', frame: { type: 'ping', t: context.config.now() } })),
+    sendCheckPing: enqueueActions(({ context, enqueue }) => {
+      const t = context.config.now();
+      enqueue.sendTo('socket', { type: 'SEND', frame: { type: 'ping', t } });
+      enqueue.assign({ checkPingAt: t });
+    }),
+    clearCheck: assign({ checkPingAt: null }),
+    // One assign per batch, instead of re-arming a timer per batch: the silence timer reads it when
+    // it fires. Kept in the context, not in a mutable cell outside it, so snapshots, inspection and
+    // the model test see it; the assign costs ~1 µs while the context stays small (ConnectionContext).
+    recordHeard: assign(({ context }) => ({ lastHeardAt: context.config.now(), heard: true })),
+    armSilenceTimer: assign({ heard: false }),
+    recordUnansweredCheck: assign({
+      lastError: ({ context }) => ({ code: 'heartbeat_timeout', message: `no answer to a ping within ${context.config.checkTimeoutMs} ms` }),
+    }),
     sendSyncPing: enqueueActions(({ context, enqueue }) => {
-      const t = context.now();
+      const t = context.config.now();
       enqueue.sendTo('socket', { type: 'SEND', frame: { type: 'ping', t } });
       enqueue.assign({ syncPingAt: context.syncPingAt ?? t });
     }),
@@ -117,18 +133,25 @@ export const connectionMachine = setup({
         return Math.min(welcome?.heartbeatMs ?? context.heartbeatMs, Math.floor(context.heartbeatTimeoutMs / 2));
       },
     }),
-    markLinkUpOnWebSocket: assign({ transport: 'websocket', attempt: 0, webSocketWorked: true, lastError: null, syncPingAt: null }),
+    markLinkUpOnWebSocket: assign(({ context }) => ({
+      transport: 'websocket' as const,
+      attempt: 0,
+      webSocketWorked: true,
+      lastError: null,
+      syncPingAt: null,
+      lastHeardAt: context.config.now(),
+    })),
     markLinkUpOnPolling: assign({ transport: 'polling' }),
     resetAttempts: assign({ attempt: 0, probeAttempt: 0 }),
     scheduleRetry: assign(({ context }) => {
       const attempt = context.attempt + 1;
-      const retryDelayMs = backoffDelay(attempt - 1, context.backoff, context.random);
-      return { attempt, retryDelayMs, nextRetryAt: context.now() + retryDelayMs };
+      const retryDelayMs = backoffDelay(attempt - 1, context.config.backoff, context.config.random);
+      return { attempt, retryDelayMs, nextRetryAt: context.config.now() + retryDelayMs };
     }),
     scheduleProbe: assign(({ context }) => {
-      const { baseMs, capMs } = context.probe;
-      const retryDelayMs = backoffDelay(context.probeAttempt, { baseMs, capMs, minMs: baseMs }, context.random);
-      return { probeAttempt: context.probeAttempt + 1, retryDelayMs, nextRetryAt: context.now() + retryDelayMs };
+      const { baseMs, capMs } = context.config.probe;
+      const retryDelayMs = backoffDelay(context.probeAttempt, { baseMs, capMs, minMs: baseMs }, context.config.random);
+      return { probeAttempt: context.probeAttempt + 1, retryDelayMs, nextRetryAt: context.config.now() + retryDelayMs };
     }),
     clearSchedule: assign({ nextRetryAt: null }),
     recordFailure: assign({ lastError: ({ context, event }) => failureOf(event, context) ?? context.lastError }),
@@ -138,27 +161,36 @@ export const connectionMachine = setup({
     markOffline: assign({ online: false }),
   },
   guards: {
-    hasWebSocket: ({ context }) => context.settings.webSocket != null,
-    canPoll: ({ context }) => context.settings.polling != null,
+    hasWebSocket: ({ context }) => context.config.settings.webSocket != null,
+    canPoll: ({ context }) => context.config.settings.polling != null,
     hasAttemptsLeft: ({ context }) => context.attempt < attemptLimit(context),
     isOffline: ({ context }) => !context.online,
-    isTerminalClose: ({ context, event }) => event.type === 'SOCKET.CLOSED' && context.isTerminalClose(event.code),
+    isTerminalClose: ({ context, event }) => event.type === 'SOCKET.CLOSED' && context.config.isTerminalClose(event.code),
     carriesRefusal: ({ event }) => refusalIn(framesOf(event)) !== undefined,
     carriesWelcome: ({ event }) => framesOf(event).some((frame) => frame.type === 'welcome'),
     carriesPong: ({ event }) => framesOf(event).some((frame) => frame.type === 'pong'),
+    answersCheck: ({ context, event }) =>
+      framesOf(event).some((frame) => frame.type === 'pong' && context.checkPingAt !== null && frame.t >= context.checkPingAt),
+    heardSinceArmed: ({ context }) => context.heard,
     isResume: ({ event }) => event.type === 'SEND' && event.frame.type === 'subscribe' && event.frame.since !== undefined,
   },
   delays: {
     retryDelay: ({ context }) => context.retryDelayMs,
     heartbeatInterval: ({ context }) => context.heartbeatMs,
     livenessTimeout: ({ context }) => context.heartbeatTimeoutMs,
+    // What is left of the silence window since the server was last heard (0 when a late timer
+    // overshot it); the check takes the rest of the heartbeat timeout.
+    silenceTimeout: ({ context }) =>
+      Math.max(0, context.lastHeardAt + context.heartbeatTimeoutMs - context.config.checkTimeoutMs - context.config.now()),
+    checkTimeout: ({ context }) => context.config.checkTimeoutMs,
   },
 }).createMachine({
   id: 'connection',
   context: ({ input }) => initialContext(input),
   invoke: [
-    { id: 'outbox', src: 'outbox', input: ({ context }) => ({ ackTimeoutMs: context.ackTimeoutMs, now: context.now }) },
-    { id: 'network', src: 'networkStatus', input: ({ context }) => ({ settings: context.settings.network }) },
+    { id: 'outbox', src: 'outbox', input: ({ context }) => ({ ackTimeoutMs: context.config.ackTimeoutMs, now: context.config.now }) },
+    { id: 'network', src: 'networkStatus', input: ({ context }) => ({ settings: context.config.settings.network }) },
+    { id: 'page', src: 'pageLifecycle', input: ({ context }) => ({ settings: context.config.settings.page }) },
   ],
   on: {
     SUBSCRIBE: { actions: 'retainTopic' },
@@ -166,6 +198,7 @@ export const connectionMachine = setup({
     ACTION: { actions: 'enqueueAction' },
     'NETWORK.OFFLINE': { target: '.offline', actions: 'markOffline' },
     'NETWORK.ONLINE': { actions: 'markOnline' },
+    'PAGE.HIDE': '.suspended',
     STOP: '.closed',
   },
   initial: 'idle',
@@ -179,7 +212,7 @@ export const connectionMachine = setup({
     },
     /** A WebSocket is in use: the socket actor lives exactly as long as this state. */
     websocket: {
-      invoke: { id: 'socket', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.settings.webSocket }) },
+      invoke: { id: 'socket', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.config.settings.webSocket }) },
       on: {
         'SOCKET.CLOSED': [{ guard: 'isTerminalClose', target: '#connection.failed', actions: 'recordFailure' }, ...linkLost()],
         'SOCKET.BAD_FRAME': { actions: 'recordFailure' },
@@ -217,18 +250,42 @@ export const connectionMachine = setup({
                 waiting: { on: { 'SOCKET.FRAMES': { guard: 'carriesPong', target: 'idle' } } },
               },
             },
-            /** Every frame proves the link alive; silence for the timeout proves it dead. */
+            /**
+             * Every frame proves the link alive. Silence only makes it suspect: a timer firing late
+             * in a throttled background tab or after sleep says nothing about the link, so after
+             * `heartbeatTimeoutMs − checkTimeoutMs` of silence the link is asked (a ping) and
+             * declared dead only if that goes unanswered for the rest of the heartbeat timeout.
+             */
             liveness: {
               initial: 'watching',
               states: {
                 watching: {
+                  entry: 'armSilenceTimer',
                   on: {
                     'SOCKET.FRAMES': [
                       { guard: 'carriesRefusal', target: '#connection.failed', actions: 'recordFailure' },
-                      { target: 'watching', reenter: true, actions: 'routeFrames' },
+                      { actions: ['routeFrames', 'recordHeard'] },
+                    ],
+                    'LINK.CHECK': 'checking',
+                    // A new network may have left this socket bound to the old one.
+                    'NETWORK.ONLINE': { target: 'checking', actions: 'markOnline' },
+                  },
+                  // Heard meanwhile: wait out the rest of the window since then.
+                  after: { silenceTimeout: [{ guard: 'heardSinceArmed', target: 'watching', reenter: true }, { target: 'checking' }] },
+                },
+                /** A ping is out; its pong proves the link, silence for `checkTimeoutMs` kills it. */
+                checking: {
+                  entry: 'sendCheckPing',
+                  exit: 'clearCheck',
+                  on: {
+                    'SOCKET.FRAMES': [
+                      { guard: 'carriesRefusal', target: '#connection.failed', actions: 'recordFailure' },
+                      // Frames sent before a sleep can still be in the buffers; only the pong proves the link now.
+                      { guard: 'answersCheck', target: 'watching', actions: ['routeFrames', 'recordHeard'] },
+                      { actions: ['routeFrames', 'recordHeard'] },
                     ],
                   },
-                  after: { livenessTimeout: linkLost() },
+                  after: { checkTimeout: linkLost('recordUnansweredCheck') },
                 },
               },
             },
@@ -240,7 +297,12 @@ export const connectionMachine = setup({
     reconnecting: {
       entry: 'scheduleRetry',
       exit: 'clearSchedule',
-      on: { RETRY: '#connection.websocket' },
+      on: {
+        RETRY: '#connection.websocket',
+        // Back on a network, visible again or awake: the backoff waited for conditions that changed.
+        'LINK.CHECK': '#connection.websocket',
+        'NETWORK.ONLINE': { target: '#connection.websocket', actions: 'markOnline' },
+      },
       after: { retryDelay: '#connection.websocket' },
     },
     /** WebSocket gave up or is unavailable: HTTP long polling carries the same frames while we probe. */
@@ -249,7 +311,7 @@ export const connectionMachine = setup({
       invoke: {
         id: 'polling',
         src: 'pollingTransport',
-        input: ({ context, self }) => ({ settings: context.settings.polling, cursors: () => cursorsOf(self.getSnapshot().children) }),
+        input: ({ context, self }) => ({ settings: context.config.settings.polling, cursors: () => cursorsOf(self.getSnapshot().children) }),
       },
       on: {
         'POLL.REFUSED': { target: '#connection.failed', actions: 'recordFailure' },
@@ -276,12 +338,12 @@ export const connectionMachine = setup({
             waiting: {
               entry: 'scheduleProbe',
               exit: 'clearSchedule',
-              on: { RETRY: 'probing' },
+              on: { RETRY: 'probing', 'LINK.CHECK': 'probing', 'NETWORK.ONLINE': { target: 'probing', actions: 'markOnline' } },
               after: { retryDelay: 'probing' },
             },
             /** A throwaway socket: if it opens, WebSocket works again and we start over on it. */
             probing: {
-              invoke: { id: 'probe', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.settings.webSocket }) },
+              invoke: { id: 'probe', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.config.settings.webSocket }) },
               on: {
                 'SOCKET.OPENED': { target: '#connection.websocket', actions: 'resetAttempts' },
                 'SOCKET.CLOSED': 'waiting',
@@ -300,11 +362,22 @@ export const connectionMachine = setup({
         RETRY: start(),
       },
     },
-    /** Refused (auth, protocol) or out of options: waits for RETRY. */
+    /**
+     * The page is being unloaded or went into the back/forward cache: the link was closed on
+     * purpose (no reconnect while unloading) and nothing is tried until the page shows again.
+     */
+    suspended: {
+      on: {
+        'PAGE.SHOW': [{ guard: 'isOffline', target: 'offline' }, ...start()],
+        'NETWORK.OFFLINE': { actions: 'markOffline' },
+      },
+    },
+    /** Refused (auth, protocol) or out of options: waits for RETRY (a page coming back does not retry a refusal). */
     failed: {
       on: {
         RETRY: start(),
         'NETWORK.OFFLINE': { actions: 'markOffline' },
+        'PAGE.HIDE': {},
       },
     },
     closed: { type: 'final' },
@@ -320,12 +393,12 @@ function start(...actions: ['markOnline'] | []) {
   ] as const;
 }
 
-/** The WebSocket link is gone: back off and retry, then poll, then give up. */
-function linkLost() {
+/** The WebSocket link is gone: back off and retry, then poll, then give up. `why` records a cause the event does not carry. */
+function linkLost(...why: ['recordUnansweredCheck'] | []) {
   return [
-    { guard: 'hasAttemptsLeft', target: '#connection.reconnecting', actions: 'recordFailure' },
-    { guard: 'canPoll', target: '#connection.fallbackPolling', actions: 'recordFailure' },
-    { target: '#connection.failed', actions: ['recordFailure', 'recordAttemptsExhausted'] },
+    { guard: 'hasAttemptsLeft', target: '#connection.reconnecting', actions: ['recordFailure', ...why] },
+    { guard: 'canPoll', target: '#connection.fallbackPolling', actions: ['recordFailure', ...why] },
+    { target: '#connection.failed', actions: ['recordFailure', ...why, 'recordAttemptsExhausted'] },
   ] as const;
 }
 

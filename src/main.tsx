@@ -1,5 +1,5 @@
 import { render } from 'solid-js/web';
-import { createTetherClient, type TetherClientOptions } from './client/index.ts';
+import { createSharedTetherClient, createTetherClient, type TetherClientOptions } from './client/index.ts';
 import { App } from './dashboard/App.tsx';
 import { loadDashboardConfig } from './dashboard/dashboard-config.ts';
 import './dashboard/styles.css';
@@ -63,8 +63,14 @@ async function start() {
   // Which widgets to show; fetched alongside the inspector, before the client connects.
   const [dashboard, inspect] = await Promise.all([loadDashboardConfig((url) => fetch(url, { cache: 'no-cache' })), inspector()]);
   if (dashboard.warning) console.warn(`Tether: ${dashboard.warning}`);
-  const client = createTetherClient({ url: location.origin, polling: { waitMs: POLL_WAIT_MS }, inspect, getToken });
-  // A handle for the console and for end-to-end tests: `tether.actor.getSnapshot()`.
+  // One connection for all of this origin's tabs (docs/cross-tab.md), except where the statechart
+  // must run in this tab: for the inspector, and with `?share=off`.
+  const params = new URLSearchParams(location.search);
+  const local = params.has('inspect') || params.get('share') === 'off';
+  const options = { url: location.origin, polling: { waitMs: POLL_WAIT_MS }, getToken };
+  const client = local ? createTetherClient({ ...options, inspect }) : createSharedTetherClient(options);
+  // A handle for the console and for end-to-end tests: `tether.connection.get()`, and
+  // `tether.actor.getSnapshot()` when the statechart runs in this tab.
   Object.assign(window, { tether: client });
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root');

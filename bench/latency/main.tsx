@@ -1,8 +1,7 @@
 /**
  * The latency bench page: 20 widgets, each on its own topic, through the real client and the
  * real Solid hooks. `?mode=coalesced` renders with useTopic (data coalesced per animation frame);
- * `?mode=every` renders every patch as it arrives (the baseline without coalescing); `?mode=lean`
- * coalesces like useTopic but without fromActorRef (a candidate fix, measured side by side);
+ * `?mode=every` renders every patch as it arrives (the baseline without coalescing);
  * `?mode=batched` is useTopic on a client with `batchWindowMs: 4`.
  * A value counts as painted when a task queued after the frame that drew it runs (the rAF +
  * postMessage idiom); latency = that time − the publish time carried in the data (both clocks
@@ -11,7 +10,7 @@
 import { For, createSignal, onCleanup } from 'solid-js';
 import { render } from 'solid-js/web';
 import { createTetherClient } from '../../src/client/index.ts';
-import { TetherProvider, createFrameScheduler, useTetherClient, useTopic } from '../../src/solid/index.ts';
+import { TetherProvider, useTetherClient, useTopic } from '../../src/solid/index.ts';
 
 interface Value {
   t: number;
@@ -77,23 +76,11 @@ function Widget(props: { index: number }) {
     ready++;
   };
   if (mode === 'every') {
-    const { ref, release } = useTetherClient().subscribe(topic);
+    // The baseline: every change of the subscription's view is rendered at once.
+    const { view, release } = useTetherClient().subscribe(topic);
     onCleanup(release);
-    const [value, setValue] = createSignal<Value | undefined>();
-    const subscription = ref.subscribe((snapshot) => setValue(snapshot.context.position.data as Value | undefined));
-    onCleanup(() => subscription.unsubscribe());
-    return <Card index={props.index} value={value()} onWritten={got} />;
-  }
-  if (mode === 'lean') {
-    // A candidate for useTopic: the same per-frame coalescing, fed by a plain actor subscription
-    // instead of @xstate/solid's fromActorRef (which deep-diffs every snapshot into a store).
-    const { ref, release } = useTetherClient().subscribe(topic);
-    onCleanup(release);
-    const read = () => ref.getSnapshot().context.position.data as Value | undefined;
-    const [value, setValue] = createSignal<Value | undefined>(read());
-    const schedule = createFrameScheduler(() => setValue(read));
-    const subscription = ref.subscribe(schedule);
-    onCleanup(() => subscription.unsubscribe());
+    const [value, setValue] = createSignal<Value | undefined>(view.get().data as Value | undefined);
+    onCleanup(view.subscribe(() => setValue(() => view.get().data as Value | undefined)));
     return <Card index={props.index} value={value()} onWritten={got} />;
   }
   const { data } = useTopic<Value>(topic);

@@ -40,12 +40,12 @@ for (let i = 0; i < count; i++) {
   clients.push(client);
   const track: Track = { live: false, lostAt: null, backAt: null, attempts: 0 };
   tracks.push(track);
-  client.actor.subscribe((snapshot) => {
-    if (armed) track.attempts = Math.max(track.attempts, snapshot.context.attempt);
+  client.connection.subscribe(() => {
+    if (armed) track.attempts = Math.max(track.attempts, client.connection.get().attempt);
   });
-  const { ref } = client.subscribe(`storm.${(Number(firstArg) + i) % 3}`);
-  ref.subscribe((snapshot) => {
-    const live = snapshot.value === 'live';
+  const { view } = client.subscribe(`storm.${(Number(firstArg) + i) % 3}`);
+  view.subscribe(() => {
+    const live = view.get().status === 'live';
     if (live === track.live) return;
     track.live = live;
     if (!armed) {
@@ -60,7 +60,7 @@ for (let i = 0; i < count; i++) {
 
 process.on('message', (message: { cmd: string }) => {
   if (message.cmd === 'arm') armed = true;
-  else if (message.cmd === 'status') report({ status: { back, failed: clients.filter((c) => c.actor.getSnapshot().matches('failed')).length } });
+  else if (message.cmd === 'status') report({ status: { back, failed: clients.filter((c) => c.connection.get().status === 'failed').length } });
   else if (message.cmd === 'stop') {
     for (const client of clients) client.stop();
     setTimeout(() => process.exit(0), 200);

@@ -51,10 +51,10 @@ export async function inProcess(topics: number, frames: number, batch: number): 
   const done = new Promise<void>((resolve) => (finished = resolve));
   for (let i = 0; i < topics; i++) {
     const target = Math.floor((frames - 1 - i) / topics) + 1;
-    const { ref } = client.subscribe(topicName(i));
+    const { view } = client.subscribe(topicName(i));
     let reached = false;
-    ref.subscribe((snapshot) => {
-      if (!reached && snapshot.context.position.seq === target) {
+    view.subscribe(() => {
+      if (!reached && view.get().seq === target) {
         reached = true;
         if (--pending === 0) finished();
       }

@@ -3,13 +3,16 @@
  * port, topics, frames). The clock runs from "every topic holds its snapshot" to "every topic
  * is at its last seq"; CPU time is this process's user + system time over the same window.
  *   raw      `ws` + JSON.parse and nothing else: the floor
- *   socketio socket.io-client receiving the same frames as event arguments (socket.io parses them)
+ *   socketio socket.io-client receiving the same frames as event arguments (socket.io parses them),
+ *            applying each topic's patches in sequence with Tether's own immutable applier
  *   tether   createTetherClient with the `ws` WebSocket: parse, validate, route, apply patch
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { io } from 'socket.io-client';
 import { createTetherClient } from '../../src/client/index.ts';
+import { applyPatchImmutably } from '../../src/protocol/index.ts';
+import type { PatchOperation } from '../../src/protocol/index.ts';
 import { cpuMs, exitWithParent, report } from '../lib/proc.ts';
 import { topicName } from '../lib/shapes.ts';
 
@@ -59,21 +62,35 @@ if (variant === 'raw') {
   ws.on('open', () => ws.send(JSON.stringify({ type: 'go' })));
   ws.on('message', (data) => onText(JSON.parse(String(data)) as Plain));
 } else if (variant === 'socketio') {
-  const onText = plainReceiver();
+  // The same work as Tether's above the socket: keep each topic's document, check the sequence,
+  // apply each patch with the same immutable applier; socket.io has already parsed the frame.
+  const onFrame = plainReceiver();
+  const held = new Map<string, { seq: number; data: unknown }>();
+  const apply = (frame: Plain & { data?: unknown; ops?: PatchOperation[] }) => {
+    if (frame.type === 'snapshot') held.set(frame.topic, { seq: frame.seq, data: frame.data });
+    else {
+      const doc = held.get(frame.topic);
+      if (!doc || frame.seq !== doc.seq + 1) throw new Error(`socketio receiver: ${frame.topic} out of sequence at ${frame.seq}`);
+      const outcome = applyPatchImmutably(doc.data, frame.ops!);
+      if (!outcome.ok) throw new Error(`socketio receiver: ${outcome.error}`);
+      held.set(frame.topic, { seq: frame.seq, data: outcome.doc });
+    }
+    onFrame(frame);
+  };
   const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
   socket.on('connect', () => socket.emit('go'));
-  socket.on('frame', onText);
+  socket.on('frame', apply);
 } else {
   const client = createTetherClient({ url: `http://127.0.0.1:${port}`, WebSocket, fetch: null, network: false });
   let live = 0;
   for (let i = 0; i < topics; i++) {
-    const { ref } = client.subscribe(topicName(i));
+    const { view } = client.subscribe(topicName(i));
     const target = lastSeq(i);
     let seen = false;
     let done = false;
-    // What a UI binding does: observe the subscription snapshot, read the position.
-    ref.subscribe((snapshot) => {
-      const seq = snapshot.context.position.seq;
+    // What a UI binding does: follow the subscription's view, read its position.
+    view.subscribe(() => {
+      const { seq, data } = view.get();
       if (!seen && seq !== null) {
         seen = true;
         if (++live === topics) begin();
@@ -82,7 +99,7 @@ if (variant === 'raw') {
         done = true;
         if (--pending === 0) {
           client.stop();
-          finish({ dataLength: (snapshot.context.position.data as { samples: unknown[] }).samples.length });
+          finish({ dataLength: (data as { samples: unknown[] }).samples.length });
         }
       }
     });

@@ -8,7 +8,7 @@
  * one of your own; leave it unset for a server started with TETHER_AUTH=off.
  */
 import { WebSocket } from 'ws';
-import { connectionView, createTetherClient, outboxView, subscriptionView } from 'tether/client';
+import { createTetherClient } from 'tether/client';
 
 interface CpuData { cores: number; samples: { t: number; total: number }[] }
 interface Thresholds { version: number; cpuPercent: number }
@@ -20,32 +20,38 @@ const seconds = Number(process.argv[3] ?? 5);
 // getToken is asked before every connection and poll: return a fresh token if yours expire.
 const client = createTetherClient({ url, WebSocket, getToken: () => process.env.TETHER_TOKEN });
 
+// Each view is a `ViewSource`: `get()` the current view, `subscribe` to hear when it changes.
 let lastStatus = '';
-client.actor.subscribe((snapshot) => {
-  const { status, lastError } = connectionView(snapshot);
+const showConnection = () => {
+  const { status, lastError } = client.connection.get();
   if (status !== lastStatus) console.log(`connection ${status}${lastError ? ` (${lastError.message})` : ''}`);
   lastStatus = status;
-});
+};
+showConnection();
+client.connection.subscribe(showConnection);
 
 const cpu = client.subscribe('host.cpu');
-cpu.ref.subscribe((snapshot) => {
-  const view = subscriptionView(snapshot);
+cpu.view.subscribe(() => {
+  const view = cpu.view.get();
   const last = (view.data as CpuData | undefined)?.samples.at(-1);
   if (last) console.log(`cpu seq ${view.seq} ${view.status}: ${last.total.toFixed(1)} %`);
 });
 
 // Writable topics take actions: queued while offline, acked or refused by the server.
 const thresholds = client.subscribe('alerts.thresholds');
-const sub = thresholds.ref.subscribe((snapshot) => {
-  const data = subscriptionView(snapshot).data as Thresholds | undefined;
+const stopWaiting = thresholds.view.subscribe(() => {
+  const data = thresholds.view.get().data as Thresholds | undefined;
   if (!data) return;
-  sub.unsubscribe();
+  stopWaiting();
   const id = client.send('alerts.thresholds', { version: data.version, set: { cpuPercent: data.cpuPercent } });
   console.log(`sent action ${id}`);
 });
-client.actor.getSnapshot().children.outbox?.subscribe((snapshot) => {
-  for (const refused of outboxView(snapshot).refused) console.log(`refused ${refused.id}: ${refused.code}`);
+client.outbox.subscribe(() => {
+  for (const refused of client.outbox.get().refused) console.log(`refused ${refused.id}: ${refused.code}`);
 });
+
+// The statecharts themselves are there too, for tools: `client.actor` (the connection, null when
+// the client is shared from another tab) and each hold's `ref` (the subscription).
 
 setTimeout(() => {
   cpu.release();

@@ -8,11 +8,17 @@ import { applyPatchImmutably, isTerminalClose } from '../protocol/index.ts';
 import { Credentials, tokenExpiry } from './credentials.ts';
 import type { GetToken } from './credentials.ts';
 import { networkStatus } from './network-status.ts';
+import { browserPage, pageLifecycle } from './page-lifecycle.ts';
+import type { PageLifecycleSettings } from './page-lifecycle.ts';
 import type { NetworkSettings } from './network-status.ts';
 import { DEFAULT_POLL_MIN_INTERVAL_MS, DEFAULT_POLL_WAIT_MS, pollingTransport } from './polling-transport.ts';
 import type { FetchLike, PollingSettings } from './polling-transport.ts';
 import { DEFAULT_SEND_RATE, SendPacer } from './send-pacer.ts';
 import type { SendRate } from './send-pacer.ts';
+import { snapshotViews } from './view-source.ts';
+import type { ViewSource } from './view-source.ts';
+import type { ConnectionView, OutboxView, SubscriptionView } from './view-types.ts';
+import { connectionView, outboxView, sameOutboxView, subscriptionView } from './views.ts';
 import { webSocketTransport } from './websocket-transport.ts';
 import type { WebSocketConstructor, WebSocketSettings } from './websocket-transport.ts';
 
@@ -38,8 +44,15 @@ export interface TetherClientOptions {
   fetch?: FetchLike | null;
   /** Default `window` + `navigator.onLine` in a browser; `false` ignores connectivity events. */
   network?: NetworkSettings | false;
+  /**
+   * Default: the page's `visibilitychange`, `pagehide`/`pageshow` and a wake detector in a browser
+   * (src/client/page-lifecycle.ts); `false` ignores them.
+   */
+  page?: PageLifecycleSettings | false;
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
+  /** How long a liveness check (after silence, on wake, visible or online) may go unanswered (default 5 s). */
+  checkTimeoutMs?: number;
   backoff?: Partial<BackoffSettings>;
   /** `false` disables fallback polling. */
   polling?:
@@ -70,11 +83,24 @@ export interface TetherClientOptions {
   batchWindowMs?: number;
 }
 
+/** One held topic: its view, its actor (when the client runs in this tab) and the release. */
+export interface TopicHold {
+  view: ViewSource<SubscriptionView>;
+  /** The subscription statechart when it runs in this tab; null when the client runs elsewhere (shared across tabs). */
+  ref: SubscriptionActorRef | null;
+  /** Gives the topic back; the last holder's release unsubscribes. Releasing twice is harmless. */
+  release(): void;
+}
+
 export interface TetherClient {
-  /** The root actor, started; children: `outbox`, `sub:<topic>`. */
-  actor: ConnectionActorRef;
+  /** The root statechart when it runs in this tab; null when it runs elsewhere (shared across tabs). Children: `outbox`, `sub:<topic>`. */
+  actor: ConnectionActorRef | null;
+  /** The connection as a ConnectionView: a new object only when a field changed. */
+  connection: ViewSource<ConnectionView>;
+  /** The outbox as an OutboxView (actions waiting for an answer, recent refusals). */
+  outbox: ViewSource<OutboxView>;
   /** Reference counted per topic: the first holder creates the subscription, the last release ends it. */
-  subscribe(topic: string): { ref: SubscriptionActorRef; release(): void };
+  subscribe(topic: string): TopicHold;
   /** Queues an action in the outbox; returns its id (also the key of its ack, nack or refusal). */
   send(topic: string, payload: unknown): string;
   /** Leave `failed`, or skip the wait before the next attempt. */
@@ -88,6 +114,12 @@ export interface TetherClient {
   stop(): void;
 }
 
+/** The client as createTetherClient builds it: its statecharts run in this tab, so `actor` and `ref` are there. */
+export interface LocalTetherClient extends TetherClient {
+  actor: ConnectionActorRef;
+  subscribe(topic: string): TopicHold & { ref: SubscriptionActorRef };
+}
+
 const defaultId = () =>
   globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
@@ -96,7 +128,7 @@ function browserNetwork(): NetworkSettings | null {
   return { target: window, isOnline: () => navigator.onLine };
 }
 
-export function createTetherClient(options: TetherClientOptions = {}): TetherClient {
+export function createTetherClient(options: TetherClientOptions = {}): LocalTetherClient {
   const baseUrl = (options.url ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
   if (!/^https?:\/\//.test(baseUrl)) throw new Error('createTetherClient: `url` must be an http(s) URL (there is no location to default to)');
   const WebSocket: WebSocketConstructor | null = options.WebSocket === undefined ? globalThis.WebSocket ?? null : options.WebSocket;
@@ -125,15 +157,19 @@ export function createTetherClient(options: TetherClientOptions = {}): TetherCli
     };
   const networkSettings: NetworkSettings | null = options.network === false ? null : options.network ?? browserNetwork();
 
-  const logic = connectionMachine.provide({ actors: { webSocketTransport, pollingTransport, networkStatus } });
+  const pageSettings: PageLifecycleSettings | null = options.page === false ? null : options.page ?? browserPage(now);
+
+  const logic = connectionMachine.provide({ actors: { webSocketTransport, pollingTransport, networkStatus, pageLifecycle } });
   const actor = createActor(logic, {
     ...(options.inspect ? { inspect: options.inspect } : {}),
     input: {
       webSocket: webSocketSettings,
       polling: pollingSettings,
       network: networkSettings,
+      page: pageSettings,
       heartbeatMs: options.heartbeatMs,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+      checkTimeoutMs: options.checkTimeoutMs,
       backoff: options.backoff,
       probe: polling?.probe,
       ackTimeoutMs: options.ackTimeoutMs,
@@ -147,14 +183,28 @@ export function createTetherClient(options: TetherClientOptions = {}): TetherCli
   actor.start();
   actor.send({ type: 'CONNECT' });
 
+  const outbox = actor.getSnapshot().children.outbox;
+  if (!outbox) throw new Error('createTetherClient: the connection machine has no outbox');
+  // One view source per subscription actor, shared by every holder of its topic.
+  const topicViews = new WeakMap<SubscriptionActorRef, ViewSource<SubscriptionView>>();
+  const topicView = (ref: SubscriptionActorRef) => {
+    let view = topicViews.get(ref);
+    if (!view) topicViews.set(ref, (view = snapshotViews(ref, subscriptionView)));
+    return view;
+  };
+
   return {
     actor,
+    connection: snapshotViews(actor, connectionView),
+    // The outbox is invoked by the root actor for its whole life, so its ref is read once.
+    outbox: snapshotViews(outbox, outboxView, sameOutboxView),
     subscribe(topic) {
       actor.send({ type: 'SUBSCRIBE', topic });
       const ref = actor.getSnapshot().children[subscriptionId(topic)];
       if (!ref) throw new Error(`createTetherClient: cannot subscribe to "${topic}" on a stopped client`);
       let held = true;
       return {
+        view: topicView(ref),
         ref,
         release() {
           if (!held) return; // releasing twice must not take another holder's reference

@@ -1,6 +1,10 @@
 /** The Tether client runtime: what dashboards and other apps import. */
 export { createTetherClient } from './create-client.ts';
-export type { ConnectionActorRef, SubscriptionActorRef, TetherClient, TetherClientOptions } from './create-client.ts';
+export { createSharedTetherClient } from './shared/share.ts';
+export type { SharedClientOptions } from './shared/share.ts';
+export type { ConnectionActorRef, SubscriptionActorRef, TetherClient, TetherClientOptions, TopicHold, LocalTetherClient } from './create-client.ts';
+export { snapshotViews } from './view-source.ts';
+export type { SnapshotSource, ViewSource } from './view-source.ts';
 export { connectionView, outboxView, subscriptionView } from './views.ts';
 export type { ConnectionSnapshot, OutboxSnapshot, SubscriptionSnapshot } from './views.ts';
 export type * from './view-types.ts';
@@ -10,3 +14,4 @@ export type { GetToken } from './credentials.ts';
 export type { SendRate } from './send-pacer.ts';
 export type { NetworkSettings, NetworkTarget } from './network-status.ts';
 export type { AppliedEvent } from '../../machines/subscription.ts';
+export type { PageLifecycleSettings, PageWindow, PageDocument, WakeDetection } from './page-lifecycle.ts';

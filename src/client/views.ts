@@ -4,6 +4,7 @@ import type { connectionMachine } from '../../machines/connection.ts';
 import type { outboxMachine } from '../../machines/outbox.ts';
 import type { subscriptionMachine } from '../../machines/subscription.ts';
 import type { ConnectionStatus, ConnectionView, OutboxView, SubscriptionView } from './view-types.ts';
+import { shallowEqual } from './view-source.ts';
 
 export type ConnectionSnapshot = SnapshotFrom<typeof connectionMachine>;
 export type SubscriptionSnapshot = SnapshotFrom<typeof subscriptionMachine>;
@@ -24,7 +25,8 @@ function connectionStatus(snapshot: ConnectionSnapshot): ConnectionStatus {
   if (snapshot.matches('reconnecting')) return 'reconnecting';
   if (snapshot.matches('offline')) return 'offline';
   if (snapshot.matches('failed')) return 'failed';
-  if (snapshot.matches('closed')) return 'closed';
+  // Suspended: the page closed the link on purpose (unload, back/forward cache); PAGE.SHOW reconnects.
+  if (snapshot.matches('closed') || snapshot.matches('suspended')) return 'closed';
   return 'idle';
 }
 
@@ -64,4 +66,10 @@ export function outboxView(snapshot: OutboxSnapshot): OutboxView {
     pending: pending.map(({ id, topic, payload, state }) => ({ id, topic, payload, state })),
     refused: refused.map((entry) => ({ ...entry })),
   };
+}
+
+/** Outbox views are rebuilt as copies; equal entries mean an equal view. */
+export function sameOutboxView(a: OutboxView, b: OutboxView): boolean {
+  const sameList = <T>(x: T[], y: T[]) => x.length === y.length && x.every((entry, i) => shallowEqual(entry, y[i]));
+  return sameList(a.pending, b.pending) && sameList(a.refused, b.refused);
 }

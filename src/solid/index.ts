@@ -10,3 +10,4 @@ export { useConnection, useOutbox } from './use-connection.ts';
 export { createTetherHooks, useSend } from './hooks.ts';
 export type { TetherHooks, TopicNameOf } from './hooks.ts';
 export { createFrameScheduler } from './frame.ts';
+export { fromViewSource } from './view-signal.ts';

@@ -1,23 +1,14 @@
-import { createMemo, type Accessor } from 'solid-js';
-import { fromActorRef } from '@xstate/solid';
-import { connectionView, outboxView, type ConnectionView, type OutboxView } from '../client/index.ts';
+import type { Accessor } from 'solid-js';
+import type { ConnectionView, OutboxView } from '../client/index.ts';
 import { useTetherClient } from './context.ts';
+import { fromViewSource } from './view-signal.ts';
 
-/** The connection actor's state as a ConnectionView (status, transport, retry countdown…), following every transition. */
+/** The connection as a ConnectionView (status, transport, retry countdown…), following every change. */
 export function useConnection(): Accessor<ConnectionView> {
-  const snapshot = fromActorRef(useTetherClient().actor);
-  return createMemo(() => connectionView(snapshot()));
+  return fromViewSource(useTetherClient().connection);
 }
 
-/**
- * The client's outbox as an OutboxView: actions waiting for an answer and recent refusals. The
- * outbox is invoked by the root actor for its whole life, so its ref is read once rather than
- * tracked through every connection snapshot.
- */
+/** The client's outbox as an OutboxView: actions waiting for an answer and recent refusals. */
 export function useOutbox(): Accessor<OutboxView> {
-  const snapshot = fromActorRef(useTetherClient().actor.getSnapshot().children.outbox);
-  return createMemo(() => {
-    const s = snapshot();
-    return s ? outboxView(s) : { pending: [], refused: [] };
-  });
+  return fromViewSource(useTetherClient().outbox);
 }

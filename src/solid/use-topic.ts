@@ -1,6 +1,5 @@
-import { createEffect, createMemo, createSignal, on, onCleanup, type Accessor } from 'solid-js';
-import { fromActorRef } from '@xstate/solid';
-import { subscriptionView, type SubscriptionStatus, type SubscriptionView, type TetherClient } from '../client/index.ts';
+import { batch, createMemo, createSignal, onCleanup, type Accessor } from 'solid-js';
+import type { SubscriptionStatus, SubscriptionView, TetherClient } from '../client/index.ts';
 import { useTetherClient } from './context.ts';
 import { createFrameScheduler } from './frame.ts';
 
@@ -14,10 +13,11 @@ export interface TopicState<T> {
    * `undefined` until the first snapshot.
    */
   data: Accessor<T | undefined>;
+  /** Follows every change, not coalesced. */
   status: Accessor<SubscriptionStatus>;
   /** The seq of the state held (null before the first snapshot); follows every frame, not coalesced. */
   seq: Accessor<number | null>;
-  /** Status, seq, staleness, error…: follows every snapshot (these change rarely). */
+  /** Status, seq, `updatedAt`, staleness, error…, as of the last animation frame (like `data`). */
   view: Accessor<TopicView<T>>;
 }
 
@@ -34,21 +34,29 @@ export function useTopic<T = unknown>(topic: string): TopicState<T> {
 
 /** useTopic with an explicit client, for code outside a <TetherProvider>. Must run inside a reactive owner. */
 export function subscribeTopic<T = unknown>(client: Pick<TetherClient, 'subscribe'>, topic: string): TopicState<T> {
-  const { ref, release } = client.subscribe(topic);
+  const { view: source, release } = client.subscribe(topic);
   onCleanup(release);
+  const read = () => source.get() as SubscriptionView<T>;
 
-  const snapshot = fromActorRef(ref);
-  const view = createMemo(() => subscriptionView(snapshot()) as SubscriptionView<T>);
-  const status = createMemo(() => view().status);
-  const seq = createMemo(() => view().seq);
-
-  // The reactive snapshot is a Solid store copy; read the data from the actor itself so it keeps
-  // its identity, and only in the frame callback, so a burst of patches becomes one update.
-  const current = () => subscriptionView(ref.getSnapshot()).data as T | undefined;
-  const [data, setData] = createSignal<T | undefined>(current());
-  const schedule = createFrameScheduler(() => setData(() => current()));
-  // Every data change moves seq/updatedAt, which the view reads, so this runs on each one.
-  createEffect(on(view, schedule, { defer: true }));
+  // What renders (the data, and `updatedAt`, which the live indicator keys its pulse on) moves in
+  // the frame callback, so a burst of patches is one update; status and seq, cheap to follow and
+  // what logic reads, move with every change. Plain signals: the view keeps its identity while
+  // nothing changed, so nothing is copied or diffed.
+  const [view, setView] = createSignal(read());
+  const [status, setStatus] = createSignal(view().status);
+  const [seq, setSeq] = createSignal(view().seq);
+  const data = createMemo(() => view().data);
+  const schedule = createFrameScheduler(() => setView(read));
+  onCleanup(
+    source.subscribe(() => {
+      const next = read();
+      batch(() => {
+        setStatus(next.status);
+        setSeq(next.seq);
+      });
+      schedule();
+    }),
+  );
 
   return { data, status, seq, view };
 }

@@ -18,18 +18,23 @@ const TOPICS = ['host.cpu', 'host.memory', 'host.load', 'server.eventloop', 'ser
 interface Held { epoch: string | null; seq: number | null; data: unknown }
 interface PolledSnapshot { type: 'snapshot'; topic: string; epoch: string; seq: number; data: unknown }
 
-/** What each subscription in the page holds, read through the `tether` debugging handle. */
-function heldInPage(page: Page): Promise<Record<string, Held>> {
-  return page.evaluate(() => {
-    const children = (window as unknown as { tether: { actor: { getSnapshot(): { children: Record<string, { getSnapshot(): { context: { topic: string; position: Held } } }> } } } }).tether.actor.getSnapshot().children;
+/**
+ * What the page's subscriptions to `topics` hold, read through the `tether` debugging handle's
+ * views (a second hold on a topic a widget holds shares its subscription, and is given back at once).
+ */
+function heldInPage(page: Page, topics: readonly string[]): Promise<Record<string, Held>> {
+  return page.evaluate((names) => {
+    type View = { epoch: string | null; seq: number | null; data: unknown };
+    const { tether } = window as unknown as { tether: { subscribe(topic: string): { view: { get(): View }; release(): void } } };
     const held: Record<string, Held> = {};
-    for (const [id, child] of Object.entries(children)) {
-      if (!id.startsWith('sub:')) continue;
-      const { topic, position } = child.getSnapshot().context;
-      held[topic] = { epoch: position.epoch, seq: position.seq, data: position.data };
+    for (const topic of names) {
+      const hold = tether.subscribe(topic);
+      const { epoch, seq, data } = hold.view.get();
+      hold.release();
+      held[topic] = { epoch, seq, data };
     }
     return held;
-  });
+  }, topics);
 }
 
 async function serverSnapshot(server: SpawnedServer, topic: string): Promise<PolledSnapshot> {
@@ -46,7 +51,7 @@ async function expectPageMatchesServer(page: Page, server: SpawnedServer, topics
   for (const topic of topics) {
     await expect.poll(async () => {
       const snapshot = await serverSnapshot(server, topic);
-      const held = (await heldInPage(page))[topic];
+      const held = (await heldInPage(page, [topic]))[topic];
       if (!held || held.epoch !== snapshot.epoch || held.seq !== snapshot.seq) return `page at ${held?.epoch}:${held?.seq}, server at ${snapshot.epoch}:${snapshot.seq}`;
       return JSON.stringify(held.data) === JSON.stringify(snapshot.data) ? 'equal' : `data differs at seq ${snapshot.seq}`;
     }, { timeout: 15_000, interval: 50 }).toBe('equal');
@@ -67,12 +72,14 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
   afterAll(() => closeBrowserAndServers(browser));
   afterEach(() => closeContextAndServers(context));
 
-  async function open(server: SpawnedServer, width = 1280) {
+  /** `shared: false` opens the page with `?share=off`: its own socket, which Playwright's offline emulation reaches (a SharedWorker's does not). */
+  async function open(server: SpawnedServer, width = 1280, { shared = true } = {}) {
     context = await browser.newContext({ viewport: { width, height: 900 } });
     page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(server.loginUrl!); // signs in: the token rides in the fragment
+    // Signs in: the token rides in the fragment.
+    await page.goto(shared ? server.loginUrl! : server.loginUrl!.replace('/#', '/?share=off#'));
     return errors;
   }
 
@@ -105,7 +112,7 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     const first = await spawnServer({ TETHER_JWT_SECRET });
     await open(first);
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
-    const before = (await heldInPage(page))['host.load']!;
+    const before = (await heldInPage(page, ['host.load']))['host.load']!;
 
     first.kill('SIGKILL');
     await first.exited;
@@ -114,26 +121,27 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     await page.screenshot({ path: `${artifacts}dashboard-reconnecting.png`, fullPage: true });
 
     const second = await spawnServer({ TETHER_JWT_SECRET, PORT: String(first.port) });
-    await page.getByRole('button', { name: 'Retry now' }).first().click().catch(() => undefined);
+    // Skips the backoff wait; the badge must reach Live either way.
+    await page.getByRole('button', { name: 'Retry now' }).first().click({ timeout: 5_000 }).catch(() => undefined);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toMatch(/^Live/);
     await expectPageMatchesServer(page, second, TOPICS);
-    const after = (await heldInPage(page))['host.load']!;
+    const after = (await heldInPage(page, ['host.load']))['host.load']!;
     expect(after.epoch).not.toBe(before.epoch);
-  });
+  }, 60_000); // two server processes start in this test: seconds each on a loaded machine
 
   it('keeps data flowing over HTTP polling when WebSocket upgrades are refused', async () => {
     const server = await spawnServer({ TETHER_NO_WEBSOCKET: '1' });
     await open(server);
     await expect.poll(() => badge(page).textContent(), { timeout: 30_000 }).toMatch(/^Polling/);
-    const first = (await heldInPage(page))['host.cpu']!.seq!;
-    await expect.poll(async () => (await heldInPage(page))['host.cpu']!.seq!, { timeout: 10_000 }).toBeGreaterThan(first + 2);
+    const first = (await heldInPage(page, ['host.cpu']))['host.cpu']!.seq!;
+    await expect.poll(async () => (await heldInPage(page, ['host.cpu']))['host.cpu']!.seq!, { timeout: 10_000 }).toBeGreaterThan(first + 2);
     await expectPageMatchesServer(page, server, ['host.load', 'alerts.thresholds']);
     await page.screenshot({ path: `${artifacts}dashboard-polling.png`, fullPage: true });
   });
 
   it('applies a threshold edited offline exactly once after the network returns', async () => {
     const server = await spawnServer();
-    await open(server);
+    await open(server, 1280, { shared: false });
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
     const before = (await serverSnapshot(server, 'alerts.thresholds')).data as { version: number; cpuPercent: number };
     const target = before.cpuPercent === 77 ? 78 : 77;

@@ -46,10 +46,11 @@ describe.skipIf(!availability.available)('security in Chromium', () => {
   it('signs in from the login link: the token leaves the address bar, stays in this tab, never appears in a request URL, and the page runs under its CSP', async () => {
     const server = await spawnServer();
     const { page, urls, problems } = await newPage();
-    const response = await page.goto(server.loginUrl!);
+    // Unshared (`?share=off`): the socket is the page's own, so Playwright sees its URL (a SharedWorker's it does not).
+    const response = await page.goto(server.loginUrl!.replace('/#', '/?share=off#'));
     expect(response!.headers()['content-security-policy']).toContain("script-src 'self'");
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
-    expect(page.url()).toBe(`${server.httpUrl}/`);
+    expect(page.url()).toBe(`${server.httpUrl}/?share=off`);
     expect(await page.evaluate(() => sessionStorage.getItem('tether.token'))).toBe(server.token);
 
     await page.reload(); // still signed in, from sessionStorage
@@ -68,7 +69,7 @@ describe.skipIf(!availability.available)('security in Chromium', () => {
   it('without a token shows Failed with how to sign in, and does not keep retrying', async () => {
     const server = await spawnServer();
     const { page, urls } = await newPage();
-    await page.goto(server.httpUrl);
+    await page.goto(`${server.httpUrl}/?share=off`); // the page's own socket, so its URLs are seen
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Failed/);
     await expect.poll(() => page.locator('.banner[data-reason="unauthorized"]').textContent()).toMatch(/Not signed in: .*token is required.*Open the login link printed by npm start/);
     await page.waitForTimeout(2500);

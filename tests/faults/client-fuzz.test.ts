@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import { applyPatchImmutably } from '../../src/protocol/index.ts';
 import type { PatchOperation } from '../../src/protocol/index.ts';
 import { SEED, SOAK, scaled } from './budget.ts';
@@ -31,7 +31,7 @@ let state: State = { n: 0, list: [] };
 truth.set(0, JSON.stringify(state));
 
 let wss: WebSocketServer;
-let client: TetherClient;
+let client: LocalTetherClient;
 let audit: Audit;
 const subscribed = new Set<WebSocket>();
 /** Sent right after the next answer to a subscribe, in the same write burst (for the regression below). */

@@ -1,7 +1,7 @@
 import { expect, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { AppliedEvent, SubscriptionActorRef, TetherClient, TetherClientOptions } from '../../src/client/index.ts';
+import type { AppliedEvent, SubscriptionActorRef, LocalTetherClient, TetherClientOptions } from '../../src/client/index.ts';
 import type { WebSocketConstructor } from '../../src/client/websocket-transport.ts';
 import type { Position } from '../../src/protocol/index.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
@@ -130,7 +130,7 @@ export function countingWebSocket() {
 }
 
 export interface HarnessClient {
-  client: TetherClient;
+  client: LocalTetherClient;
   audits: Audit[];
   sockets: { created: number; live: number; peakLive: number };
   status(): string;

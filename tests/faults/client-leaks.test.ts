@@ -3,7 +3,7 @@ import { queryObjects } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import { startServer } from '../fixtures/real-server.ts';
 import type { StartedServer } from '../fixtures/real-server.ts';
 import { scaled } from './budget.ts';
@@ -108,7 +108,7 @@ describe.skipIf(!gc)('client leaks (after GC)', () => {
 
   it('1,000 reconnects of one client (link dropped each time) leave nothing behind', async () => {
     const cycles = scaled(1000);
-    const client: TetherClient = createTetherClient({ ...options(), url: proxy.httpUrl, backoff: { baseMs: 1, capMs: 5, maxAttempts: 1_000_000 },
+    const client: LocalTetherClient = createTetherClient({ ...options(), url: proxy.httpUrl, backoff: { baseMs: 1, capMs: 5, maxAttempts: 1_000_000 },
       // The client's send pacer (50 frames/s, bursts of 100) is shared by all its sockets, so by
       // default hello + subscribe limit it to ~25 reconnects a second; lifted here to keep the test short.
       sendRate: { framesPerSecond: 10_000, burst: 10_000 } });

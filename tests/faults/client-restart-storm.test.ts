@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import { createTetherServer } from '../../server/tether-server.ts';
 import type { TetherServer } from '../../server/tether-server.ts';
 import { SOAK } from './budget.ts';
@@ -61,7 +61,7 @@ async function up(port: number): Promise<Up> {
   return { server, http: httpServer, upgrades, close };
 }
 
-let clients: TetherClient[] = [];
+let clients: LocalTetherClient[] = [];
 let servers: Up[] = [];
 afterEach(async () => {
   for (const c of clients) c.stop();
@@ -70,7 +70,7 @@ afterEach(async () => {
   servers = [];
 });
 
-const allLive = (server: TetherServer, subs: ReturnType<TetherClient['subscribe']>[]) => {
+const allLive = (server: TetherServer, subs: ReturnType<LocalTetherClient['subscribe']>[]) => {
   const topic = server.hub.topic(TOPIC)!;
   return subs.every((s) => {
     const v = subscriptionView(s.ref.getSnapshot());
@@ -82,7 +82,7 @@ async function storm(random: (() => number) | undefined) {
   const first = await up(0);
   servers.push(first);
   const port = (first.http.address() as { port: number }).port;
-  const subs: ReturnType<TetherClient['subscribe']>[] = [];
+  const subs: ReturnType<LocalTetherClient['subscribe']>[] = [];
   // Every socket any client opens, timestamped: the reconnect attempts themselves, refused or not.
   const attempts: number[] = [];
   class Timed extends WebSocket {

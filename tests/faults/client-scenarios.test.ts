@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, outboxView, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import type { SnapshotFrame } from '../../src/protocol/index.ts';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
@@ -233,7 +233,7 @@ describe('client under faults (real server, TCP proxy)', () => {
     const proxy = await startProxy(first.port);
     const topics = ['host.cpu', 'host.memory', 'host.load', 'server.eventloop'];
     const counting = countingWebSocket();
-    const client: TetherClient = createTetherClient({ url: proxy.httpUrl, WebSocket: counting.WebSocket, network: false, fetch: null, polling: false, getToken: () => current.token, ...FAST });
+    const client: LocalTetherClient = createTetherClient({ url: proxy.httpUrl, WebSocket: counting.WebSocket, network: false, fetch: null, polling: false, getToken: () => current.token, ...FAST });
     const noTruth = () => undefined;
     const audits = topics.map((topic) => new Audit(client.subscribe(topic).ref, noTruth));
     try {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { FetchLike, TetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
+import type { FetchLike, LocalTetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
 import { startServer } from '../fixtures/real-server.ts';
 import type { StartedServer } from '../fixtures/real-server.ts';
@@ -10,7 +10,7 @@ import { SECRET, token } from '../fixtures/tokens.ts';
 // The client runtime (with `ws`) against the real server with authentication on.
 
 let server: StartedServer | undefined;
-let client: TetherClient | undefined;
+let client: LocalTetherClient | undefined;
 afterEach(async () => {
   client?.stop();
   client = undefined;
@@ -43,7 +43,7 @@ async function setup(options: TetherServerOptions = {}) {
   return server;
 }
 
-function connect(s: StartedServer, options: TetherClientOptions): TetherClient {
+function connect(s: StartedServer, options: TetherClientOptions): LocalTetherClient {
   client = createTetherClient({ url: s.httpUrl, WebSocket, network: false, backoff: { baseMs: 50, capMs: 200 }, ...options });
   return client;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, outboxView, subscriptionView } from '../../src/client/index.ts';
-import type { AppliedEvent, SubscriptionActorRef, TetherClient, TetherClientOptions } from '../../src/client/index.ts';
+import type { AppliedEvent, SubscriptionActorRef, LocalTetherClient, TetherClientOptions } from '../../src/client/index.ts';
 import type { Position, SnapshotFrame } from '../../src/protocol/index.ts';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
@@ -17,7 +17,7 @@ const SAMPLE_MS = '50';
 /** Shared by a server and its restarted self, so the login token stays valid across the restart. */
 const TETHER_JWT_SECRET = 'client-real-server-test-secret-0123456789';
 
-let client: TetherClient | undefined;
+let client: LocalTetherClient | undefined;
 afterEach(async () => {
   client?.stop();
   client = undefined;
@@ -80,7 +80,7 @@ async function expectSameAsServer(server: SpawnedServer, recorders: Recorder[]) 
   }
 }
 
-function connect(url: string, options: TetherClientOptions = {}): TetherClient {
+function connect(url: string, options: TetherClientOptions = {}): LocalTetherClient {
   client = createTetherClient({ url, WebSocket, network: false, backoff: { baseMs: 50, capMs: 250, maxAttempts: 200 }, ...options });
   return client;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import { PatchRefusedError, acceptPatches, createTetherServer, typedTopics } from '../../server/index.ts';
 import type { TetherServer, Topic } from '../../server/index.ts';
 import { openClient, startServer } from '../fixtures/real-server.ts';
@@ -100,7 +100,7 @@ describe('publishing from the library', () => {
   it('feeds a real Tether client subscription, seq by seq', async () => {
     const s = await started();
     s.server.defineTopic('orders.perMinute', { initial: { count: 0 } });
-    const client: TetherClient = createTetherClient({ url: s.httpUrl, WebSocket, fetch: null, network: false });
+    const client: LocalTetherClient = createTetherClient({ url: s.httpUrl, WebSocket, fetch: null, network: false });
     cleanups.push(() => client.stop());
     const { ref, release } = client.subscribe('orders.perMinute');
     cleanups.push(release);

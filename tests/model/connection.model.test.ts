@@ -4,6 +4,7 @@ import type { AnyActorRef, AnyMachineSnapshot, EventObject } from 'xstate';
 import { connectionMachine } from '../../machines/connection.ts';
 import type { ConnectionContext, ConnectionEvent, ConnectionInput, PollEvent, PollingInput, SendEvent } from '../../machines/connection.ts';
 import { networkStatus } from '../../src/client/network-status.ts';
+import { pageLifecycle } from '../../src/client/page-lifecycle.ts';
 import { connectionView } from '../../src/client/views.ts';
 import { webSocketTransport } from '../../src/client/websocket-transport.ts';
 import { applyPatchImmutably, isTerminalClose } from '../../src/protocol/index.ts';
@@ -27,6 +28,8 @@ const MAX_ATTEMPTS = 2;
 const timing = {
   heartbeatMs: 1_000,
   heartbeatTimeoutMs: 5_000,
+  // Longer than the heartbeat, so a heartbeat due during a check always fires first (see `events`).
+  checkTimeoutMs: 2_000,
   backoff: { baseMs: 1_000, capMs: 30_000, maxAttempts: MAX_ATTEMPTS, maxAttemptsUntilOpen: 1 },
   probe: { baseMs: 5_000, capMs: 30_000 },
   ackTimeoutMs: 1e9, // the outbox's own timer is not part of this model
@@ -86,6 +89,8 @@ const command = (event: ConnectionEvent): EventObject => event;
 const frames = (...list: object[]): EventObject => ({ type: 'SOCKET.FRAMES', frames: list }) as EventObject;
 const welcome = frames({ type: 'welcome', heartbeatMs: 1_000 });
 const pong = frames({ type: 'pong', t: 0 });
+/** The pong of a ping sent just now (its `t` is not older than the check's ping). */
+const checkAnswered = frames({ type: 'pong', t: Number.MAX_SAFE_INTEGER });
 const unauthorized = frames({ type: 'error', code: 'unauthorized', message: 'bad token' });
 const notice = frames({ type: 'error', code: 'rate_limited', message: 'slow down' });
 const badFrame = { type: 'SOCKET.BAD_FRAME', message: 'frame is not valid JSON' };
@@ -100,6 +105,8 @@ function events(state: AnyMachineSnapshot): EventObject[] {
   const context = state.context as ConnectionContext;
   const held = context.refcounts.a ?? 0;
   const list: EventObject[] = [{ type: 'RETRY' }, { type: 'STOP' }, { type: 'NETWORK.OFFLINE' }, { type: 'NETWORK.ONLINE' }];
+  // The page: visible again or awake (LINK.CHECK), unloading or into the back/forward cache, back from it.
+  list.push({ type: 'LINK.CHECK' }, { type: 'PAGE.HIDE' }, { type: 'PAGE.SHOW' });
   list.push(command({ type: 'ACTION', id: 'act-1', topic: 'a', payload: 1 }));
   if (held < 2) list.push(command({ type: 'SUBSCRIBE', topic: 'a' }));
   if (held > 0) list.push(command({ type: 'UNSUBSCRIBE', topic: 'a' }));
@@ -108,9 +115,13 @@ function events(state: AnyMachineSnapshot): EventObject[] {
   if (state.matches({ websocket: 'handshaking' })) list.push(welcome, notice, dropped, refused, unauthorized, badFrame, after('livenessTimeout', 'websocket.handshaking'));
   if (state.matches({ websocket: 'connected' })) {
     list.push(pong, notice, dropped, refused, unauthorized, badFrame, resume);
-    // Both timers run in `connected`; the heartbeat's is due first unless a ping is out.
+    // Both regions have a timer in `connected`; the heartbeat's is due first unless a ping is out
+    // (the silence window runs from the last frame, a pong included, and is longer; so is the check's).
+    const liveness = state.matches({ websocket: { connected: { liveness: 'checking' } } }) ? 'checking' : 'watching';
+    if (liveness === 'checking') list.push(checkAnswered);
     if (state.matches({ websocket: { connected: { heartbeat: 'idle' } } })) list.push(after('heartbeatInterval', 'websocket.connected.heartbeat.idle'));
-    else list.push(after('livenessTimeout', 'websocket.connected.liveness.watching'));
+    else if (liveness === 'watching') list.push(after('silenceTimeout', 'websocket.connected.liveness.watching'));
+    else list.push(after('checkTimeout', 'websocket.connected.liveness.checking'));
   }
   if (state.matches('reconnecting')) list.push(after('retryDelay', 'reconnecting'));
   if (state.matches('fallbackPolling')) {
@@ -128,12 +139,14 @@ function events(state: AnyMachineSnapshot): EventObject[] {
 
 function serialize(state: AnyMachineSnapshot): string {
   const context = state.context as ConnectionContext;
-  return JSON.stringify([state.value, context.attempt, context.webSocketWorked, context.online, context.refcounts.a ?? 0, context.transport]);
+  return JSON.stringify([state.value, context.attempt, context.webSocketWorked, context.online, context.refcounts.a ?? 0, context.transport, context.heard]);
 }
 
-const microtasks = async () => {
-  for (let i = 0; i < 3; i++) await Promise.resolve();
-};
+/**
+ * The transport hands frames over in the next task (setImmediate in Node), which stays real
+ * here: advancing the fake clock to run it could also fire a timer the path does not expect.
+ */
+const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Makes the world do what the model's event says. */
 async function stimulate(event: EventObject, actor: AnyActorRef, world: World): Promise<void> {
@@ -151,10 +164,10 @@ async function stimulate(event: EventObject, actor: AnyActorRef, world: World): 
     }
     case 'SOCKET.FRAMES':
       socket().receive(...(event as Extract<ConnectionEvent, { type: 'SOCKET.FRAMES' }>).frames.map((frame) => JSON.stringify(frame)));
-      return microtasks();
+      return nextTask();
     case 'SOCKET.BAD_FRAME':
       socket().receive('not json');
-      return microtasks();
+      return nextTask();
     case 'POLL.FRAMES':
     case 'POLL.ERROR':
     case 'POLL.REFUSED':
@@ -188,7 +201,7 @@ const childIds = (snapshot: AnyMachineSnapshot) => Object.keys(snapshot.children
 
 describe('connection model', () => {
   beforeEach(() => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     vi.setSystemTime(1_000_000);
   });
   afterEach(() => vi.useRealTimers());
@@ -204,7 +217,7 @@ describe('connection model', () => {
   it.each(cases)('%s', async (_name, config, path: ModelStep[]) => {
     const world: World = { sockets: new FakeSockets(), network: new FakeNetwork(), polling: new FakePolling() };
     const inspected: string[] = [];
-    const logic = connectionMachine.provide({ actors: { webSocketTransport, pollingTransport: world.polling.logic, networkStatus } });
+    const logic = connectionMachine.provide({ actors: { webSocketTransport, pollingTransport: world.polling.logic, networkStatus, pageLifecycle } });
     const actor = createActor(logic, {
       input: inputFor(config, world),
       inspect: (event) => {

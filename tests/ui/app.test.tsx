@@ -1,7 +1,7 @@
 import './setup.ts';
 import { cleanup, fireEvent, render, screen, within } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTetherClient, type TetherClient } from '../../src/client/index.ts';
+import { createTetherClient, type LocalTetherClient } from '../../src/client/index.ts';
 import { App } from '../../src/dashboard/App.tsx';
 import { WIDGETS_STORAGE_KEY } from '../../src/dashboard/widget-settings.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
@@ -22,7 +22,7 @@ function seedTopics(server: ScriptedServer) {
 }
 
 let server: ScriptedServer;
-let client: TetherClient;
+let client: LocalTetherClient;
 let frames: ReturnType<typeof manualFrames>;
 
 beforeEach(() => {
@@ -164,6 +164,18 @@ describe('App with a real client', () => {
     server.publish('host.load', [{ op: 'replace', path: '/load1', value: 0.7 }]);
     await tick();
     expect(within(panel).getByText('host.load').closest('tr')!.textContent).toBe('host.loadlive1');
+  });
+
+  it('says where the subscriptions are when the statecharts run in another tab', async () => {
+    // A shared client has no actor in this tab: the panel shows the connection from its view.
+    const shared = { ...client, actor: null };
+    render(() => <App client={shared} pollWaitMs={20_000} />);
+    await tick();
+    fireEvent.click(screen.getByRole('button', { name: 'State' }));
+    const panel = screen.getByRole('region', { name: 'State' });
+    expect(panel.textContent).toContain('websocket.connected');
+    expect(panel.textContent).toContain('The connection runs in another tab');
+    expect(panel.querySelector('table')).toBeNull();
   });
 });
 

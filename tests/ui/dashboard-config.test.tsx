@@ -1,7 +1,7 @@
 import './setup.ts';
 import { fireEvent, render, screen, within } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import { App } from '../../src/dashboard/App.tsx';
 import type { DashboardConfig } from '../../src/protocol/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
@@ -25,7 +25,7 @@ const CONFIG: DashboardConfig = {
 };
 
 let server: ScriptedServer;
-let client: TetherClient;
+let client: LocalTetherClient;
 let frames: ReturnType<typeof manualFrames>;
 
 beforeEach(() => {

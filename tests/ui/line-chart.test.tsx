@@ -4,6 +4,7 @@ import { createSignal } from 'solid-js';
 import type uPlot from 'uplot';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LineChart } from '../../src/dashboard/LineChart.tsx';
+import { createFrameScheduler } from '../../src/solid/index.ts';
 import { manualFrames } from './frames.ts';
 
 /** uPlot lays out and draws in a microtask after setData/setSize. */
@@ -48,6 +49,24 @@ describe('LineChart', () => {
       await drawn();
     }
     expect(clearRect.mock.calls.length).toBe(initial);
+    frames.flushFrame();
+    await drawn();
+    expect(clearRect.mock.calls.length).toBe(initial + 1);
+    expect(frames.pending()).toBe(0);
+  });
+
+  it('draws data that changes during a frame flush in that same frame, not the next', async () => {
+    let push!: () => void;
+    function Chart() {
+      const [data, setData] = createSignal<uPlot.AlignedData>([[1, 2], [10, 20]]);
+      // What useTopic does: its data moves in an animation-frame flush.
+      push = createFrameScheduler(() => setData([[1, 2, 3], [10, 20, 30]]));
+      return <LineChart label="test chart" series={[{ label: 'A' }]} data={data()} />;
+    }
+    render(() => <Chart />);
+    await drawn();
+    const initial = clearRect.mock.calls.length;
+    push();
     frames.flushFrame();
     await drawn();
     expect(clearRect.mock.calls.length).toBe(initial + 1);

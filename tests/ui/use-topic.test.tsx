@@ -1,14 +1,14 @@
 import { render, screen } from '@solidjs/testing-library';
 import { Show, createEffect, createSignal } from 'solid-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import { TetherProvider, useConnection, useTopic } from '../../src/solid/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 import { connectClient, tearDownClient } from './client-fixture.ts';
 import { manualFrames } from './frames.ts';
 
 let server: ScriptedServer;
-let client: TetherClient;
+let client: LocalTetherClient;
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -65,7 +65,7 @@ describe('useTopic (tether/solid)', () => {
     const released = vi.fn();
     const subscribe = vi.spyOn(client, 'subscribe').mockImplementation((topic) => {
       const held = original(topic);
-      return { ref: held.ref, release: () => (released(topic), held.release()) };
+      return { ...held, release: () => (released(topic), held.release()) };
     });
     const [shown, setShown] = createSignal(true);
     function Counter() {
@@ -81,7 +81,7 @@ describe('useTopic (tether/solid)', () => {
     ));
     await settle();
     expect(subscribe).toHaveBeenCalledExactlyOnceWith('counter');
-    const { ref } = subscribe.mock.results[0]!.value as ReturnType<TetherClient['subscribe']>;
+    const { ref } = subscribe.mock.results[0]!.value as ReturnType<LocalTetherClient['subscribe']>;
     expect(released).not.toHaveBeenCalled();
     expect(client.actor.getSnapshot().children['sub:counter']).toBe(ref);
     expect(screen.getByRole('status').textContent).toBe('live');
@@ -123,6 +123,39 @@ describe('useTopic (tether/solid)', () => {
     frames.flushFrame();
     expect(topic.data()).toEqual({ n: 7 });
     expect(topic.view().epoch).toBe(server.epoch);
+  });
+
+  it('moves view() with data, once per frame, while status and seq follow each change', async () => {
+    const frames = manualFrames();
+    let topic!: ReturnType<typeof useTopic<{ n: number }>>;
+    let viewUpdates = 0;
+    function Probe() {
+      topic = useTopic<{ n: number }>('counter');
+      createEffect(() => (topic.view(), viewUpdates++));
+      return null;
+    }
+    render(() => (
+      <TetherProvider client={client}>
+        <Probe />
+      </TetherProvider>
+    ));
+    await settle();
+    expect(topic.status()).toBe('live');
+    expect(topic.view().status).toBe('pending'); // not painted yet
+    frames.flushFrame();
+    expect(topic.view()).toMatchObject({ status: 'live', seq: 0 });
+    const before = viewUpdates;
+
+    for (let i = 1; i <= 5; i++) {
+      server.publish('counter', [{ op: 'replace', path: '/n', value: i }]);
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(topic.seq()).toBe(5);
+    expect(viewUpdates).toBe(before);
+    frames.flushFrame();
+    expect(viewUpdates).toBe(before + 1);
+    expect(topic.view()).toMatchObject({ seq: 5, status: 'live' });
+    expect(topic.view().updatedAt).not.toBeNull();
   });
 
   it('useConnection follows the connection through the provider', async () => {

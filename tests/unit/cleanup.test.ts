@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnyActorRef } from 'xstate';
 import { createTetherClient } from '../../src/client/index.ts';
-import type { TetherClient, TetherClientOptions } from '../../src/client/index.ts';
+import type { LocalTetherClient, TetherClientOptions } from '../../src/client/index.ts';
 import { FakeNetwork, ScriptedServer } from '../fixtures/scripted-server.ts';
 
 let server: ScriptedServer;
@@ -18,7 +18,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function connect(options: TetherClientOptions = {}): TetherClient {
+function connect(options: TetherClientOptions = {}): LocalTetherClient {
   return createTetherClient({
     url: server.httpUrl,
     WebSocket: server.WebSocket,
@@ -30,13 +30,13 @@ function connect(options: TetherClientOptions = {}): TetherClient {
 }
 
 /** Every actor in the client's tree, so a test can check none is left running. */
-function actorsOf(client: TetherClient): AnyActorRef[] {
+function actorsOf(client: LocalTetherClient): AnyActorRef[] {
   const children = Object.values(client.actor.getSnapshot().children).filter((child): child is AnyActorRef => child !== undefined);
   return [client.actor, ...children];
 }
 
 /** What must be zero once a client is stopped (mock-socket closes after a 4 ms timer). */
-async function leftovers(client: TetherClient, actors: AnyActorRef[]) {
+async function leftovers(client: LocalTetherClient, actors: AnyActorRef[]) {
   await vi.advanceTimersByTimeAsync(10);
   return {
     timers: vi.getTimerCount(),
@@ -61,7 +61,7 @@ describe('stop() leaves nothing behind', () => {
     expect(network.listenerCount).toBe(2);
     expect(vi.getTimerCount()).toBeGreaterThan(1); // heartbeat, liveness, ack timeout
     const actors = actorsOf(client);
-    expect(actors.slice(1).map((actor) => actor.id).sort()).toEqual(['network', 'outbox', 'socket', 'sub:host.cpu', 'sub:host.load']);
+    expect(actors.slice(1).map((actor) => actor.id).sort()).toEqual(['network', 'outbox', 'page', 'socket', 'sub:host.cpu', 'sub:host.load']);
     client.stop();
     expect(await leftovers(client, actors)).toEqual(nothingLeft);
   });
@@ -134,7 +134,7 @@ describe('the last release', () => {
     cpu.release();
     await vi.advanceTimersByTimeAsync(5);
     expect(cpu.ref.getSnapshot().status).toBe('stopped');
-    expect(Object.keys(client.actor.getSnapshot().children).sort()).toEqual(['network', 'outbox', 'socket']);
+    expect(Object.keys(client.actor.getSnapshot().children).sort()).toEqual(['network', 'outbox', 'page', 'socket']);
     expect(server.framesOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topic: 'host.cpu' }]);
     expect(vi.getTimerCount()).toBe(timersBefore);
     client.stop();

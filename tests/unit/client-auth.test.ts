@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
+import type { LocalTetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
 import type { FetchLike } from '../../src/client/polling-transport.ts';
 import { tokenExpiry } from '../../src/client/credentials.ts';
 import { SendPacer } from '../../src/client/send-pacer.ts';
@@ -9,7 +9,7 @@ import { ScriptedServer } from '../fixtures/scripted-server.ts';
 // Credentials and back-off in the client, against the scripted server with fake timers.
 
 let server: ScriptedServer;
-let client: TetherClient | undefined;
+let client: LocalTetherClient | undefined;
 /** Every URL the client gave the WebSocket constructor or fetch. */
 let urls: string[];
 beforeEach(() => {
@@ -41,7 +41,7 @@ const recordingFetch: FetchLike = (url, init) => {
   return server.fetch(url, init);
 };
 
-function connect(options: TetherClientOptions = {}): TetherClient {
+function connect(options: TetherClientOptions = {}): LocalTetherClient {
   client = createTetherClient({
     url: server.httpUrl,
     WebSocket: recordingWebSocket(),

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { createTetherClient, outboxView, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
+import type { LocalTetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 
 let server: ScriptedServer;
-let client: TetherClient | undefined;
+let client: LocalTetherClient | undefined;
 beforeEach(() => {
   vi.useFakeTimers();
   server = new ScriptedServer();
@@ -19,7 +19,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function connect(options: TetherClientOptions = {}): TetherClient {
+function connect(options: TetherClientOptions = {}): LocalTetherClient {
   client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, ...options });
   return client;
 }

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { TetherClient, TetherClientOptions } from '../../src/client/index.ts';
+import type { LocalTetherClient, TetherClientOptions } from '../../src/client/index.ts';
 import { FakeNetwork, ScriptedServer } from '../fixtures/scripted-server.ts';
 
 let server: ScriptedServer;
-let client: TetherClient | undefined;
+let client: LocalTetherClient | undefined;
 beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(1_000_000);
@@ -18,7 +18,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function connect(options: TetherClientOptions = {}): TetherClient {
+function connect(options: TetherClientOptions = {}): LocalTetherClient {
   client = createTetherClient({
     url: server.httpUrl,
     WebSocket: server.WebSocket,
@@ -45,6 +45,15 @@ describe('connection', () => {
     expect(server.framesOfType('hello')).toEqual([{ type: 'hello', token: 'secret' }]);
   });
 
+  // XState copies the context on every assign, and both machines assign per batch of frames; V8
+  // copies an object of more than 19 properties in dictionary mode, 10–30 times slower (ConnectionContext).
+  it('keeps the contexts assigned per batch small enough to copy in V8 fast mode', async () => {
+    const cpu = connect().subscribe('host.cpu');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(Object.keys(client!.actor.getSnapshot().context).length).toBeLessThanOrEqual(17);
+    expect(Object.keys(cpu.ref.getSnapshot().context).length).toBeLessThanOrEqual(17);
+  });
+
   it('pings on the heartbeat and measures the round trip', async () => {
     connect();
     await vi.advanceTimersByTimeAsync(10);
@@ -56,11 +65,15 @@ describe('connection', () => {
     expect(view().latencyMs).toBeLessThan(20); // mock-socket delivers after 4 ms
   });
 
-  it('declares an open but silent socket dead after the heartbeat timeout, and reconnects', async () => {
+  it('declares an open but silent socket dead after the heartbeat timeout, the last part of it a check ping, and reconnects', async () => {
     server.pong = false;
-    connect();
+    connect({ checkTimeoutMs: 1_000 });
     await vi.advanceTimersByTimeAsync(10);
-    await vi.advanceTimersByTimeAsync(4_980);
+    await vi.advanceTimersByTimeAsync(3_980);
+    expect(view()).toMatchObject({ status: 'connected', statePath: expect.stringContaining('liveness.watching') });
+    await vi.advanceTimersByTimeAsync(30);
+    expect(view()).toMatchObject({ status: 'connected', statePath: expect.stringContaining('liveness.checking') });
+    await vi.advanceTimersByTimeAsync(960);
     expect(view().status).toBe('connected');
     await vi.advanceTimersByTimeAsync(30);
     expect(view()).toMatchObject({ status: 'reconnecting', attempt: 1, lastError: { code: 'heartbeat_timeout' } });

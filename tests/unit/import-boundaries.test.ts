@@ -30,7 +30,7 @@ const allowedPackages: Record<Layer, string[] | '*'> = {
   machines: ['xstate'],
   protocol: ['valibot', 'fast-json-patch'],
   client: ['xstate'],
-  solid: ['solid-js', '@xstate/solid'],
+  solid: ['solid-js'],
   dashboard: '*',
   server: '*',
 };

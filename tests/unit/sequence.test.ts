@@ -71,6 +71,23 @@ describe('foldFrames', () => {
     expect(rebased.position).toEqual({ data: stateAt(5), epoch: 'A', seq: 5 });
   });
 
+  it('applies a run of in-sequence patches in one call, and finds the refused one patch by patch', () => {
+    const calls: number[] = [];
+    const counting: typeof applyPatchImmutably = (doc, ops) => (calls.push(ops.length), applyPatchImmutably(doc, ops));
+    const run = foldFrames({ data: stateAt(2), epoch: 'A', seq: 2 }, [patch(3), patch(4), patch(5)], counting);
+    expect(calls).toEqual([3]); // one call with the three patches' operations
+    expect(run.position).toEqual({ data: stateAt(5), epoch: 'A', seq: 5 });
+    expect(run.applied.map((p) => p.seq)).toEqual([3, 4, 5]);
+
+    calls.length = 0;
+    const refused: PatchFrame = { type: 'patch', topic: 't', epoch: 'A', seq: 4, ops: [{ op: 'remove', path: '/missing' }] };
+    const broken = foldFrames({ data: stateAt(2), epoch: 'A', seq: 2 }, [patch(3), refused, patch(5)], counting);
+    expect(calls).toEqual([3, 1, 1]); // the run, then 3 alone, then the refused 4
+    expect(broken.problem).toMatchObject({ reason: 'patch_failed', message: expect.stringContaining('patch 4') });
+    expect(broken.applied.map((p) => p.seq)).toEqual([3]);
+    expect(broken.position).toEqual({ data: stateAt(3), epoch: null, seq: null });
+  });
+
   it('never mutates the held document', () => {
     const data = Object.freeze({ items: Object.freeze([1, 2]) });
     const result = foldFrames({ data, epoch: 'A', seq: 2 }, [patch(3)], applyPatchImmutably);
