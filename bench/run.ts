@@ -6,19 +6,23 @@
 import { bundleSize } from './bundle-size.ts';
 import { clientThroughput } from './client-throughput.ts';
 import { fanOut } from './fanout.ts';
+import { fanOutCluster } from './fanout-cluster.ts';
 import { latency } from './latency.ts';
 import { machine } from './lib/proc.ts';
 import type { Bench } from './lib/types.ts';
 import { patchSize } from './patch-size.ts';
 import { reconnectStorm } from './reconnect-storm.ts';
+import { tabs } from './tabs.ts';
 
 const benches: Record<string, Bench> = {
   throughput: clientThroughput,
   latency,
   fanout: fanOut,
+  'fanout-cluster': fanOutCluster,
   patches: patchSize,
   storm: reconnectStorm,
   bundle: bundleSize,
+  tabs,
 };
 
 const args = process.argv.slice(2);

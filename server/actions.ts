@@ -1,12 +1,14 @@
 import { ErrorCode } from '../src/protocol/index.ts';
-import type { AckFrame, ActionFrame, NackFrame } from '../src/protocol/index.ts';
+import type { ActionFrame, NackFrame } from '../src/protocol/index.ts';
+import type { ActionReply } from './broker/broker.ts';
 import type { ActionResult, Hub } from './hub.ts';
 import { Lru } from './lru.ts';
 import { PatchRefusedError } from './topic.ts';
+import type { UpdateResult } from './topic.ts';
 
 export const DEFAULT_ACTION_DEDUPE_SIZE = 10_000;
 
-export type ActionReply = AckFrame | NackFrame;
+export type { ActionReply };
 
 export interface ActionDispatcherOptions {
   /** How many recent action ids are remembered for deduplication. */
@@ -19,7 +21,8 @@ export interface ActionDispatcherOptions {
  * Runs user actions against writable topics, exactly once per id. The reply (a promise, so an id
  * repeated while its first run is still pending waits for the same answer) is remembered in an
  * LRU: a client that retries after a lost ack gets the original ack or nack again, and the
- * handler is not run a second time.
+ * handler is not run a second time. With a distributed broker the id is also claimed in the
+ * shared store first, so a retry that reaches another node gets the same reply.
  */
 export class ActionDispatcher {
   readonly #hub: Hub;
@@ -35,8 +38,24 @@ export class ActionDispatcher {
   dispatch(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
     const known = this.#replies.get(frame.id);
     if (known) return known;
-    const reply = this.#run(frame, transport);
+    const reply = this.#hub.broker.kind === 'memory' ? this.#run(frame, transport) : this.#runClaimed(frame, transport);
     this.#replies.set(frame.id, reply);
+    return reply;
+  }
+
+  async #runClaimed(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
+    const { broker } = this.#hub;
+    let claim: ActionReply | 'claimed';
+    try {
+      claim = await broker.claimAction(frame.id);
+    } catch (error) {
+      // Not remembered: a resend is tried afresh once the shared store is back.
+      this.#replies.delete(frame.id);
+      return this.#failed(frame.id, error);
+    }
+    if (claim !== 'claimed') return claim;
+    const reply = await this.#run(frame, transport);
+    broker.settleAction(frame.id, reply);
     return reply;
   }
 
@@ -46,23 +65,24 @@ export class ActionDispatcher {
     if (target === 'unknown') return nack(ErrorCode.unknownTopic, `no topic "${frame.topic}"`);
     if (target === 'read-only') return nack(ErrorCode.notWritable, `topic "${frame.topic}" does not accept actions`);
 
-    const settle = (result: ActionResult): ActionReply => {
-      if (!result.ok) return { type: 'nack', id: frame.id, code: result.code, message: result.message };
-      try {
-        if (result.ops) target.topic.publish(result.ops);
-      } catch (error) {
-        return this.#failed(frame.id, error);
-      }
-      return { type: 'ack', id: frame.id };
-    };
-    try {
-      const result = target.onAction(frame.payload, { id: frame.id, topic: frame.topic, state: target.topic.state, transport });
-      // A synchronous result is published now, before any other frame is handled (see ActionHandler).
-      if (result instanceof Promise) return result.then(settle, (error: unknown) => this.#failed(frame.id, error));
-      return Promise.resolve(settle(result));
-    } catch (error) {
-      return Promise.resolve(this.#failed(frame.id, error));
-    }
+    const reply = (result: UpdateResult): ActionReply => (result.ok ? { type: 'ack', id: frame.id } : { type: 'nack', id: frame.id, code: result.code, message: result.message });
+    const failed = (error: unknown) => this.#failed(frame.id, error);
+    // A synchronous handler decides inside the topic's update, so its decision and the publish are
+    // one step (locally at once; with a distributed broker again after a conflict with another
+    // node). An asynchronous one decides once, on the state when the action arrived.
+    let pending: Promise<ActionResult> | null = null;
+    const decided = this.#hub.update(frame.topic, (state) => {
+      if (pending) return { ok: true }; // asked again after a conflict: an asynchronous handler runs once
+      const result = target.onAction(frame.payload, { id: frame.id, topic: frame.topic, state, transport });
+      if (!(result instanceof Promise)) return result;
+      pending = result;
+      return { ok: true };
+    });
+    return decided.then((result) => {
+      const later = pending as Promise<ActionResult> | null;
+      if (!later) return reply(result);
+      return later.then((decision) => this.#hub.update(frame.topic, () => decision)).then(reply, failed);
+    }, failed);
   }
 
   #failed(id: string, error: unknown): NackFrame {

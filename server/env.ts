@@ -53,10 +53,29 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
       ...(env.TETHER_ALLOWED_ORIGINS ? { allowedOrigins: allowedOrigins(env.TETHER_ALLOWED_ORIGINS) } : {}),
       maxConnectionsPerIp: optionalInt('TETHER_MAX_CONNECTIONS_PER_IP', 1),
       maxSubscriptions: optionalInt('TETHER_MAX_SUBSCRIPTIONS', 1),
+      ...readRedis(env),
     },
     ...(env.TETHER_TOPICS ? { topics: readTopicsFile(env.TETHER_TOPICS) } : {}),
     login: auth.login,
   };
+}
+
+/** REDIS_URL shares topics with every node using the same Redis (and TETHER_REDIS_PREFIX). */
+function readRedis(env: NodeJS.ProcessEnv): Pick<TetherServerOptions, 'redisUrl' | 'redis'> {
+  const url = env.REDIS_URL;
+  if (!url) {
+    if (env.TETHER_REDIS_PREFIX || env.TETHER_REDIS_LEASE_MS) throw new Error('TETHER_REDIS_PREFIX and TETHER_REDIS_LEASE_MS need REDIS_URL');
+    return {};
+  }
+  if (!/^rediss?:\/\/\S+$/.test(url)) throw new Error(`REDIS_URL must look like redis://host:6379 (or rediss:// for TLS), got "${url}"`);
+  const prefix = env.TETHER_REDIS_PREFIX;
+  if (prefix !== undefined && !/^[\w.:-]{1,64}$/.test(prefix)) throw new Error('TETHER_REDIS_PREFIX is 1 to 64 letters, digits or . _ : -');
+  const leaseText = env.TETHER_REDIS_LEASE_MS;
+  if (leaseText !== undefined && (!/^\d+$/.test(leaseText) || Number(leaseText) < 100 || Number(leaseText) > 600_000)) {
+    throw new Error(`TETHER_REDIS_LEASE_MS must be a whole number from 100 to 600000, got "${leaseText}"`);
+  }
+  const redis = { ...(prefix ? { keyPrefix: prefix } : {}), ...(leaseText ? { leaseMs: Number(leaseText) } : {}) };
+  return { redisUrl: url, ...(Object.keys(redis).length > 0 ? { redis } : {}) };
 }
 
 /**

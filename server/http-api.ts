@@ -57,6 +57,10 @@ export class HttpApi {
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     }
+    if (!this.deps.hub.broker.available) {
+      // Serving without the shared state would show frozen data as live; load balancers see it here.
+      return sendError(res, 503, ErrorCode.internal, 'shared state (Redis) is unreachable; try again later', { 'Retry-After': '1' });
+    }
     switch (route) {
       case 'GET /healthz':
         return sendJson(res, 200, { ok: true });

@@ -4,7 +4,7 @@ import { ErrorCode, validatePublishRequest } from '../src/protocol/index.ts';
 import type { ErrorFrame, PublishedResponse } from '../src/protocol/index.ts';
 import { readJsonBody, sendError, sendJson } from './http-util.ts';
 import type { Hub } from './hub.ts';
-import { PatchRefusedError } from './topic.ts';
+import { PatchRefusedError, diffStates } from './topic.ts';
 
 export interface PublishEndpointOptions {
   hub: Hub;
@@ -58,7 +58,10 @@ export class PublishEndpoint {
     if (!topic) return sendTopicError(res, 404, ErrorCode.unknownTopic, `no topic "${name}"`, name);
     let published;
     try {
-      published = ops !== undefined ? this.#hub.publish(name, ops) : this.#hub.publishState(name, data);
+      // Decided against the committed state (a `data` body is diffed at commit time), and answered
+      // once committed, so the seq in the answer is the one subscribers see.
+      const result = await this.#hub.update(name, (state) => ({ ok: true, ops: ops ?? diffStates(state, data) }));
+      published = result.ok ? result.patch?.frame : undefined;
     } catch (error) {
       if (!(error instanceof PatchRefusedError)) throw error;
       return sendTopicError(res, 400, ErrorCode.badPatch, error.message, name);

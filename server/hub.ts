@@ -1,10 +1,12 @@
 import * as v from 'valibot';
 import { TopicName } from '../src/protocol/index.ts';
 import type { PatchFrame, PatchOperation } from '../src/protocol/index.ts';
+import type { Broker } from './broker/broker.ts';
+import { MemoryBroker } from './broker/memory-broker.ts';
 import { Topic, newEpoch } from './topic.ts';
-import type { Encoded } from './topic.ts';
+import type { Encoded, UpdateDecision, UpdateResult } from './topic.ts';
 
-export type ActionResult = { ok: true; ops?: PatchOperation[] } | { ok: false; code: string; message: string };
+export type ActionResult = UpdateDecision;
 
 export interface ActionContext<T> {
   /** The action frame's id (already deduplicated: a handler never sees the same id twice). */
@@ -38,6 +40,8 @@ export interface TopicInfo {
 }
 
 export type PublishListener = (topic: Topic, patch: Encoded<PatchFrame>) => void;
+/** Hears a topic re-based on shared state (another epoch, lost history): its subscribers need a snapshot. */
+export type ResetListener = (topic: Topic) => void;
 
 interface Entry {
   topic: Topic;
@@ -46,20 +50,24 @@ interface Entry {
 }
 
 /**
- * The set of topics of one server. All topics share the hub's epoch, which is new for every
- * process, so a restart invalidates every client position at once. Listeners hear every publish
- * synchronously (also publishes made on a Topic directly), which is what keeps catch-up and live
- * frames in order for each subscriber.
+ * The set of topics of one server. With the in-memory broker all topics share the hub's epoch,
+ * which is new for every process, so a restart invalidates every client position at once; a
+ * distributed broker gives each topic the epoch stored with it. Listeners hear every committed
+ * publish synchronously (also publishes made on a Topic directly), which is what keeps catch-up
+ * and live frames in order for each subscriber.
  */
 export class Hub {
   readonly epoch: string;
+  readonly broker: Broker;
   readonly #defaultHistoryLength: number | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Set<PublishListener>();
+  readonly #resetListeners = new Set<ResetListener>();
 
-  constructor(options: { epoch?: string; historyLength?: number } = {}) {
+  constructor(options: { epoch?: string; historyLength?: number; broker?: Broker } = {}) {
     this.epoch = options.epoch ?? newEpoch();
     this.#defaultHistoryLength = options.historyLength;
+    this.broker = options.broker ?? new MemoryBroker();
   }
 
   defineTopic<T>(name: string, definition: TopicDefinition<T>): Topic<T> {
@@ -77,6 +85,10 @@ export class Hub {
     const writable = definition.writable ?? definition.onAction !== undefined;
     if (writable && !definition.onAction) throw new Error(`topic "${name}" is writable but has no onAction`);
     this.#entries.set(name, { topic: topic as Topic, writable, onAction: definition.onAction as ActionHandler<unknown> | undefined });
+    topic.onReset(() => {
+      for (const listener of this.#resetListeners) listener(topic as Topic);
+    });
+    this.broker.adopt(topic as Topic);
     return topic;
   }
 
@@ -100,6 +112,21 @@ export class Hub {
   /** Publishes the difference between the topic's state and `next` (nothing when they are equal). */
   publishState(name: string, next: unknown): PatchFrame | null {
     return this.#require(name).publishState(next)?.frame ?? null;
+  }
+
+  /**
+   * Decides on the topic's current state and publishes the ops decided, as one step (see
+   * Topic.update); resolves once committed. Rejects on an unknown topic or a refused patch.
+   */
+  update(name: string, decide: (state: unknown) => UpdateDecision): Promise<UpdateResult> {
+    const topic = this.#entries.get(name)?.topic;
+    if (!topic) return Promise.reject(new Error(`unknown topic "${name}"`));
+    return topic.update(decide);
+  }
+
+  onReset(listener: ResetListener): () => void {
+    this.#resetListeners.add(listener);
+    return () => this.#resetListeners.delete(listener);
   }
 
   onPublish(listener: PublishListener): () => void {

@@ -5,6 +5,8 @@
 export { createTetherServer } from './tether-server.ts';
 export type { TetherServer } from './tether-server.ts';
 export type { TetherServerOptions } from './options.ts';
+export type { ActionReply, Broker, ClientCounts, ExclusiveTask } from './broker/broker.ts';
+export type { RedisBrokerOptions } from './broker/redis-broker.ts';
 export { bearerToken, mintToken } from './auth.ts';
 export type { AuthOptions, MintOptions, Principal } from './auth.ts';
 export type { TopicGrants } from './grants.ts';

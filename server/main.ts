@@ -26,12 +26,22 @@ async function main(): Promise<void> {
   if (config.login.generateSecret) config.server.auth = { secret: randomBytes(32).toString('base64url') };
   const auth = config.server.auth;
   const server = createTetherServer(config.server);
-  registerHostMetrics(server, { sampleMs: config.sampleMs });
+  // In a cluster, say which node measures: the host topics describe that node's machine.
+  const onSampling = config.server.redisUrl ? (sampling: boolean) => console.log(sampling ? 'tether: this node now samples the host metrics' : 'tether: this node stopped sampling the host metrics') : undefined;
+  registerHostMetrics(server, { sampleMs: config.sampleMs, onSampling });
   try {
     defineConfiguredTopics(server, config.topics ?? []);
   } catch (error) {
     console.error(`tether: TETHER_TOPICS: ${(error as Error).message}`);
     process.exit(2);
+  }
+  const redisUrl = config.server.redisUrl;
+  if (redisUrl) {
+    const where = redactedUrl(redisUrl);
+    const waiting = setTimeout(() => console.error(`tether: waiting for Redis at ${where}`), 2000);
+    await server.ready();
+    clearTimeout(waiting);
+    console.log(`tether: topics shared through Redis at ${where}`);
   }
   const { port } = await server.listen(config.port, config.host);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -68,6 +78,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Started by a parent with an IPC channel (the test fixture): never outlive it.
   process.on('disconnect', () => stop('parent gone'));
+}
+
+/** The URL without its password, for logs. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
 }
 
 main().catch((error: unknown) => {

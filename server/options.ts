@@ -3,6 +3,8 @@ import { DEFAULT_DASHBOARD_CONFIG, DEFAULT_MAX_FRAME_BYTES, validateDashboardCon
 import type { DashboardConfig } from '../src/protocol/index.ts';
 import { DEFAULT_ACTION_DEDUPE_SIZE } from './actions.ts';
 import type { AuthOptions } from './auth.ts';
+import type { Broker } from './broker/broker.ts';
+import type { RedisBrokerOptions } from './broker/redis-broker.ts';
 import { DEFAULT_ALLOWED_ORIGINS } from './origin.ts';
 import { DEFAULT_HISTORY_LENGTH } from './topic.ts';
 
@@ -63,9 +65,18 @@ export interface TetherServerOptions {
   connectionLimitExempt?: readonly string[];
   /** With auth on, a WebSocket that has not authenticated after this long is closed with 4401 (default 10 s). */
   helloTimeoutMs?: number;
+  /**
+   * Keep topics, history, action ids and source leases in Redis (`redis://host:6379`), so several
+   * server nodes serve the same topics (docs/cluster.md). Default: everything in this process.
+   */
+  redisUrl?: string;
+  /** Tuning for the Redis broker: `keyPrefix` (default `tether:`), `leaseMs` (3000), `unavailableAfterMs` (1000). */
+  redis?: Omit<RedisBrokerOptions, 'url' | 'onError'>;
+  /** A broker of your own (server/broker/broker.ts); overrides `redisUrl`. The server closes it on close. */
+  broker?: Broker;
 }
 
-export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit' | 'publishKey' | 'dashboard' | 'connectionLimitExempt'>> & {
+export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit' | 'publishKey' | 'dashboard' | 'connectionLimitExempt' | 'redisUrl' | 'redis' | 'broker'>> & {
   /** Normalized (IPv4-mapped IPv6 addresses as IPv4). */
   connectionLimitExempt: ReadonlySet<string>;
   rateLimit: { framesPerSecond: number; burst: number };

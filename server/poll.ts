@@ -95,9 +95,15 @@ export class LongPolls {
   #released = false;
 
   constructor(hub: Hub) {
-    hub.onPublish((topic) => {
+    const wake = (topic: { name: string }) => {
       const waiters = this.#byTopic.get(topic.name);
       if (waiters) for (const waiter of [...waiters]) waiter.wake();
+    };
+    hub.onPublish(wake);
+    hub.onReset(wake);
+    // Shared state gone: answer what is held now; the next poll is refused until it is back.
+    hub.broker.onAvailability((available) => {
+      if (!available) for (const waiters of [...this.#byTopic.values()]) for (const waiter of [...waiters]) waiter.wake();
     });
   }
 

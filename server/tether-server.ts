@@ -5,6 +5,9 @@ import { ErrorCode } from '../src/protocol/index.ts';
 import type { PatchFrame, PatchOperation } from '../src/protocol/index.ts';
 import { ActionDispatcher } from './actions.ts';
 import { createAuthenticator } from './auth.ts';
+import type { Broker, ExclusiveTask } from './broker/broker.ts';
+import { MemoryBroker } from './broker/memory-broker.ts';
+import { RedisBroker } from './broker/redis-broker.ts';
 import { HttpApi } from './http-api.ts';
 import { PublishEndpoint } from './http-publish.ts';
 import { sendError, sendJson } from './http-util.ts';
@@ -48,8 +51,18 @@ export interface TetherServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Creates an http.Server, attaches, and listens (port 0 = ephemeral). */
   listen(port?: number, host?: string): Promise<{ port: number; host: string }>;
-  /** Current client counts (WebSocket connections, distinct polling clients in the last 30 s). */
+  /** Current client counts of this node (WebSocket connections, distinct polling clients in the last 30 s). */
   clients(): { websocket: number; polling: number };
+  /** The same over every node of the cluster (this node's only, without a shared broker). */
+  clusterClients(): { websocket: number; polling: number };
+  /**
+   * Runs `start` on one node of the cluster at a time (at once without a shared broker), e.g. a
+   * data source; `start` returns its stop. Publishes to `topics` are fenced: a node that lost the
+   * lease cannot publish to them. Stopped when the server closes.
+   */
+  exclusive(name: string, start: () => () => void, options?: { topics?: readonly Topic[] }): ExclusiveTask;
+  /** Resolves when every topic defined so far reflects the shared state (at once in memory); `listen` waits for it. */
+  ready(): Promise<void>;
   /** Runs `hook` when the server closes (sources stop their timers here). */
   onClose(hook: () => void): void;
   /** Closes every WebSocket with 1001, answers held long polls, stops sources, closes the listener. */
@@ -58,7 +71,8 @@ export interface TetherServer {
 
 export function createTetherServer(options: TetherServerOptions = {}): TetherServer {
   const config = resolveOptions(options);
-  const hub = new Hub({ historyLength: config.historyLength });
+  const broker = createBroker(options, config.onError);
+  const hub = new Hub({ historyLength: config.historyLength, broker });
   const actions = new ActionDispatcher(hub, { dedupeSize: config.actionDedupeSize, onError: (error) => config.onError(error, 'action handler') });
   const pollClients = new PollClients();
   const publishEndpoint = new PublishEndpoint({ hub, keys: config.publishKeys, maxBytes: config.maxPublishBytes });
@@ -66,6 +80,7 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
   const api = new HttpApi({ hub, actions, pollClients, publish: publishEndpoint, maxFrameBytes: config.maxFrameBytes, maxTopics: config.maxSubscriptions, ...security });
   const dashboardJson = config.dashboard && JSON.stringify(config.dashboard);
   const gateway = new WsGateway(hub, actions, config, security);
+  broker.trackClients(() => ({ websocket: gateway.size, polling: pollClients.count() }));
   const attached: Server[] = [];
   const closeHooks: (() => void)[] = [];
   let owned: Server | undefined;
@@ -102,6 +117,8 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
 
   async function listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; host: string }> {
     if (owned) throw new Error('this Tether server is already listening');
+    // Serving starts once the topics hold the shared state, not their initial values.
+    await broker.ready();
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -132,6 +149,7 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
       server.off('upgrade', handleUpgrade);
     }
     if (listener && listenerClosed) await drainHttp(listener, listenerClosed);
+    await broker.close();
   }
 
   return {
@@ -144,9 +162,22 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     handleUpgrade,
     listen,
     clients: () => ({ websocket: gateway.size, polling: pollClients.count() }),
+    clusterClients: () => broker.clusterClients(),
+    exclusive: (name, start, exclusiveOptions) => {
+      const task = broker.exclusive(name, start, exclusiveOptions);
+      closeHooks.push(() => task.stop());
+      return task;
+    },
+    ready: () => broker.ready(),
     onClose: (hook) => void closeHooks.push(hook),
     close: () => (closing ??= shutDown()),
   };
+}
+
+function createBroker(options: TetherServerOptions, onError: (error: unknown, where: string) => void): Broker {
+  if (options.broker) return options.broker;
+  if (options.redisUrl) return new RedisBroker({ ...options.redis, url: options.redisUrl, onError });
+  return new MemoryBroker();
 }
 
 /**

@@ -28,6 +28,22 @@ export function newEpoch(): string {
   return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 }
 
+/** What an update decides: ops to publish (none: nothing changes) or a refusal. */
+export type UpdateDecision = { ok: true; ops?: PatchOperation[] } | { ok: false; code: string; message: string };
+/** What an update did: the patch it published (null: nothing to publish), or the refusal. */
+export type UpdateResult = { ok: true; patch: Encoded<PatchFrame> | null } | { ok: false; code: string; message: string };
+
+/**
+ * Who commits a topic's publishes when the topic is a replica of shared state (server/broker):
+ * the topic then changes only through `applyCommitted` / `reset`, in the order the broker commits.
+ */
+export interface TopicWriter {
+  /** Checks `ops` against this node's view (committed + queued), queues them; returns the frame as expected. */
+  publish(ops: readonly PatchOperation[]): Encoded<PatchFrame> | null;
+  /** Runs `decide` against the committed state at commit time (again after a conflict) and commits its ops. */
+  update(decide: (state: unknown) => UpdateDecision): Promise<UpdateResult>;
+}
+
 export interface TopicOptions<T> {
   initial: T;
   epoch?: string;
@@ -45,14 +61,17 @@ export interface TopicOptions<T> {
  */
 export class Topic<T = unknown> {
   readonly name: string;
-  readonly epoch: string;
   readonly historyLength: number;
+  #epoch: string;
   #state: T;
   #seq = 0;
   #history: Encoded<PatchFrame>[] = [];
   // Many subscribers arriving at the same seq (e.g. after a restart) share one snapshot string.
   #snapshotCache: Encoded<SnapshotFrame> | null = null;
   readonly #onPublish: ((patch: Encoded<PatchFrame>) => void) | undefined;
+  /** Set when the topic is a replica: publishes go to the broker, which commits them. */
+  #writer: TopicWriter | null = null;
+  readonly #resetListeners = new Set<() => void>();
 
   constructor(name: string, options: TopicOptions<T>) {
     const historyLength = options.historyLength ?? DEFAULT_HISTORY_LENGTH;
@@ -60,10 +79,20 @@ export class Topic<T = unknown> {
       throw new RangeError(`topic "${name}": historyLength must be a non-negative integer`);
     }
     this.name = name;
-    this.epoch = options.epoch ?? newEpoch();
+    this.#epoch = options.epoch ?? newEpoch();
     this.historyLength = historyLength;
     this.#state = options.initial;
     this.#onPublish = options.onPublish;
+  }
+
+  /** Changes only when a replica is re-based on shared state (`reset`). */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /** Whether the topic mirrors shared state (a distributed broker commits its publishes). */
+  get replicated(): boolean {
+    return this.#writer !== null;
   }
 
   get state(): T {
@@ -84,19 +113,17 @@ export class Topic<T = unknown> {
    * nothing and publishes nothing, so it returns null.
    */
   publish(ops: readonly PatchOperation[]): Encoded<PatchFrame> | null {
+    if (this.#writer) return this.#writer.publish(ops);
     if (ops.length === 0) return null;
     const result = applyPatchImmutably(this.#state, ops);
     if (!result.ok) throw new PatchRefusedError(this.name, result.error);
-    const frame: PatchFrame = { type: 'patch', topic: this.name, epoch: this.epoch, seq: this.#seq + 1, ops: ops as PatchOperation[] };
+    const frame: PatchFrame = { type: 'patch', topic: this.name, epoch: this.#epoch, seq: this.#seq + 1, ops: ops as PatchOperation[] };
     // Encoded before anything changes: a patch that cannot be sent (JSON.stringify overflows the
     // stack on values nested a few thousand levels deep) must not advance the seq or the state.
     const encoded = { frame, text: encodeOrRefuse(this.name, frame) };
     this.#state = result.doc;
     this.#seq = frame.seq;
-    if (this.historyLength > 0) {
-      this.#history.push(encoded);
-      if (this.#history.length > this.historyLength) this.#history.shift();
-    }
+    this.#remember(encoded);
     this.#onPublish?.(encoded);
     return encoded;
   }
@@ -106,9 +133,73 @@ export class Topic<T = unknown> {
     return this.publish(diffStates(this.#state, next));
   }
 
+  /**
+   * Decides on the current state and publishes the ops decided, as one step. Locally that happens
+   * synchronously, inside this call (so two updates cannot both decide on the same state); on a
+   * replica the broker runs `decide` against the committed state when it commits, and again after
+   * a conflict with another node. Rejects with PatchRefusedError when the ops do not apply.
+   */
+  update(decide: (state: T) => UpdateDecision): Promise<UpdateResult> {
+    if (this.#writer) return this.#writer.update(decide as (state: unknown) => UpdateDecision);
+    try {
+      const decision = decide(this.#state);
+      if (!decision.ok) return Promise.resolve(decision);
+      return Promise.resolve({ ok: true, patch: decision.ops ? this.publish(decision.ops) : null });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Makes this topic a replica whose publishes `writer` commits (server/broker). */
+  setWriter(writer: TopicWriter): void {
+    this.#writer = writer;
+  }
+
+  /**
+   * Replica: applies a frame the broker committed, which must be the next seq of this epoch.
+   * Returns false (nothing changed) when it is not, or does not apply.
+   */
+  applyCommitted(encoded: Encoded<PatchFrame>): boolean {
+    const { frame } = encoded;
+    if (frame.epoch !== this.#epoch || frame.seq !== this.#seq + 1) return false;
+    const result = applyPatchImmutably(this.#state, frame.ops);
+    if (!result.ok) return false;
+    this.#state = result.doc as T;
+    this.#seq = frame.seq;
+    this.#remember(encoded);
+    this.#onPublish?.(encoded);
+    return true;
+  }
+
+  /**
+   * Replica: re-bases on the shared state (first load, another epoch, history lost). `history`
+   * holds the patch frames leading to `seq`, oldest first. Reset listeners then hand subscribers
+   * a snapshot, since their live sequence cannot continue.
+   */
+  reset(epoch: string, seq: number, state: T, history: Encoded<PatchFrame>[]): void {
+    this.#epoch = epoch;
+    this.#seq = seq;
+    this.#state = state;
+    this.#history = [];
+    this.#snapshotCache = null;
+    for (const encoded of history) if (encoded.frame.seq <= seq) this.#remember(encoded);
+    for (const listener of this.#resetListeners) listener();
+  }
+
+  onReset(listener: () => void): () => void {
+    this.#resetListeners.add(listener);
+    return () => this.#resetListeners.delete(listener);
+  }
+
+  #remember(encoded: Encoded<PatchFrame>): void {
+    if (this.historyLength === 0) return;
+    this.#history.push(encoded);
+    if (this.#history.length > this.historyLength) this.#history.shift();
+  }
+
   snapshot(): Encoded<SnapshotFrame> {
     if (this.#snapshotCache?.frame.seq !== this.#seq) {
-      const frame: SnapshotFrame = { type: 'snapshot', topic: this.name, epoch: this.epoch, seq: this.#seq, data: this.#state };
+      const frame: SnapshotFrame = { type: 'snapshot', topic: this.name, epoch: this.#epoch, seq: this.#seq, data: this.#state };
       this.#snapshotCache = { frame, text: encodeFrame(frame) };
     }
     return this.#snapshotCache;
@@ -120,7 +211,10 @@ export class Topic<T = unknown> {
    * snapshot (no `since`, another epoch, too old, or ahead of us).
    */
   framesSince(since?: Position): Encoded<TopicFrame>[] {
-    if (!since || since.epoch !== this.epoch || since.seq > this.#seq) return [this.snapshot()];
+    if (!since || since.epoch !== this.#epoch) return [this.snapshot()];
+    // A replica may lag the node a client came from by a few frames: the live feed brings them.
+    if (since.seq > this.#seq && this.replicated) return [];
+    if (since.seq > this.#seq) return [this.snapshot()];
     if (since.seq === this.#seq) return [];
     const oldest = this.#history[0]?.frame.seq;
     if (oldest === undefined || since.seq < oldest - 1) return [this.snapshot()];
@@ -129,11 +223,12 @@ export class Topic<T = unknown> {
 
   /** True when a subscriber at `since` has nothing to catch up on. */
   isUpToDate(since: Position | undefined): boolean {
-    return since !== undefined && since.epoch === this.epoch && since.seq === this.#seq;
+    if (since === undefined || since.epoch !== this.#epoch) return false;
+    return since.seq === this.#seq || (this.replicated && since.seq > this.#seq);
   }
 }
 
-function encodeOrRefuse(topic: string, frame: PatchFrame): string {
+export function encodeOrRefuse(topic: string, frame: PatchFrame): string {
   try {
     return encodeFrame(frame);
   } catch (error) {

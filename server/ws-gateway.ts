@@ -28,6 +28,8 @@ export class WsGateway {
   readonly #wss: WebSocketServer;
   readonly #sweep: NodeJS.Timeout;
   readonly #stopFanOut: () => void;
+  readonly #stopResets: () => void;
+  readonly #stopAvailability: () => void;
   /** Open connections per remote address (for maxConnectionsPerIp). */
   readonly #perAddress = new Map<string, number>();
   #closing = false;
@@ -52,6 +54,20 @@ export class WsGateway {
       if (this.#round.length === 0) queueMicrotask(() => this.#fanOut());
       this.#round.push({ subscribers: [...subscribers], bytes: Buffer.from(patch.text) }); // encoded once for every subscriber
     });
+    // A replica re-based on shared state (another epoch, history lost): its live sequence cannot
+    // continue, so each subscriber gets the new snapshot, in order after the patches already queued.
+    this.#stopResets = hub.onReset((topic) => {
+      const subscribers = this.#byTopic.get(topic.name);
+      if (!subscribers?.size) return;
+      if (this.#round.length === 0) queueMicrotask(() => this.#fanOut());
+      this.#round.push({ subscribers: [...subscribers], bytes: Buffer.from(topic.snapshot().text) });
+    });
+    // Without the shared state a node cannot tell live data from frozen data: its clients are
+    // closed (they show their data as stale and reconnect, to another node or here once it is back).
+    this.#stopAvailability = hub.broker.onAvailability((available) => {
+      if (available) return;
+      for (const connection of this.#connections) connection.shut(CloseCode.tryAgainLater, 'shared state unavailable');
+    });
     // Sweeping at a quarter of the timeout closes a silent socket within 1.25× the timeout.
     const watchedMs = security.auth.required ? Math.min(options.heartbeatTimeoutMs, options.helloTimeoutMs) : options.heartbeatTimeoutMs;
     const sweepMs = Math.max(10, Math.min(watchedMs / 4, 5000));
@@ -71,6 +87,7 @@ export class WsGateway {
     if (path !== WS_PATH) return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here; use /ws');
     if (!this.options.websocket) return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled; poll /api/poll');
     if (this.#closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down');
+    if (!this.hub.broker.available) return refuse(socket, 503, 'Service Unavailable', 'shared state (Redis) is unreachable; try again later');
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
   }
 
@@ -80,6 +97,8 @@ export class WsGateway {
     this.#closing = true;
     clearInterval(this.#sweep);
     this.#stopFanOut();
+    this.#stopResets();
+    this.#stopAvailability();
     const closed = [...this.#connections].map(
       (connection) =>
         new Promise<void>((resolve) => {

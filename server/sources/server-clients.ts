@@ -9,10 +9,13 @@ export interface ClientsState {
   total: number;
 }
 
-/** `server.clients`: WebSocket connections and distinct polling clients; published only when a count changes. */
+/**
+ * `server.clients`: WebSocket connections and distinct polling clients, over every node of a
+ * cluster (each node reports its own counts through the broker); published only when a count changes.
+ */
 export function defineServerClients(server: TetherServer) {
   const read = (t: number): ClientsState => {
-    const { websocket, polling } = server.clients();
+    const { websocket, polling } = server.clusterClients();
     return { t, websocket, polling, total: websocket + polling };
   };
   const topic = server.defineTopic<ClientsState>(SERVER_CLIENTS, { initial: read(Date.now()) });
