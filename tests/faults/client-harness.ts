@@ -100,6 +100,20 @@ export class Audit {
   }
 }
 
+/** What a set of audits counted, added up. */
+export function sumAudits(audits: readonly Audit[]): Totals {
+  const t: Totals = { applied: 0, views: 0, jumps: 0, duplicated: 0, reordered: 0, wrong: 0 };
+  for (const a of audits) {
+    t.applied += a.applied.length;
+    t.views += a.views;
+    t.jumps += a.jumps;
+    t.duplicated += a.duplicated;
+    t.reordered += a.reordered;
+    t.wrong += a.wrong;
+  }
+  return t;
+}
+
 /** A `ws` WebSocket class that counts this client's live sockets (created, not yet closed by either side). */
 export function countingWebSocket() {
   const counter = { created: 0, live: 0, peakLive: 0 };
@@ -227,19 +241,7 @@ export async function startHarness(options: { topicCount?: number; server?: Teth
       }
       for (const { audits } of clients) for (const audit of audits) expect(audit.problems).toEqual([]);
     },
-    totals() {
-      const t: Totals = { applied: 0, views: 0, jumps: 0, duplicated: 0, reordered: 0, wrong: 0 };
-      for (const { audits } of clients)
-        for (const a of audits) {
-          t.applied += a.applied.length;
-          t.views += a.views;
-          t.jumps += a.jumps;
-          t.duplicated += a.duplicated;
-          t.reordered += a.reordered;
-          t.wrong += a.wrong;
-        }
-      return t;
-    },
+    totals: () => sumAudits(clients.flatMap(({ audits }) => audits)),
     async close() {
       harness.stopPublishing();
       for (const { client } of clients) client.stop();

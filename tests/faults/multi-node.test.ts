@@ -8,8 +8,7 @@ import type { PatchOperation } from '../../src/protocol/index.ts';
 import { killSpawnedServers, spawnServer, startServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer, StartedServer } from '../fixtures/real-server.ts';
 import { redisAvailability, startRedis } from '../fixtures/redis.ts';
-import { Audit, FAST, countingWebSocket } from './client-harness.ts';
-import type { Totals } from './client-harness.ts';
+import { Audit, FAST, countingWebSocket, sumAudits } from './client-harness.ts';
 import { watchStream } from './stream-watch.ts';
 import { startProxy } from './tcp-proxy.ts';
 
@@ -146,16 +145,7 @@ describe.skipIf(!redisCheck.available)('faults across nodes', () => {
       }
     }
     const watched = await bystander.verify();
-    const totals: Totals = { applied: 0, views: 0, jumps: 0, duplicated: 0, reordered: 0, wrong: 0 };
-    for (const { audits } of clients)
-      for (const audit of audits) {
-        totals.applied += audit.applied.length;
-        totals.views += audit.views;
-        totals.jumps += audit.jumps;
-        totals.duplicated += audit.duplicated;
-        totals.reordered += audit.reordered;
-        totals.wrong += audit.wrong;
-      }
+    const totals = sumAudits(clients.flatMap(({ audits }) => audits));
     expect(totals).toMatchObject({ duplicated: 0, reordered: 0, wrong: 0 });
     // Resumed, not refetched: a node's death does not cost a client a snapshot in the same epoch.
     expect(totals.jumps).toBe(0);

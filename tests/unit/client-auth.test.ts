@@ -5,6 +5,7 @@ import type { FetchLike } from '../../src/client/polling-transport.ts';
 import { tokenExpiry } from '../../src/client/credentials.ts';
 import { SendPacer } from '../../src/client/send-pacer.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { scriptedClientOptions } from '../fixtures/scripted-client.ts';
 
 // Credentials and back-off in the client, against the scripted server with fake timers.
 
@@ -42,16 +43,7 @@ const recordingFetch: FetchLike = (url, init) => {
 };
 
 function connect(options: TetherClientOptions = {}): LocalTetherClient {
-  client = createTetherClient({
-    url: server.httpUrl,
-    WebSocket: recordingWebSocket(),
-    fetch: recordingFetch,
-    network: false,
-    random: () => 0.5,
-    heartbeatMs: 1_000,
-    heartbeatTimeoutMs: 5_000,
-    ...options,
-  });
+  client = createTetherClient({ ...scriptedClientOptions(server), WebSocket: recordingWebSocket(), fetch: recordingFetch, ...options });
   return client;
 }
 const view = () => connectionView(client!.actor.getSnapshot());

@@ -3,6 +3,7 @@ import { connectionView, createTetherClient } from '../../src/client/index.ts';
 import type { LocalTetherClient, TetherClientOptions } from '../../src/client/index.ts';
 import type { PageLifecycleSettings } from '../../src/client/page-lifecycle.ts';
 import { FakeNetwork, ScriptedServer } from '../fixtures/scripted-server.ts';
+import { scriptedClientOptions } from '../fixtures/scripted-client.ts';
 
 /**
  * The link in the real browser world: background tabs whose timers fire late, sleep and wake,
@@ -59,18 +60,7 @@ afterEach(() => {
 });
 
 function connect(options: TetherClientOptions = {}): LocalTetherClient {
-  client = createTetherClient({
-    url: server.httpUrl,
-    WebSocket: server.WebSocket,
-    fetch: server.fetch,
-    network: false,
-    page: page.settings,
-    random: () => 0.5,
-    heartbeatMs: 1_000,
-    heartbeatTimeoutMs: 5_000,
-    checkTimeoutMs: 1_000,
-    ...options,
-  });
+  client = createTetherClient({ ...scriptedClientOptions(server), page: page.settings, checkTimeoutMs: 1_000, ...options });
   return client;
 }
 const view = () => connectionView(client!.actor.getSnapshot());

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
 import type { LocalTetherClient, TetherClientOptions } from '../../src/client/index.ts';
 import { FakeNetwork, ScriptedServer } from '../fixtures/scripted-server.ts';
+import { scriptedClientOptions } from '../fixtures/scripted-client.ts';
 
 let server: ScriptedServer;
 let client: LocalTetherClient | undefined;
@@ -19,16 +20,7 @@ afterEach(() => {
 });
 
 function connect(options: TetherClientOptions = {}): LocalTetherClient {
-  client = createTetherClient({
-    url: server.httpUrl,
-    WebSocket: server.WebSocket,
-    fetch: server.fetch,
-    network: false,
-    random: () => 0.5,
-    heartbeatMs: 1_000,
-    heartbeatTimeoutMs: 5_000,
-    ...options,
-  });
+  client = createTetherClient({ ...scriptedClientOptions(server), ...options });
   return client;
 }
 const view = () => connectionView(client!.actor.getSnapshot());
