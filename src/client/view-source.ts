@@ -64,10 +64,17 @@ export function snapshotViews<S, V>(actor: SnapshotSource<S>, toView: (snapshot:
 export function shallowEqual<V>(a: V, b: V): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) {
-    if ((a as Record<string, unknown>)[key] !== (b as Record<string, unknown>)[key]) return false;
+  // Runs on every snapshot of every followed actor: no key arrays, and out at the first difference
+  // (a subscription's view differs at `data`, its third key).
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in x) {
+    if (!hasOwn.call(x, key)) continue;
+    if (!hasOwn.call(y, key) || x[key] !== y[key]) return false;
+    keys++;
   }
-  return true;
+  for (const key in y) if (hasOwn.call(y, key)) keys--;
+  return keys === 0;
 }
+const hasOwn = Object.prototype.hasOwnProperty;

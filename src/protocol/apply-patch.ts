@@ -110,6 +110,9 @@ function hasUndefined(value: unknown): boolean {
     for (let i = 0; i < value.length; i++) if (hasUndefined(value[i])) return true;
     return false;
   }
-  for (const key of Object.keys(value)) if (hasUndefined((value as Record<string, unknown>)[key])) return true;
+  // for…in with an own-key check visits what Object.keys lists without allocating its array (once per op).
+  for (const key in value) {
+    if (Object.prototype.hasOwnProperty.call(value, key) && hasUndefined((value as Record<string, unknown>)[key])) return true;
+  }
   return false;
 }

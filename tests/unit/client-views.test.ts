@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTetherClient, snapshotViews } from '../../src/client/index.ts';
+import { shallowEqual } from '../../src/client/view-source.ts';
 import type { LocalTetherClient } from '../../src/client/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 
@@ -115,5 +116,26 @@ describe('the client’s view sources', () => {
     expect(unsubscribed).not.toHaveBeenCalled();
     offB();
     expect(unsubscribed).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('shallowEqual (whether a new view replaces the old one)', () => {
+  it('is equal for the same keys holding the same values, in any order', () => {
+    const data = { n: 1 };
+    expect(shallowEqual({ status: 'live', data }, { data, status: 'live' })).toBe(true);
+    expect(shallowEqual({}, {})).toBe(true);
+  });
+  it('differs on a value that is not the same object, however alike', () => {
+    expect(shallowEqual({ data: { n: 1 } }, { data: { n: 1 } })).toBe(false);
+    expect(shallowEqual({ status: 'live' }, { status: 'stale' })).toBe(false);
+  });
+  it('differs on a key only one side has, even when both read as undefined', () => {
+    expect(shallowEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(shallowEqual({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(shallowEqual<Record<string, unknown>>({ a: undefined }, { b: undefined })).toBe(false);
+  });
+  it('compares non-objects by identity', () => {
+    expect(shallowEqual<unknown>(null, {})).toBe(false);
+    expect(shallowEqual<unknown>(3, 3)).toBe(true);
   });
 });
