@@ -2,7 +2,8 @@
  * The latency bench page: 20 widgets, each on its own topic, through the real client and the
  * real Solid hooks. `?mode=coalesced` renders with useTopic (data coalesced per animation frame);
  * `?mode=every` renders every patch as it arrives (the baseline without coalescing);
- * `?mode=batched` is useTopic on a client with `batchWindowMs: 4`.
+ * `?mode=batched` is useTopic on a client with `batchWindowMs: 4`; `?mode=raw` is the floor, a plain
+ * WebSocket writing each value straight into the DOM (raw-floor.ts).
  * A value counts as painted when a task queued after the frame that drew it runs (the rAF +
  * postMessage idiom); latency = that time − the publish time carried in the data (both clocks
  * are performance.timeOrigin + performance.now() on this machine).
@@ -11,6 +12,7 @@ import { For, createSignal, onCleanup } from 'solid-js';
 import { render } from 'solid-js/web';
 import { createTetherClient } from '../../src/client/index.ts';
 import { TetherProvider, useTetherClient, useTopic } from '../../src/solid/index.ts';
+import { startRawFloor } from './raw-floor.ts';
 
 interface Value {
   t: number;
@@ -105,16 +107,21 @@ function Card(props: { index: number; value: Value | undefined; onWritten: () =>
   );
 }
 
-// `batched`: useTopic with the client's batchWindowMs (frames handed to the statecharts in 4 ms batches).
-const client = createTetherClient({ url: location.origin, polling: false, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
-render(
-  () => (
-    <TetherProvider client={client}>
-      <For each={Array.from({ length: WIDGETS }, (_, i) => i)}>{(i) => <Widget index={i} />}</For>
-    </TetherProvider>
-  ),
-  document.getElementById('root')!,
-);
+const root = document.getElementById('root')!;
+if (mode === 'raw') {
+  startRawFloor(root, WIDGETS, written, () => ready++);
+} else {
+  // `batched`: useTopic with the client's batchWindowMs (frames handed to the statecharts in 4 ms batches).
+  const client = createTetherClient({ url: location.origin, polling: false, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
+  render(
+    () => (
+      <TetherProvider client={client}>
+        <For each={Array.from({ length: WIDGETS }, (_, i) => i)}>{(i) => <Widget index={i} />}</For>
+      </TetherProvider>
+    ),
+    root,
+  );
+}
 
 Object.assign(window, {
   bench: {
