@@ -13,11 +13,7 @@ import { render } from 'solid-js/web';
 import { createTetherClient } from '../../src/client/index.ts';
 import { TetherProvider, useTetherClient, useTopic } from '../../src/solid/index.ts';
 import { startRawFloor } from './raw-floor.ts';
-
-interface Value {
-  t: number;
-  v: number;
-}
+import type { Value } from './raw-floor.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 const mode = new URLSearchParams(location.search).get('mode') ?? 'coalesced';

@@ -4,11 +4,18 @@
  * frame is parsed, its values taken from the patch and written straight into the DOM in the
  * message task. Whatever Tether adds to publish → paint is measured against this.
  */
-interface Value {
+/** What each `lat.N` topic holds: the publish time and a counter. */
+export interface Value {
   t: number;
   v: number;
 }
-type Frame = { type: 'snapshot'; topic: string; data: Value } | { type: 'patch'; topic: string; ops: Array<{ path: string; value: number }> } | { type: string; topic?: string };
+/** The server frames this page reads (others, e.g. `welcome`, have no topic and are skipped). */
+interface Frame {
+  type: string;
+  topic?: string;
+  data?: Value;
+  ops?: Array<{ path: string; value: number }>;
+}
 
 export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (widget: number, t: number) => void, onReady: () => void): void {
   const cells = Array.from({ length: widgets }, (_, i) => {
@@ -44,8 +51,8 @@ export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (wi
     if (frame.topic === undefined || !frame.topic.startsWith('lat.')) return;
     const index = Number(frame.topic.slice(4));
     const cell = cells[index]!;
-    if (frame.type === 'snapshot') cell.held = { ...(frame as { data: Value }).data };
-    else if (frame.type === 'patch') for (const op of (frame as { ops: Array<{ path: string; value: number }> }).ops) cell.held[op.path.slice(1) as keyof Value] = op.value;
+    if (frame.type === 'snapshot' && frame.data) cell.held = { ...frame.data };
+    else if (frame.type === 'patch' && frame.ops) for (const op of frame.ops) cell.held[op.path.slice(1) as keyof Value] = op.value;
     else return;
     show(index);
   };
