@@ -47,6 +47,16 @@ export interface AppliedEvent {
   positions: Position[];
 }
 
+/**
+ * Emitted with every batch the subscription folds (in `subscribing`, `live` and `resyncing`),
+ * before folding it: a mirror that folds the same frames from the same start stays in step
+ * (the cross-tab hub forwards them to the tabs this way).
+ */
+export interface ReceivedEvent {
+  type: 'received';
+  frames: readonly TopicFrame[];
+}
+
 const hasPosition = (position: TopicPosition): position is TopicPosition & Position =>
   position.epoch !== null && position.seq !== null;
 
@@ -60,7 +70,7 @@ export const subscriptionMachine = setup({
     input: {} as SubscriptionInput,
     context: {} as SubscriptionContext,
     events: {} as SubscriptionEvent,
-    emitted: {} as AppliedEvent,
+    emitted: {} as AppliedEvent | ReceivedEvent,
   },
   actions: {
     // With a position we ask only for what we miss; the server answers with the patches after it,
@@ -76,6 +86,7 @@ export const subscriptionMachine = setup({
     // cost a microstep per batch for nothing.
     applyFrames: enqueueActions(({ context, event, enqueue }, params: { confirm: boolean }) => {
       if (event.type !== 'FRAMES') return;
+      enqueue.emit({ type: 'received', frames: event.frames });
       const result = foldFrames(context.position, event.frames, context.applyPatch);
       const changed = result.position.data !== context.position.data;
       enqueue.assign({

@@ -91,8 +91,8 @@ beforeEach(() => {
   hubClients = [];
   tabs = [];
   hub = createSharedHub({
-    createClient: (config, getToken, inspect) => {
-      const client = createTetherClient({ ...config, getToken, inspect, WebSocket: server.WebSocket, fetch: server.fetch, network: false, page: false, random: () => 0.5 });
+    createClient: (config, getToken) => {
+      const client = createTetherClient({ ...config, getToken, WebSocket: server.WebSocket, fetch: server.fetch, network: false, page: false, random: () => 0.5 });
       hubClients.push(client);
       return client;
     },

@@ -1,4 +1,3 @@
-import type { InspectionEvent } from 'xstate';
 import type { LocalTetherClient, TopicHold } from '../create-client.ts';
 import type { GetToken } from '../credentials.ts';
 import type { OutboxView, SubscriptionView } from '../view-types.ts';
@@ -6,11 +5,8 @@ import type { HubMessage, PortLike, SharedConfig, TabMessage } from './messages.
 import { TokenBroker } from './token-broker.ts';
 
 export interface SharedHubOptions {
-  /**
-   * Builds the one real client, with the first tab's config; `getToken` asks the tabs; `inspect`
-   * must be given to createTetherClient: the hub forwards each subscription's frames from it.
-   */
-  createClient(config: SharedConfig, getToken: GetToken, inspect: (event: InspectionEvent) => void): LocalTetherClient;
+  /** Builds the one real client, with the first tab's config; `getToken` asks the tabs. */
+  createClient(config: SharedConfig, getToken: GetToken): LocalTetherClient;
   /**
    * Calls `gone` when the tab dies without saying so (a crash, a killed process): SharedWorker
    * ports fire no close event. Default: nothing (tabs say `detach` on pagehide).
@@ -20,7 +16,7 @@ export interface SharedHubOptions {
   lingerMs?: number;
 }
 
-type HubFrames = Extract<HubMessage, { type: 'frames' }>['frames'];
+type LocalHold = ReturnType<LocalTetherClient['subscribe']>;
 
 /** One tab on one port. The tab counts its own holders per topic; the hub sees one hold per tab. */
 interface Tab {
@@ -42,7 +38,7 @@ interface Tab {
  */
 export function createSharedHub(options: SharedHubOptions) {
   const tabs = new Map<string, Tab>();
-  const holds = new Map<string, { hold: TopicHold; tabs: number }>();
+  const holds = new Map<string, { hold: TopicHold; tabs: number; stopFrames: () => void }>();
   const tokens = new TokenBroker(() => [...tabs.values()].map((tab) => tab.port));
   let client: LocalTetherClient | null = null;
   let unwatch: (() => void)[] = [];
@@ -51,7 +47,7 @@ export function createSharedHub(options: SharedHubOptions) {
   const post = (tab: Tab, message: HubMessage) => tab.port.postMessage(message);
 
   function start(config: SharedConfig): LocalTetherClient {
-    const created = options.createClient(config, () => tokens.ask(), forwardFrames);
+    const created = options.createClient(config, () => tokens.ask());
     const connection = created.connection;
     const outbox = created.outbox;
     unwatch = [
@@ -81,20 +77,16 @@ export function createSharedHub(options: SharedHubOptions) {
   }
 
   /**
-   * Frames a subscription is about to fold go to the tabs holding its topic (inspection reports
-   * an event before its target processes it, and mailboxes are empty between port messages, so
-   * a tab that got the whole view at subscribe time gets every later frame, in order). Only in
-   * the states that fold frames: elsewhere the subscription ignores them, and so must the tabs.
+   * The frames the topic's subscription is about to fold go to the tabs holding it. Mailboxes
+   * are empty between port messages, so a tab that got the whole view at subscribe time gets
+   * every later frame, in order; the subscription emits only the frames it folds, so the tabs
+   * ignore what it ignores.
    */
-  function forwardFrames(inspection: InspectionEvent): void {
-    if (inspection.type !== '@xstate.event' || inspection.event.type !== 'FRAMES') return;
-    const target = inspection.actorRef as { id?: string; getSnapshot(): { value?: unknown } };
-    if (!target.id?.startsWith('sub:')) return;
-    const state = target.getSnapshot().value;
-    if (state !== 'subscribing' && state !== 'live' && state !== 'resyncing') return;
-    const topic = target.id.slice('sub:'.length);
-    const { frames } = inspection.event as unknown as { frames: HubFrames };
-    for (const tab of tabs.values()) if (tab.topics.has(topic)) post(tab, { type: 'frames', topic, frames });
+  function forwardFrames(topic: string, hold: LocalHold): () => void {
+    const listener = hold.ref.on('received', ({ frames }) => {
+      for (const tab of tabs.values()) if (tab.topics.has(topic)) post(tab, { type: 'frames', topic, frames });
+    });
+    return () => listener.unsubscribe();
   }
 
   /** What a tab cannot fold itself; posted only when it changed (the data and seq travel as frames). */
@@ -112,7 +104,10 @@ export function createSharedHub(options: SharedHubOptions) {
   function subscribe(tab: Tab, topic: string): void {
     if (!client || tab.topics.has(topic)) return;
     let entry = holds.get(topic);
-    if (!entry) holds.set(topic, (entry = { hold: client.subscribe(topic), tabs: 0 }));
+    if (!entry) {
+      const hold = client.subscribe(topic);
+      holds.set(topic, (entry = { hold, tabs: 0, stopFrames: forwardFrames(topic, hold) }));
+    }
     entry.tabs += 1;
     const { view } = entry.hold;
     tab.topics.set(topic, { stop: view.subscribe(() => postTopic(tab, view.get(), false)), shape: '' });
@@ -129,6 +124,7 @@ export function createSharedHub(options: SharedHubOptions) {
     entry.tabs -= 1;
     if (entry.tabs > 0) return;
     holds.delete(topic);
+    entry.stopFrames();
     entry.hold.release();
   }
 

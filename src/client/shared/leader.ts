@@ -65,7 +65,7 @@ function runForLeadership(name: string, env: LeaderEnvironment, self: string): (
       const ports = new Map<string, ReturnType<typeof channelPort>>();
       const hub = createSharedHub({
         // The first tab's config, as in the SharedWorker; the credential comes from the tabs.
-        createClient: (config, getToken, inspect) => (env.createClient ?? createTetherClient)({ ...config, getToken, inspect }),
+        createClient: (config, getToken) => (env.createClient ?? createTetherClient)({ ...config, getToken }),
         watchTab: (tab, gone) => watchTabLock(env.locks, tab, gone),
       });
       const onMessage = ({ data }: { data: unknown }) => {

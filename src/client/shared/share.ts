@@ -47,7 +47,7 @@ export function createSharedTetherClient(options: SharedClientOptions = {}): Tet
       worker.addEventListener('error', () => {
         if (localHub) return;
         console.warn('Tether: the shared worker did not start; this tab connects by itself');
-        localHub = createSharedHub({ createClient: (config, getToken, inspect) => createTetherClient({ ...config, getToken, inspect }) });
+        localHub = createSharedHub({ createClient: (config, getToken) => createTetherClient({ ...config, getToken }) });
         reattach();
       });
       return worker.port;

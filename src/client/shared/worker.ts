@@ -18,11 +18,10 @@ const scope = globalThis as unknown as SharedWorkerScope;
 const locks = globalThis.navigator?.locks ?? null;
 
 const hub = createSharedHub({
-  createClient: (config, getToken, inspect) =>
+  createClient: (config, getToken) =>
     createTetherClient({
       ...config,
       getToken,
-      inspect,
       network: { target: scope, isOnline: () => globalThis.navigator?.onLine ?? true },
       // No page here: no visibility or unload, but a sleeping machine stops workers too.
       page: {
