@@ -1,6 +1,6 @@
 /** What a UI needs to know, derived from actor snapshots by the functions in views.ts. */
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline' | 'failed' | 'closed';
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline' | 'failed' | 'suspended' | 'closed';
 export type TransportKind = 'websocket' | 'polling';
 export interface ErrorInfo { code: string; message: string }
 

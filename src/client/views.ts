@@ -25,8 +25,9 @@ function connectionStatus(snapshot: ConnectionSnapshot): ConnectionStatus {
   if (snapshot.matches('reconnecting')) return 'reconnecting';
   if (snapshot.matches('offline')) return 'offline';
   if (snapshot.matches('failed')) return 'failed';
-  // Suspended: the page closed the link on purpose (unload, back/forward cache); PAGE.SHOW reconnects.
-  if (snapshot.matches('closed') || snapshot.matches('suspended')) return 'closed';
+  // The page closed the link on purpose (unload, back/forward cache); PAGE.SHOW reconnects.
+  if (snapshot.matches('suspended')) return 'suspended';
+  if (snapshot.matches('closed')) return 'closed';
   return 'idle';
 }
 

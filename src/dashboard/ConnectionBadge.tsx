@@ -48,6 +48,8 @@ function describeConnection(view: ConnectionView, now: number): { label: string;
       return { label: 'Offline', title: 'The browser reports no network; reconnects when it returns' };
     case 'failed':
       return { label: `Failed · ${errorText(view)}`, title: `Connection refused: ${view.lastError ? `${view.lastError.code} — ${view.lastError.message}` : 'unknown reason'}. Use Retry now to try again.` };
+    case 'suspended':
+      return { label: 'Paused', title: 'The page was hidden or is unloading, so the link was closed; it reconnects when the page shows again' };
     case 'closed':
       return { label: 'Closed', title: 'The client was stopped' };
   }

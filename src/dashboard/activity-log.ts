@@ -26,6 +26,8 @@ function activityText(view: ConnectionView): string {
       return 'Browser reported no network';
     case 'failed':
       return `Failed${reason}`;
+    case 'suspended':
+      return 'Page hidden: link closed until it shows again';
     case 'closed':
       return 'Client stopped';
   }

@@ -48,4 +48,17 @@ describe('connection activity log', () => {
     expect(bounded).toHaveLength(3);
     expect(bounded[2]).toContain('Connected over websocket');
   });
+
+  it('tells a page that closed its link on purpose from a stopped client', () => {
+    const [view, setView] = createSignal<ConnectionView>({ ...base, status: 'connected', transport: 'websocket', statePath: 'websocket.connected' });
+    render(() => {
+      const entries = createActivityLog(view);
+      return <ActivityLog entries={entries()} />;
+    });
+    setView({ ...base, status: 'suspended', statePath: 'suspended' });
+    setView({ ...base, status: 'closed', statePath: 'closed' });
+    const rows = screen.getAllByRole('listitem').map((li) => li.textContent);
+    expect(rows[1]).toContain('Page hidden: link closed until it shows again');
+    expect(rows[0]).toContain('Client stopped');
+  });
 });

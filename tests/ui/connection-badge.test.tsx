@@ -34,6 +34,7 @@ describe('ConnectionBadge', () => {
     ['polling', { transport: 'polling' }, 'Polling'],
     ['offline', {}, 'Offline'],
     ['failed', { lastError: { code: 'unauthorized', message: 'bad token' } }, 'Failed · bad token'],
+    ['suspended', {}, 'Paused'],
     ['closed', {}, 'Closed'],
   ];
 

@@ -205,7 +205,7 @@ describe('liveness in the real browser world', () => {
     page.dispatch('pagehide', { persisted: true });
     await vi.advanceTimersByTimeAsync(10);
     expect(server.openSockets()).toBe(0);
-    expect(view().status).toBe('closed'); // on purpose, not waiting to connect
+    expect(view().status).toBe('suspended'); // on purpose, not waiting to connect
     await vi.advanceTimersByTimeAsync(60_000);
     expect(server.connections).toBe(1); // nothing was retried while hidden
     page.dispatch('pageshow', { persisted: true });
