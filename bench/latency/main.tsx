@@ -1,7 +1,9 @@
 /**
  * The latency bench page: 20 widgets, each on its own topic, through the real client and the
- * real Solid hooks. `?mode=coalesced` renders with useTopic (data coalesced per animation frame);
- * `?mode=every` renders every patch as it arrives (the baseline without coalescing);
+ * real Solid hooks. `?mode=coalesced` renders with useTopic (data coalesced per animation frame)
+ * on a default client (frames handed over once per frame); `?mode=task` is the same on a client
+ * handing frames over in the task after each message (the default before); `?mode=every` renders
+ * every patch as it arrives (the baseline without coalescing, handover per task);
  * `?mode=batched` is useTopic on a client with `batchWindowMs: 4`; `?mode=raw` is the floor, a plain
  * WebSocket writing each value straight into the DOM (raw-floor.ts).
  * A value counts as painted when a task queued after the frame that drew it runs (the rAF +
@@ -107,8 +109,9 @@ const root = document.getElementById('root')!;
 if (mode === 'raw') {
   startRawFloor(root, WIDGETS, written, () => ready++);
 } else {
-  // `batched`: useTopic with the client's batchWindowMs (frames handed to the statecharts in 4 ms batches).
-  const client = createTetherClient({ url: location.origin, polling: false, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
+  // Every mode but `coalesced` hands frames over per task; `batched` adds a 4 ms batch window.
+  const handover = mode === 'coalesced' ? 'frame' : 'task';
+  const client = createTetherClient({ url: location.origin, polling: false, handover, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
   render(
     () => (
       <TetherProvider client={client}>

@@ -8,6 +8,7 @@ import { applyPatchImmutably, isTerminalClose } from '../protocol/index.ts';
 import { Credentials, tokenExpiry } from './credentials.ts';
 import type { GetToken } from './credentials.ts';
 import { networkStatus } from './network-status.ts';
+import { browserFrames } from './frame-handover.ts';
 import { browserPage, pageLifecycle } from './page-lifecycle.ts';
 import type { PageLifecycleSettings } from './page-lifecycle.ts';
 import type { NetworkSettings } from './network-status.ts';
@@ -75,10 +76,17 @@ export interface TetherClientOptions {
   generateId?: () => string;
   now?: () => number;
   /**
-   * Under a steady stream, frames arriving within this many ms of the previous hand-over are
-   * handed to the statecharts together (default 0: each task's frames at once). In a browser,
-   * where every message is a task of its own, 4 cuts the script time per frame several-fold at
-   * 1,000 frames/s (bench/RESULTS.md); subscription snapshots then move once per batch.
+   * When WebSocket frames reach the statecharts. `'frame'` (the default in a browser page): what
+   * arrived since the last display frame, at the start of the next one (the next task while the
+   * page is hidden), where views bound to the data render anyway; one step per topic per frame
+   * instead of per message (src/client/frame-handover.ts). `'task'` (the default elsewhere): in
+   * the task after each message, for code that wants every intermediate snapshot in a page.
+   * Either way every frame is applied, in order, and `applied` lists each position.
+   */
+  handover?: 'frame' | 'task';
+  /**
+   * With `handover: 'task'`, under a steady stream, frames arriving within this many ms of the
+   * previous hand-over are handed to the statecharts together (default 0: each task's frames at once).
    */
   batchWindowMs?: number;
 }
@@ -143,7 +151,8 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
 
   // The machine hands these to the transports untouched; typed here, where they are built.
   const batchWindowMs = options.batchWindowMs ?? 0;
-  const webSocketSettings: WebSocketSettings | null = WebSocket && { url: `${baseUrl.replace(/^http/, 'ws')}/ws`, WebSocket, credentials, pacer, batchWindowMs, now };
+  const frames = options.handover === 'task' ? null : browserFrames();
+  const webSocketSettings: WebSocketSettings | null = WebSocket && { url: `${baseUrl.replace(/^http/, 'ws')}/ws`, WebSocket, credentials, pacer, frames, batchWindowMs, now };
   const pollingSettings: PollingSettings | null = polling &&
     fetch && {
       baseUrl,

@@ -2,6 +2,8 @@ import { fromCallback } from 'xstate';
 import type { InboundFrame, OutboundFrame, SendEvent, SocketEvent } from '../../machines/connection.ts';
 import { CloseCode, ErrorCode, decodeServerFrame, encodeFrame } from '../protocol/index.ts';
 import type { Credentials } from './credentials.ts';
+import { nextFrameScheduler } from './frame-handover.ts';
+import type { FrameEnvironment, HandoverScheduler } from './frame-handover.ts';
 import type { SendPacer } from './send-pacer.ts';
 
 /**
@@ -30,8 +32,13 @@ export interface WebSocketSettings {
   /** Paces our frames and backs off on `rate_limited` (shared by every socket of a client). */
   pacer?: SendPacer | null;
   /**
-   * While frames keep arriving (the last hand-over was less than this long ago), hand them over
-   * this many ms later in one batch instead of one event per frame (0 = always at once).
+   * A browser page's frames: frames are handed over at the start of the next display frame
+   * (src/client/frame-handover.ts). Without them, in the task after they arrived.
+   */
+  frames?: FrameEnvironment | null;
+  /**
+   * Without `frames`: while frames keep arriving (the last hand-over was less than this long ago),
+   * hand them over this many ms later in one batch instead of one event per frame (0 = always at once).
    */
   batchWindowMs?: number;
   /** The clock for `batchWindowMs` (the client's `now`). */
@@ -49,7 +56,7 @@ const ignore = () => undefined;
  * after the I/O phase), else a MessageChannel message (browsers: a task queued behind the
  * message tasks already waiting, without the ≥ 4 ms clamp of a nested setTimeout).
  */
-function nextTaskScheduler(run: () => void): { schedule(): void; close(): void } {
+function nextTaskScheduler(run: () => void): HandoverScheduler {
   if (typeof setImmediate === 'function') {
     let handle: ReturnType<typeof setImmediate> | undefined;
     return {
@@ -152,13 +159,14 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
   // instead of per read), in a browser every message task queued before it (a backlog is handed
   // over at once, while an idle page still hands a frame over straight away). Under a steady
   // stream `batchWindowMs` goes further and waits out the window, and one step takes everything
-  // that arrived meanwhile; a frame after a quiet spell is still handed over at once.
+  // that arrived meanwhile; a frame after a quiet spell is still handed over at once. A visible
+  // page with `frames` hands over once per display frame instead.
   const windowMs = settings.batchWindowMs ?? 0;
   const now = settings.now ?? Date.now;
-  const nextTask = nextTaskScheduler(flush);
+  const handover = settings.frames ? nextFrameScheduler(flush, settings.frames, nextTaskScheduler(flush)) : nextTaskScheduler(flush);
   const scheduleFlush = () => {
-    if (windowMs > 0 && now() - lastFlushAt < windowMs) flushTimer = setTimeout(flush, windowMs);
-    else nextTask.schedule();
+    if (!settings.frames && windowMs > 0 && now() - lastFlushAt < windowMs) flushTimer = setTimeout(flush, windowMs);
+    else handover.schedule();
   };
 
   function open(): void {
@@ -203,7 +211,7 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
     ended = true;
     batch = []; // a flush already queued must not report for a stopped actor
     clearTimeout(flushTimer);
-    nextTask.close();
+    handover.close();
     outgoing.length = 0;
     clearTimeout(openTimer);
     clearTimeout(pumpTimer);

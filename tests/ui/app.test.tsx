@@ -198,7 +198,7 @@ describe('App on fallback polling', () => {
       const frames = topics.flatMap((topic) => server.framesSince(topic));
       return { status: 200, ok: true, json: async () => ({ frames }) };
     });
-    client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch, network: false, random: () => 0.5, backoff: { maxAttempts: 0 } });
+    client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch, network: false, random: () => 0.5, backoff: { maxAttempts: 0 }, handover: 'task' });
     render(() => <App client={client} pollWaitMs={20_000} />);
     await tick(50);
 

@@ -5,9 +5,14 @@ import type { ScriptedServer } from '../fixtures/scripted-server.ts';
 
 // UI tests drive a real client against the scripted server; this keeps that wiring and teardown in one place.
 
-/** A real client talking to the scripted server over its mock WebSocket, with no fetch, network events or jitter. */
-export function connectClient(server: ScriptedServer): LocalTetherClient {
-  return createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+/**
+ * A real client talking to the scripted server over its mock WebSocket, with no fetch, network
+ * events or jitter. It hands frames over per task, so a test can step it with timers alone; the
+ * browser default, once per animation frame, has its own tests (frame-handover.test.tsx) and is
+ * what the e2e suite runs.
+ */
+export function connectClient(server: ScriptedServer, handover: 'task' | 'frame' = 'task'): LocalTetherClient {
+  return createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5, handover });
 }
 
 /** Unmounts the UI, stops client and server, and restores globals and real timers. */

@@ -58,7 +58,7 @@ describe('typed topics', () => {
     const frames = manualFrames();
     const server = new ScriptedServer();
     server.topic('orders.perMinute', { samples: [{ t: 1, count: 3 }] });
-    const client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+    const client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5, handover: 'task' });
     function Count() {
       const orders = useTopic('orders.perMinute');
       return <output>{orders.data()?.samples.at(-1)?.count ?? '…'}</output>;
