@@ -41,19 +41,15 @@ export type SubscriptionEvent =
   | { type: 'SEQUENCE.CONFIRMED' }
   | { type: 'SEQUENCE.BROKEN'; reason: SequenceBreak; message: string; progressed: boolean };
 
-/** Emitted once per batch that applied something, so observers can audit order and uniqueness. */
+/**
+ * Emitted once per batch that applied something, so observers can audit order and uniqueness.
+ * `frames` is the whole batch: a mirror that folds the same batches from the same start stays in
+ * step (the cross-tab hub forwards them to its tabs); a batch that applied nothing changes
+ * nothing a mirror needs. One event, not one per purpose: each emit costs a deferred action.
+ */
 export interface AppliedEvent {
   type: 'applied';
   positions: Position[];
-}
-
-/**
- * Emitted with every batch the subscription folds (in `subscribing`, `live` and `resyncing`),
- * before folding it: a mirror that folds the same frames from the same start stays in step
- * (the cross-tab hub forwards them to the tabs this way).
- */
-export interface ReceivedEvent {
-  type: 'received';
   frames: readonly TopicFrame[];
 }
 
@@ -70,7 +66,7 @@ export const subscriptionMachine = setup({
     input: {} as SubscriptionInput,
     context: {} as SubscriptionContext,
     events: {} as SubscriptionEvent,
-    emitted: {} as AppliedEvent | ReceivedEvent,
+    emitted: {} as AppliedEvent,
   },
   actions: {
     // With a position we ask only for what we miss; the server answers with the patches after it,
@@ -86,7 +82,6 @@ export const subscriptionMachine = setup({
     // cost a microstep per batch for nothing.
     applyFrames: enqueueActions(({ context, event, enqueue }, params: { confirm: boolean }) => {
       if (event.type !== 'FRAMES') return;
-      enqueue.emit({ type: 'received', frames: event.frames });
       const result = foldFrames(context.position, event.frames, context.applyPatch);
       const changed = result.position.data !== context.position.data;
       enqueue.assign({
@@ -95,7 +90,7 @@ export const subscriptionMachine = setup({
         updatedAt: changed ? context.now() : context.updatedAt,
         lastBreak: result.problem ?? context.lastBreak,
       });
-      if (result.applied.length > 0) enqueue.emit({ type: 'applied', positions: result.applied });
+      if (result.applied.length > 0) enqueue.emit({ type: 'applied', positions: result.applied, frames: event.frames });
       if (result.problem) {
         enqueue.raise({ type: 'SEQUENCE.BROKEN', ...result.problem, progressed: result.applied.length > 0 || result.answered });
       } else if (result.confirmed && params.confirm) {

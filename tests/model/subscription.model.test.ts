@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyActorRef, AnyMachineSnapshot, EventObject, InspectionEvent } from 'xstate';
 import { subscriptionMachine } from '../../machines/subscription.ts';
-import type { AppliedEvent, ReceivedEvent, SubscriptionEvent } from '../../machines/subscription.ts';
+import type { AppliedEvent, SubscriptionEvent } from '../../machines/subscription.ts';
 import { subscriptionView } from '../../src/client/views.ts';
 import { applyPatchImmutably } from '../../src/protocol/index.ts';
 import type { PatchFrame, SnapshotFrame } from '../../src/protocol/index.ts';
@@ -13,7 +13,7 @@ import { underRecordingParent } from './harness.ts';
  * Model-based test of the subscription: @xstate/graph generates paths through the statechart;
  * each is replayed against a real subscription actor (under a parent, as the connection runs it)
  * and after every step the state, the view a UI would render, the frames sent and the events
- * emitted (`received` with the frames folded, `applied` with the positions) must be what the model predicts.
+ * emitted (`applied`, with the positions and the batch) must be what the model predicts.
  */
 
 const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({ type: 'snapshot', topic: 't', epoch, seq, data });
@@ -55,7 +55,7 @@ const sentFrames = (actions: ExecutedAction[]) =>
     .filter((action) => action.type === 'xstate.sendParent' || action.type === 'xstate.sendTo')
     .map((action) => (action.params as { event: { frame: unknown } }).event.frame);
 const emitted = (actions: ExecutedAction[]) =>
-  actions.filter((action) => action.type === 'xstate.emit').map((action) => (action.params as { event: AppliedEvent | ReceivedEvent }).event);
+  actions.filter((action) => action.type === 'xstate.emit').map((action) => (action.params as { event: AppliedEvent }).event);
 
 /** The states in which frames are folded (in every other one they are ignored). */
 const foldingStates = ['subscribing', 'live', 'resyncing'];
@@ -91,16 +91,15 @@ describe('subscription model', () => {
     const run = underRecordingParent(subscriptionMachine, input, (event: InspectionEvent) => {
       if (event.type === '@xstate.microstep' && (event.actorRef as AnyActorRef).id === 'child') inspected.push(event._transitions.map(transitionKey));
     });
-    const emittedByActor: Array<AppliedEvent | ReceivedEvent> = [];
-    run.actor.on('applied', (event) => emittedByActor.push(event));
-    run.actor.on('received', (event) => emittedByActor.push(event));
+    const applied: AppliedEvent[] = [];
+    run.actor.on('applied', (event) => applied.push(event));
     try {
       expect(run.actor.getSnapshot().value).toEqual(initial.state.value);
       expect(inspected.flat()).toEqual(initial.transitions);
       for (const key of inspected.flat()) covered.transitions.add(key);
       for (const step of path) {
         const framesBefore = run.frames.length;
-        const emittedBefore = emittedByActor.length;
+        const appliedBefore = applied.length;
         inspected.length = 0;
         const before = run.actor.getSnapshot().value;
         const event = step.event as SubscriptionEvent;
@@ -109,19 +108,21 @@ describe('subscription model', () => {
         expect(real.value).toEqual(step.state.value);
         expect(subscriptionView(real)).toEqual(subscriptionView(step.state as typeof real));
         expect(run.frames.slice(framesBefore)).toEqual(sentFrames(step.actions));
-        expect(emittedByActor.slice(emittedBefore)).toEqual(emitted(step.actions));
-        // Whatever the subscription folds, a mirror hears first, frames exactly as they came.
-        const fresh = emittedByActor.slice(emittedBefore);
-        const folds = event.type === 'FRAMES' && foldingStates.includes(before as string);
-        expect(fresh.filter((emittedEvent) => emittedEvent.type === 'received')).toEqual(folds ? [{ type: 'received', frames: event.frames }] : []);
-        if (folds) expect(fresh[0]?.type).toBe('received');
+        const fresh = applied.slice(appliedBefore);
+        expect(fresh).toEqual(emitted(step.actions));
+        // Only a folded batch applies anything, and a mirror gets it exactly as it came.
+        if (fresh.length > 0) {
+          expect(event.type === 'FRAMES' && foldingStates.includes(before as string)).toBe(true);
+          expect(fresh).toEqual([{ type: 'applied', positions: fresh[0]!.positions, frames: (event as { frames: unknown }).frames }]);
+          expect(fresh[0]!.positions.length).toBeGreaterThan(0);
+        }
         expect(inspected.flat()).toEqual(step.transitions);
         holdsInvariants(subscriptionView(real), real.context.linkUp, run.frames.slice(framesBefore));
         for (const id of activeStates(real)) covered.states.add(id);
         for (const key of inspected.flat()) covered.transitions.add(key);
       }
       // Over the whole path: never a seq applied twice or out of order within an epoch.
-      const positions = emittedByActor.flatMap((event) => (event.type === 'applied' ? event.positions : []));
+      const positions = applied.flatMap((event) => event.positions);
       positions.forEach((position, i) => {
         const previous = positions[i - 1];
         if (previous?.epoch === position.epoch) expect(position.seq).toBeGreaterThan(previous.seq);

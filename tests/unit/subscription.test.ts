@@ -136,9 +136,10 @@ describe('subscription', () => {
     const sub = start();
     const applied: AppliedEvent[] = [];
     sub.actor.on('applied', (event) => applied.push(event));
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(1, { v: 1 }), patch(2), patch(2)] });
-    sub.actor.send({ type: 'FRAMES', frames: [patch(2)] });
-    expect(applied).toEqual([{ type: 'applied', positions: [{ epoch: 'A', seq: 1 }, { epoch: 'A', seq: 2 }] }]);
+    const batch = [snapshot(1, { v: 1 }), patch(2), patch(2)];
+    sub.actor.send({ type: 'FRAMES', frames: batch });
+    sub.actor.send({ type: 'FRAMES', frames: [patch(2)] }); // applies nothing: no event
+    expect(applied).toEqual([{ type: 'applied', positions: [{ epoch: 'A', seq: 1 }, { epoch: 'A', seq: 2 }], frames: batch }]);
     expect(sub.actor.getSnapshot().context.duplicates).toBe(2);
   });
 

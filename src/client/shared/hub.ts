@@ -77,13 +77,12 @@ export function createSharedHub(options: SharedHubOptions) {
   }
 
   /**
-   * The frames the topic's subscription is about to fold go to the tabs holding it. Mailboxes
-   * are empty between port messages, so a tab that got the whole view at subscribe time gets
-   * every later frame, in order; the subscription emits only the frames it folds, so the tabs
-   * ignore what it ignores.
+   * Batches that changed the topic's data go to the tabs holding it, and the tabs fold them as the
+   * subscription did. Mailboxes are empty between port messages, so a tab that got the whole view
+   * at subscribe time gets every later batch, in order.
    */
   function forwardFrames(topic: string, hold: LocalHold): () => void {
-    const listener = hold.ref.on('received', ({ frames }) => {
+    const listener = hold.ref.on('applied', ({ frames }) => {
       for (const tab of tabs.values()) if (tab.topics.has(topic)) post(tab, { type: 'frames', topic, frames });
     });
     return () => listener.unsubscribe();

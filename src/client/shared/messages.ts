@@ -58,8 +58,8 @@ export type HubMessage =
    */
   | { type: 'topic'; view: SubscriptionView; withData: boolean }
   /**
-   * The snapshot/patch frames the hub's subscription is about to fold, in order: the tab folds
-   * them too (machines/sequence.ts, applyPatchImmutably), so an update costs its patch, not the
+   * A batch of snapshot/patch frames that changed the hub's subscription, in order: the tab folds
+   * it too (machines/sequence.ts, applyPatchImmutably), so an update costs its patch, not the
    * whole document, and the tab's data keeps its structural sharing.
    */
   | { type: 'frames'; topic: string; frames: readonly TopicFrame[] }
