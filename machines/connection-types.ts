@@ -3,7 +3,12 @@ import type { ErrorInfo, InboundFrame, PatchApplier, Position, SendEvent } from 
 /** Events the WebSocket transport actor sends its parent. */
 export type SocketEvent =
   | { type: 'SOCKET.OPENED' }
-  | { type: 'SOCKET.FRAMES'; frames: readonly InboundFrame[] }
+  /**
+   * When the batch's last frame (`receivedAt`) and last pong (`pongAt`) arrived, on the client's
+   * clock: a batch can be handed over later (once per display frame, or after the tab was
+   * frozen), and the link was heard, and a round trip ended, on arrival.
+   */
+  | { type: 'SOCKET.FRAMES'; frames: readonly InboundFrame[]; receivedAt?: number; pongAt?: number }
   | { type: 'SOCKET.BAD_FRAME'; message: string }
   | { type: 'SOCKET.CLOSED'; code: number; reason: string };
 

@@ -92,7 +92,8 @@ export const connectionMachine = setup({
       if (routing.error) enqueue.assign({ lastError: routing.error });
       let synced = event.type === 'POLL.FRAMES' ? event.topics : [];
       if (routing.pongT !== null) {
-        enqueue.assign({ latencyMs: Math.max(0, context.config.now() - routing.pongT) });
+        const answeredAt = event.type === 'SOCKET.FRAMES' && event.pongAt !== undefined ? event.pongAt : context.config.now();
+        enqueue.assign({ latencyMs: Math.max(0, answeredAt - routing.pongT) });
         if (context.syncPingAt !== null && routing.pongT >= context.syncPingAt) {
           synced = Object.keys(context.refcounts);
           enqueue.assign({ syncPingAt: null });
@@ -116,7 +117,10 @@ export const connectionMachine = setup({
     // One assign per batch, instead of re-arming a timer per batch: the silence timer reads it when
     // it fires. Kept in the context, not in a mutable cell outside it, so snapshots, inspection and
     // the model test see it; the assign costs ~1 µs while the context stays small (ConnectionContext).
-    recordHeard: assign(({ context }) => ({ lastHeardAt: context.config.now(), heard: true })),
+    recordHeard: assign(({ context, event }) => ({
+      lastHeardAt: event.type === 'SOCKET.FRAMES' && event.receivedAt !== undefined ? event.receivedAt : context.config.now(),
+      heard: true,
+    })),
     armSilenceTimer: assign({ heard: false }),
     recordUnansweredCheck: assign({
       lastError: ({ context }) => ({ code: 'heartbeat_timeout', message: `no answer to a ping within ${context.config.checkTimeoutMs} ms` }),

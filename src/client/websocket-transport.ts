@@ -143,6 +143,8 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
   }
 
   let batch: InboundFrame[] = [];
+  let receivedAt = 0;
+  let pongAt: number | undefined;
   let lastFlushAt = Number.NEGATIVE_INFINITY;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
@@ -150,9 +152,11 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
     flushTimer = undefined;
     if (batch.length === 0) return;
     const frames = batch;
+    const answeredAt = pongAt;
     batch = [];
+    pongAt = undefined;
     lastFlushAt = now();
-    report({ type: 'SOCKET.FRAMES', frames });
+    report(answeredAt === undefined ? { type: 'SOCKET.FRAMES', frames, receivedAt } : { type: 'SOCKET.FRAMES', frames, receivedAt, pongAt: answeredAt });
   };
   // The flush runs in the next task, so one statechart step takes every frame that is already
   // there: in Node all the reads of one I/O phase (with 50 topics, one event per topic per phase
@@ -188,6 +192,9 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
       if (!decoded.ok) return report({ type: 'SOCKET.BAD_FRAME', message: decoded.message });
       if (batch.push(decoded.frame) === 1) scheduleFlush();
       const frame = decoded.frame;
+      // The link was heard, and a round trip ended, now, however much later the batch is handed over.
+      receivedAt = now();
+      if (frame.type === 'pong') pongAt = receivedAt;
       if (settings.pacer && frame.type === 'error' && frame.code === ErrorCode.rateLimited && frame.topic === undefined) {
         settings.pacer.slowDown();
         abort(CloseCode.rateLimited, `${frame.message} (rate_limited); reconnecting at ${settings.pacer.framesPerSecond} frames/s`);

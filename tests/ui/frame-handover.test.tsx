@@ -60,3 +60,21 @@ it('hands a burst to the statecharts once per frame and renders it in that same 
   expect(renders).toBe(before.renders + 1);
   expect(frames.pending()).toBe(0);
 });
+
+it('measures the ping round trip to the pong’s arrival, not to the frame that hands it over', async () => {
+  const frames = manualFrames();
+  server.stop();
+  server = new ScriptedServer({ welcome: { heartbeatMs: 1_000 } });
+  client.stop();
+  client = connectClient(server, 'frame');
+  for (let i = 0; i < 3; i++) {
+    await vi.advanceTimersByTimeAsync(5);
+    frames.flushFrame();
+  }
+  expect(client.connection.get().status).toBe('connected');
+  await vi.advanceTimersByTimeAsync(1_000); // the heartbeat's ping goes out; its pong arrives ~4 ms later
+  await vi.advanceTimersByTimeAsync(60); // and waits for a frame
+  frames.flushFrame();
+  expect(client.connection.get().latencyMs).not.toBeNull();
+  expect(client.connection.get().latencyMs).toBeLessThan(20);
+});

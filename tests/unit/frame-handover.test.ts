@@ -77,6 +77,18 @@ describe('frame-aligned hand-over (the browser default)', () => {
     socket.stop();
   });
 
+  it('says when the batch arrived, so a late hand-over does not make the link look heard later than it was', async () => {
+    const page = fakePage();
+    const socket = await open(page);
+    const arrivedAt = Date.now();
+    server.send({ type: 'pong', t: 1 });
+    await vi.advanceTimersByTimeAsync(50); // a slow frame (or a frozen tab)
+    page.frame();
+    expect(socket.events.at(-1)).toMatchObject({ type: 'SOCKET.FRAMES', receivedAt: arrivedAt, pongAt: arrivedAt });
+    expect(Date.now() - arrivedAt).toBeGreaterThanOrEqual(50);
+    socket.stop();
+  });
+
   it('uses the next task while the page is hidden (no frames come there)', async () => {
     const page = fakePage();
     page.visible = false;

@@ -43,11 +43,17 @@ describe('webSocketTransport', () => {
   it('reports the open, and hands frames that arrive in the same task over as one batch', async () => {
     const socket = await open();
     expect(socket.types()).toEqual(['SOCKET.OPENED']);
+    const arrivedAt = Date.now();
     server.send(server.snapshotOf('host.cpu'), { type: 'pong', t: 1 }, server.snapshotOf('host.load'));
     expect(socket.types()).toEqual(['SOCKET.OPENED']); // batched until the task ends
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.events.slice(1)).toEqual([
-      { type: 'SOCKET.FRAMES', frames: [server.snapshotOf('host.cpu'), { type: 'pong', t: 1 }, server.snapshotOf('host.load')] },
+      {
+        type: 'SOCKET.FRAMES',
+        frames: [server.snapshotOf('host.cpu'), { type: 'pong', t: 1 }, server.snapshotOf('host.load')],
+        receivedAt: arrivedAt,
+        pongAt: arrivedAt,
+      },
     ]);
     socket.stop();
   });
@@ -61,7 +67,7 @@ describe('webSocketTransport', () => {
     expect(socket.events.slice(1)).toEqual([
       { type: 'SOCKET.BAD_FRAME', message: 'frame is not valid JSON' },
       { type: 'SOCKET.BAD_FRAME', message: expect.stringContaining('seq') },
-      { type: 'SOCKET.FRAMES', frames: [{ type: 'pong', t: 2 }] },
+      { type: 'SOCKET.FRAMES', frames: [{ type: 'pong', t: 2 }], receivedAt: expect.any(Number), pongAt: expect.any(Number) },
     ]);
     socket.stop();
   });
@@ -72,7 +78,7 @@ describe('webSocketTransport', () => {
     server.drop(4403, 'forbidden');
     await vi.advanceTimersByTimeAsync(5);
     expect(socket.events.slice(1)).toEqual([
-      { type: 'SOCKET.FRAMES', frames: [{ type: 'pong', t: 3 }] },
+      { type: 'SOCKET.FRAMES', frames: [{ type: 'pong', t: 3 }], receivedAt: expect.any(Number), pongAt: expect.any(Number) },
       { type: 'SOCKET.CLOSED', code: 4403, reason: 'forbidden' },
     ]);
     socket.stop();
