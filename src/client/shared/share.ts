@@ -34,22 +34,37 @@ export function createSharedTetherClient(options: SharedClientOptions = {}): Tet
     return leaderEnvironment ? createLeaderElectedClient({ ...rest, name }, leaderEnvironment) : createTetherClient(rest);
   }
   // A worker that cannot start (its script missing after a deploy, a CSP without worker-src)
-  // reports an error and nothing else: the hub moves into this tab, unshared, rather than the
-  // tab waiting for views that never come.
+  // reports an error, or throws, or says nothing at all to one of the tabs that asked for it
+  // (Chromium, two tabs opening together: tests/e2e/cross-tab.test.ts failed that way about one
+  // run in four). The hub then moves into this tab, unshared, rather than the tab waiting for
+  // views that never come. A worker that started answers `attach` at once.
   let localHub: SharedHub | null = null;
   const { page, reattach } = reattachablePage(browserTabPage());
+  const moveHere = () => {
+    console.warn('Tether: the shared worker did not start; this tab connects by itself');
+    localHub = createSharedHub({ createClient: (config, getToken) => createTetherClient({ ...config, getToken }) });
+    return localHub;
+  };
   const tab = createTabClient({
     ...rest,
     page,
     connect: () => {
       if (localHub) return portTo(localHub);
-      const worker = new SharedWorker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
-      worker.addEventListener('error', () => {
+      let worker: SharedWorker;
+      try {
+        worker = new SharedWorker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
+      } catch {
+        return portTo(moveHere());
+      }
+      const giveUp = () => {
+        clearTimeout(silent);
         if (localHub) return;
-        console.warn('Tether: the shared worker did not start; this tab connects by itself');
-        localHub = createSharedHub({ createClient: (config, getToken) => createTetherClient({ ...config, getToken }) });
+        moveHere();
         reattach();
-      });
+      };
+      const silent = setTimeout(giveUp, WORKER_START_MS);
+      worker.port.addEventListener('message', () => clearTimeout(silent), { once: true });
+      worker.addEventListener('error', giveUp);
       return worker.port;
     },
   });
@@ -61,6 +76,9 @@ export function createSharedTetherClient(options: SharedClientOptions = {}): Tet
     },
   };
 }
+
+/** How long a worker may take to answer before this tab stops waiting for it. */
+const WORKER_START_MS = 4_000;
 
 /** A port to a hub running in this tab. */
 function portTo(hub: SharedHub): PortLike {
