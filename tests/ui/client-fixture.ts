@@ -8,7 +8,7 @@ import type { ScriptedServer } from '../fixtures/scripted-server.ts';
 /**
  * A real client talking to the scripted server over its mock WebSocket, with no fetch, network
  * events or jitter. It hands frames over per task, so a test can step it with timers alone; the
- * browser default, once per animation frame, has its own tests (frame-handover.test.tsx) and is
+ * browser default, once per animation frame, has its own tests (use-topic.test.tsx) and is
  * what the e2e suite runs.
  */
 export function connectClient(server: ScriptedServer, handover: 'task' | 'frame' = 'task'): LocalTetherClient {

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createActor, setup } from 'xstate';
-import type { AnyEventObject } from 'xstate';
 import { FRAME_FALLBACK_MS, insideFrameHandover } from '../../src/client/frame-handover.ts';
 import type { FrameEnvironment } from '../../src/client/frame-handover.ts';
 import { webSocketTransport } from '../../src/client/websocket-transport.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { hostTransport } from '../fixtures/transport-host.ts';
 
 /** A page whose frames come when the test says, and whose visibility the test sets. */
 function fakePage() {
@@ -39,17 +38,13 @@ afterEach(() => {
 
 /** The WebSocket transport on a page, hosted the way the connection hosts it. */
 async function open(page: ReturnType<typeof fakePage>) {
-  const events: AnyEventObject[] = [];
+  // Whether each report came from inside a frame hand-over (where views may render at once).
   const inside: boolean[] = [];
-  const parent = createActor(
-    setup({ actors: { transport: webSocketTransport } }).createMachine({
-      invoke: { id: 'transport', src: 'transport', input: { settings: { url: server.url, WebSocket: server.WebSocket, frames: page.env } } },
-      on: { '*': { actions: ({ event }) => (events.push(event), inside.push(insideFrameHandover())) } },
-    }),
-  ).start();
+  const settings = { url: server.url, WebSocket: server.WebSocket, frames: page.env };
+  const transport = hostTransport(webSocketTransport, { settings }, () => inside.push(insideFrameHandover()));
   await vi.advanceTimersByTimeAsync(5);
-  const batches = () => events.filter((e) => e.type === 'SOCKET.FRAMES').map((e) => (e.frames as { t: number }[]).map((f) => f.t));
-  return { batches, events, inside, stop: () => parent.stop() };
+  const batches = () => transport.events.filter((e) => e.type === 'SOCKET.FRAMES').map((e) => (e.frames as { t: number }[]).map((f) => f.t));
+  return { batches, events: transport.events, inside, stop: transport.stop };
 }
 
 /** Each message in a task of its own, 1 ms apart, as a browser delivers them. */

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createActor, setup } from 'xstate';
-import type { AnyEventObject } from 'xstate';
 import { webSocketTransport } from '../../src/client/websocket-transport.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { hostTransport } from '../fixtures/transport-host.ts';
 
 let server: ScriptedServer;
 beforeEach(() => {
@@ -16,15 +15,10 @@ afterEach(() => {
 
 /** The WebSocket transport with `batchWindowMs`, hosted the way the connection hosts it. */
 async function open(batchWindowMs: number) {
-  const events: AnyEventObject[] = [];
-  const parent = createActor(
-    setup({ actors: { transport: webSocketTransport } }).createMachine({
-      invoke: { id: 'transport', src: 'transport', input: { settings: { url: server.url, WebSocket: server.WebSocket, batchWindowMs, now: Date.now } } },
-      on: { '*': { actions: ({ event }) => events.push(event) } },
-    }),
-  ).start();
+  const transport = hostTransport(webSocketTransport, { settings: { url: server.url, WebSocket: server.WebSocket, batchWindowMs, now: Date.now } });
   await vi.advanceTimersByTimeAsync(5);
-  return { frames: () => events.filter((e) => e.type === 'SOCKET.FRAMES').map((e) => (e.frames as { t: number }[]).map((f) => f.t)), events, stop: () => parent.stop() };
+  const frames = () => transport.events.filter((e) => e.type === 'SOCKET.FRAMES').map((e) => (e.frames as { t: number }[]).map((f) => f.t));
+  return { frames, events: transport.events, stop: transport.stop };
 }
 
 describe('webSocketTransport with batchWindowMs (one statechart step for a stream of single-frame tasks)', () => {

@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createActor, setup } from 'xstate';
-import type { AnyActorLogic, AnyEventObject } from 'xstate';
-import type { SendEvent, TopicCursor } from '../../machines/connection.ts';
+import type { TopicCursor } from '../../machines/connection.ts';
 import { pollingTransport } from '../../src/client/polling-transport.ts';
 import type { PollingSettings } from '../../src/client/polling-transport.ts';
 import { webSocketTransport } from '../../src/client/websocket-transport.ts';
 import type { WebSocketConstructor } from '../../src/client/websocket-transport.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
+import { hostTransport } from '../fixtures/transport-host.ts';
 
 let server: ScriptedServer;
 beforeEach(() => {
@@ -20,22 +19,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Invokes a transport the way the connection does and records what it reports. */
-function host(logic: AnyActorLogic, input: unknown) {
-  const events: AnyEventObject[] = [];
-  const parent = createActor(
-    setup({ actors: { transport: logic } }).createMachine({
-      invoke: { id: 'transport', src: 'transport', input: input as never },
-      on: { '*': { actions: ({ event }) => events.push(event) } },
-    }),
-  ).start();
-  const send = (event: SendEvent) => parent.getSnapshot().children.transport!.send(event);
-  return { events, send, stop: () => parent.stop(), types: () => events.map((event) => event.type) };
-}
-
 describe('webSocketTransport', () => {
   const open = async (WebSocket: WebSocketConstructor = server.WebSocket) => {
-    const transport = host(webSocketTransport, { settings: { url: server.url, WebSocket } });
+    const transport = hostTransport(webSocketTransport, { settings: { url: server.url, WebSocket } });
     await vi.advanceTimersByTimeAsync(5);
     return transport;
   };
@@ -85,7 +71,7 @@ describe('webSocketTransport', () => {
   });
 
   it('encodes what it is sent, and drops sends while not open instead of throwing', async () => {
-    const socket = host(webSocketTransport, { settings: { url: server.url, WebSocket: server.WebSocket } });
+    const socket = hostTransport(webSocketTransport, { settings: { url: server.url, WebSocket: server.WebSocket } });
     socket.send({ type: 'SEND', frame: { type: 'ping', t: 0 } }); // still connecting
     await vi.advanceTimersByTimeAsync(5);
     socket.send({ type: 'SEND', frame: { type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 4 } } });
@@ -110,7 +96,7 @@ describe('webSocketTransport', () => {
         throw new SyntaxError('bad url');
       }
     } as unknown as WebSocketConstructor;
-    const socket = host(webSocketTransport, { settings: { url: 'nope', WebSocket: Throwing } });
+    const socket = hostTransport(webSocketTransport, { settings: { url: 'nope', WebSocket: Throwing } });
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.events).toEqual([{ type: 'SOCKET.CLOSED', code: 1006, reason: 'bad url' }]);
     socket.stop();
@@ -128,7 +114,7 @@ describe('pollingTransport', () => {
     retry: { baseMs: 1_000, capMs: 30_000 },
     random: () => 0,
   });
-  const poll = () => host(pollingTransport, { settings: settings(), cursors: () => cursors });
+  const poll = () => hostTransport(pollingTransport, { settings: settings(), cursors: () => cursors });
   beforeEach(() => {
     cursors = [
       { topic: 'host.cpu', since: null },
