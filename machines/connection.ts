@@ -5,7 +5,7 @@ import { attemptLimit, initialContext, subscriptionId } from './connection-types
 import type { ConnectionContext, ConnectionEvent, ConnectionInput, PollingInput, TransportInput } from './connection-types.ts';
 import { outboxMachine } from './outbox.ts';
 import { NO_TRANSPORT, attemptsExhausted, failureOf } from './failures.ts';
-import { cursorsOf, framesOf, refusalIn, routeBatch } from './routing.ts';
+import { arrivalOf, cursorsOf, framesOf, refusalIn, routeBatch } from './routing.ts';
 import { subscriptionMachine } from './subscription.ts';
 import type { SendEvent } from './wire.ts';
 
@@ -92,7 +92,7 @@ export const connectionMachine = setup({
       if (routing.error) enqueue.assign({ lastError: routing.error });
       let synced = event.type === 'POLL.FRAMES' ? event.topics : [];
       if (routing.pongT !== null) {
-        const answeredAt = event.type === 'SOCKET.FRAMES' && event.pongAt !== undefined ? event.pongAt : context.config.now();
+        const answeredAt = arrivalOf(event, 'pongAt') ?? context.config.now();
         enqueue.assign({ latencyMs: Math.max(0, answeredAt - routing.pongT) });
         if (context.syncPingAt !== null && routing.pongT >= context.syncPingAt) {
           synced = Object.keys(context.refcounts);
@@ -117,10 +117,7 @@ export const connectionMachine = setup({
     // One assign per batch, instead of re-arming a timer per batch: the silence timer reads it when
     // it fires. Kept in the context, not in a mutable cell outside it, so snapshots, inspection and
     // the model test see it; the assign costs ~1 µs while the context stays small (ConnectionContext).
-    recordHeard: assign(({ context, event }) => ({
-      lastHeardAt: event.type === 'SOCKET.FRAMES' && event.receivedAt !== undefined ? event.receivedAt : context.config.now(),
-      heard: true,
-    })),
+    recordHeard: assign(({ context, event }) => ({ lastHeardAt: arrivalOf(event, 'receivedAt') ?? context.config.now(), heard: true })),
     armSilenceTimer: assign({ heard: false }),
     recordUnansweredCheck: assign({
       lastError: ({ context }) => ({ code: 'heartbeat_timeout', message: `no answer to a ping within ${context.config.checkTimeoutMs} ms` }),

@@ -7,6 +7,13 @@ import type { ErrorInfo, InboundFrame, TopicFrame } from './wire.ts';
 export const framesOf = (event: ConnectionEvent): readonly InboundFrame[] =>
   event.type === 'SOCKET.FRAMES' || event.type === 'POLL.FRAMES' ? event.frames : [];
 
+/**
+ * When a WebSocket batch's last frame or last pong arrived, as the transport reports it (a batch
+ * can be handed over later); undefined for other events, whose hand-over is their arrival.
+ */
+export const arrivalOf = (event: ConnectionEvent, which: 'receivedAt' | 'pongAt'): number | undefined =>
+  event.type === 'SOCKET.FRAMES' ? event[which] : undefined;
+
 /** Where the frames of one batch go; see the connection's `routeFrames`. */
 export interface Routing {
   /** Snapshot/patch frames per held topic, in arrival order. */

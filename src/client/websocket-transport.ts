@@ -41,7 +41,7 @@ export interface WebSocketSettings {
    * hand them over this many ms later in one batch instead of one event per frame (0 = always at once).
    */
   batchWindowMs?: number;
-  /** The clock for `batchWindowMs` (the client's `now`). */
+  /** The clock for `batchWindowMs` and for when frames arrived (the client's `now`). */
   now?: () => number;
 }
 
@@ -151,12 +151,11 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
     clearTimeout(flushTimer);
     flushTimer = undefined;
     if (batch.length === 0) return;
-    const frames = batch;
-    const answeredAt = pongAt;
+    const event: SocketEvent = { type: 'SOCKET.FRAMES', frames: batch, receivedAt, pongAt };
     batch = [];
     pongAt = undefined;
     lastFlushAt = now();
-    report(answeredAt === undefined ? { type: 'SOCKET.FRAMES', frames, receivedAt } : { type: 'SOCKET.FRAMES', frames, receivedAt, pongAt: answeredAt });
+    report(event);
   };
   // The flush runs in the next task, so one statechart step takes every frame that is already
   // there: in Node all the reads of one I/O phase (with 50 topics, one event per topic per phase
