@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, performance } from 'node:perf_hooks';
 import type { TetherServer } from '../tether-server.ts';
 import { round2 } from './series.ts';
 
@@ -12,32 +12,39 @@ export interface EventLoopState {
   maxMs: number;
 }
 
-/** How often the histogram's timer samples the loop (ms). */
+/** How often the loop is probed (ms): the shortest delay that can show. */
 const RESOLUTION_MS = 10;
 
-/**
- * Histogram values are nanoseconds, NaN before the first measurement, and, in Node 20, the whole
- * time between two of its timer's runs: an idle loop records the resolution itself (~10 ms).
- * The delay is what exceeds it (nodejs/node#34661; APM agents subtract it the same way).
- */
-const delayMs = (nanoseconds: number): number => (Number.isFinite(nanoseconds) ? round2(Math.max(0, nanoseconds / 1e6 - RESOLUTION_MS)) : 0);
+/** Histogram values are nanoseconds; with nothing recorded yet, the mean is NaN (the rest read 0). */
+const toMs = (nanoseconds: number): number => (Number.isFinite(nanoseconds) ? round2(nanoseconds / 1e6) : 0);
 
 /**
- * `server.eventloop`: event-loop delay of this process over the last interval (the histogram is
- * reset each sample; it then drops its first interval, so a block starting within one tick of a
- * sample goes unseen).
+ * `server.eventloop`: event-loop delay of this process over the last interval: how late a
+ * RESOLUTION_MS timer ran, each time it ran.
+ *
+ * A timer of our own rather than `monitorEventLoopDelay`: that histogram's `reset()` also forgets
+ * when its timer last ran, so the interval after each sample went unrecorded and a block starting
+ * just after a sample was never seen; and in Node 20 it records the whole time between runs, not
+ * the delay (nodejs/node#34661). Here the last run survives the reset, so every block lands in
+ * the sample taken after it (or, if the sampling timer happens to run first, the next one).
  */
 export function defineServerEventLoop(server: TetherServer) {
-  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  histogram.enable();
+  const histogram = createHistogram();
+  let lastRun = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    const lateMs = now - lastRun - RESOLUTION_MS;
+    lastRun = now;
+    histogram.record(Math.max(1, Math.round(lateMs * 1e6))); // record() takes integers ≥ 1
+  }, RESOLUTION_MS).unref();
   const topic = server.defineTopic<EventLoopState>(SERVER_EVENTLOOP, { initial: { t: Date.now(), meanMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 } });
   return {
     sample(t: number): void {
-      topic.publishState({ t, meanMs: delayMs(histogram.mean), p50Ms: delayMs(histogram.percentile(50)), p99Ms: delayMs(histogram.percentile(99)), maxMs: delayMs(histogram.max) });
+      topic.publishState({ t, meanMs: toMs(histogram.mean), p50Ms: toMs(histogram.percentile(50)), p99Ms: toMs(histogram.percentile(99)), maxMs: toMs(histogram.max) });
       histogram.reset();
     },
     stop(): void {
-      histogram.disable();
+      clearInterval(probe);
     },
   };
 }

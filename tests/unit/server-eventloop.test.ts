@@ -16,17 +16,34 @@ describe('server.eventloop (event-loop delay of the server process)', () => {
     const source = defineServerEventLoop(server);
     const state = () => server.hub.topic(SERVER_EVENTLOOP)!.state as EventLoopState;
     try {
-      await wait(300); // idle: only the histogram's own 10 ms timer runs
+      await wait(300); // idle: only the source's own 10 ms probe runs
       source.sample(Date.now());
-      // The raw histogram reads ~10 ms here (its resolution); a delay of that size would be a false alarm.
+      // The time between two probes is ~10 ms (the resolution); a delay of that size would be a false alarm.
       expect(state().p50Ms).toBeLessThan(5);
       expect(state().meanMs).toBeGreaterThanOrEqual(0);
 
-      await wait(30); // the histogram discards the first interval after a reset (sample() resets it)
+      await wait(30);
       busyFor(80);
       await wait(30);
       source.sample(Date.now());
       expect(state().maxMs).toBeGreaterThanOrEqual(60);
+      expect(state().maxMs).toBeLessThan(500);
+    } finally {
+      source.stop();
+    }
+  });
+
+  it('sees a block that starts right after a sample (a reset must not forget when the loop last ran)', async () => {
+    const server = createTetherServer({ staticDir: false });
+    const source = defineServerEventLoop(server);
+    const state = () => server.hub.topic(SERVER_EVENTLOOP)!.state as EventLoopState;
+    try {
+      await wait(50);
+      source.sample(Date.now());
+      busyFor(120);
+      await wait(30);
+      source.sample(Date.now());
+      expect(state().maxMs).toBeGreaterThanOrEqual(100);
       expect(state().maxMs).toBeLessThan(500);
     } finally {
       source.stop();
