@@ -1,4 +1,5 @@
 import { assign, enqueueActions, not, setup } from 'xstate';
+import { REFUSED_KEPT } from './refusals.ts';
 import type { SendEvent } from './wire.ts';
 
 export interface OutboxInput {
@@ -42,7 +43,6 @@ export type OutboxEvent =
   | { type: 'NACK'; id: string; code: string; message: string };
 
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
-export const REFUSED_KEPT = 20;
 
 const overdue = (context: OutboxContext, entry: OutboxEntry) =>
   entry.state === 'sent' && entry.sentAt !== null && entry.sentAt + context.ackTimeoutMs <= context.now();

@@ -266,6 +266,26 @@ describe('cross-tab sharing: tabs and the hub', () => {
     expect(b.client.outbox.get()).toEqual({ pending: [], refused: [] });
   });
 
+  it('keeps its refusals when it attaches again (back from the back/forward cache), so a refused save never reads as saved', async () => {
+    server.actions = (frame) => ({ type: 'nack', id: frame.id, code: 'conflict', message: 'stale version' });
+    const a = openTab();
+    await settle();
+    const id = a.client.send('t', { set: 1 });
+    await settle();
+    const refusal = expect.objectContaining({ id, topic: 't', code: 'conflict' });
+    expect(a.client.outbox.get()).toEqual({ pending: [], refused: [refusal] });
+    a.page.handlers!.hide();
+    await settle();
+    a.page.handlers!.show();
+    await settle();
+    expect(hub.tabCount).toBe(1);
+    expect(a.client.outbox.get()).toEqual({ pending: [], refused: [refusal] });
+    // Later refusals follow the earlier ones, newest last, as in a tab's own outbox.
+    const later = a.client.send('t', { set: 2 });
+    await settle();
+    expect(a.client.outbox.get().refused.map((entry) => entry.id)).toEqual([id, later]);
+  });
+
   it('asks the tabs for the credential and uses the first token one gives; no token in any URL', async () => {
     const seen: (string | undefined)[] = [];
     server.authorize = (token) => (seen.push(token), null);

@@ -161,4 +161,19 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     expect(server.framesOfType('action').map((frame) => frame.id)).toEqual([id, id]);
     expect(other!.client.outbox.get()).toEqual({ pending: [], refused: [] });
   });
+
+  it('keeps a tab\'s refusals across a handover: the new leader\'s outbox never saw them', async () => {
+    server.actions = (frame) => ({ type: 'nack', id: frame.id, code: 'conflict', message: 'stale version' });
+    const [leader, other] = [openTab(), openTab()];
+    await settle();
+    const id = other!.client.send('t', { n: 1 });
+    await settle();
+    const refusal = expect.objectContaining({ id, topic: 't', code: 'conflict' });
+    expect(other!.client.outbox.get().refused).toEqual([refusal]);
+    leader!.page.hide();
+    leader!.client.stop();
+    await settle();
+    expect(server.connections).toBe(2);
+    expect(other!.client.outbox.get()).toEqual({ pending: [], refused: [refusal] });
+  });
 });

@@ -1,3 +1,4 @@
+import { REFUSED_KEPT } from '../../../machines/refusals.ts';
 import { foldFrames } from '../../../machines/sequence.ts';
 import type { TopicPosition } from '../../../machines/sequence.ts';
 import { applyPatchImmutably } from '../../protocol/index.ts';
@@ -88,7 +89,7 @@ export function createTabClient(options: TabClientOptions): TetherClient {
       case 'connection':
         return connection.set(message.view);
       case 'outbox':
-        return outbox.set(message.view);
+        return outbox.set(keepingEarlierRefusals(message.view));
       case 'topic':
         return takeTopicView(message.view, message.withData);
       case 'frames':
@@ -110,6 +111,17 @@ export function createTabClient(options: TabClientOptions): TetherClient {
       }
     }
   };
+
+  /**
+   * The hub lists only the refusals of actions this attach sent: after a new attach (back from the
+   * back/forward cache, a new leader) the earlier ones would vanish, and a form showing "Refused"
+   * would show "Saved". The tab keeps its own history, earliest first, as the outbox does.
+   */
+  function keepingEarlierRefusals(view: OutboxView): OutboxView {
+    const listed = new Set(view.refused.map((entry) => entry.id));
+    const earlier = outbox.get().refused.filter((entry) => !listed.has(entry.id));
+    return earlier.length === 0 ? view : { pending: view.pending, refused: [...earlier, ...view.refused].slice(-REFUSED_KEPT) };
+  }
 
   function takeTopicView(view: SubscriptionView, withData: boolean): void {
     const entry = topics.get(view.topic);
