@@ -3,9 +3,10 @@ import { createTetherClient } from '../../src/client/index.ts';
 import type { TetherClient } from '../../src/client/index.ts';
 import { createSharedHub } from '../../src/client/shared/hub.ts';
 import type { SharedHub } from '../../src/client/shared/hub.ts';
-import type { PortLike } from '../../src/client/shared/messages.ts';
 import { createTabClient } from '../../src/client/shared/shared-client.ts';
 import type { TabLocks, TabPage, TabPageHandlers } from '../../src/client/shared/tab-page.ts';
+import { portPair } from '../fixtures/fake-ports.ts';
+import type { FakePort } from '../fixtures/fake-ports.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 
 /**
@@ -13,41 +14,6 @@ import { ScriptedServer } from '../fixtures/scripted-server.ts';
  * the SharedWorker runs) talk over in-memory ports that clone every message and deliver it a
  * microtask later, as MessagePorts do; the hub's client talks to the scripted server.
  */
-
-type Listener = (event: { data: unknown }) => void;
-
-class FakePort implements PortLike {
-  other!: FakePort;
-  closed = false;
-  readonly listeners = new Set<Listener>();
-  /** Every message this end posted, cloned. */
-  readonly posted: unknown[] = [];
-  postMessage(message: unknown): void {
-    if (this.closed || this.other.closed) return;
-    const data = structuredClone(message);
-    this.posted.push(data);
-    queueMicrotask(() => {
-      if (!this.other.closed) for (const listener of [...this.other.listeners]) listener({ data });
-    });
-  }
-  addEventListener(_type: 'message', listener: Listener): void {
-    this.listeners.add(listener);
-  }
-  removeEventListener(_type: 'message', listener: Listener): void {
-    this.listeners.delete(listener);
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-function portPair(): [FakePort, FakePort] {
-  const a = new FakePort();
-  const b = new FakePort();
-  a.other = b;
-  b.other = a;
-  return [a, b];
-}
 
 /** A page the test drives (visible again, pagehide, pageshow). */
 class FakeTabPage implements TabPage {
