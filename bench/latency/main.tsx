@@ -4,7 +4,8 @@
  * on a default client (frames handed over once per frame); `?mode=task` is the same on a client
  * handing frames over in the task after each message (the default before); `?mode=every` renders
  * every patch as it arrives (the baseline without coalescing, handover per task);
- * `?mode=batched` is useTopic on a client with `batchWindowMs: 4`; `?mode=raw` is the floor, a plain
+ * `?mode=batched` is useTopic on a client with `batchWindowMs: 4`; `?mode=shared` is useTopic on the
+ * dashboard's default client, in a SharedWorker (the tab folds the frames it forwards); `?mode=raw` is the floor, a plain
  * WebSocket writing each value straight into the DOM (raw-floor.ts).
  * A value counts as painted when a task queued after the frame that drew it runs (the rAF +
  * postMessage idiom); latency = that time − the publish time carried in the data (both clocks
@@ -12,7 +13,7 @@
  */
 import { For, createSignal, onCleanup } from 'solid-js';
 import { render } from 'solid-js/web';
-import { createTetherClient } from '../../src/client/index.ts';
+import { createSharedTetherClient, createTetherClient } from '../../src/client/index.ts';
 import { TetherProvider, useTetherClient, useTopic } from '../../src/solid/index.ts';
 import { startRawFloor } from './raw-floor.ts';
 import type { Value } from './raw-floor.ts';
@@ -47,8 +48,14 @@ channel.port1.onmessage = () => {
   if (measuring) for (const t of pending.values()) latencies.push(painted - t);
   pending.clear();
 };
-function written(widget: number, t: number) {
+// The last value written per widget: a value coalesced away before it reached the DOM (two in
+// one frame) shows as a jump of more than WIDGETS in `v` (values go round-robin).
+const lastWritten = new Map<number, number>();
+function written(widget: number, t: number, v: number) {
   if (pending.has(widget)) superseded++;
+  const previous = lastWritten.get(widget);
+  if (measuring && previous !== undefined && v - previous > WIDGETS) superseded += (v - previous) / WIDGETS - 1;
+  lastWritten.set(widget, v);
   pending.set(widget, t);
   if (scheduled) return;
   scheduled = true;
@@ -96,7 +103,7 @@ function Card(props: { index: number; value: Value | undefined; onWritten: () =>
         {(() => {
           const value = props.value;
           if (value) props.onWritten();
-          if (value && value.t) written(props.index, value.t); // t = 0: the initial snapshot
+          if (value && value.t) written(props.index, value.t, value.v); // t = 0: the initial snapshot
           return value ? value.v : '–';
         })()}
       </b>
@@ -109,9 +116,14 @@ const root = document.getElementById('root')!;
 if (mode === 'raw') {
   startRawFloor(root, WIDGETS, written, () => ready++);
 } else {
-  // Every mode but `coalesced` hands frames over per task; `batched` adds a 4 ms batch window.
+  // `shared` is the dashboard's default: the client in a SharedWorker, this tab folding the
+  // frames it forwards. Of the others, every mode but `coalesced` hands frames over per task;
+  // `batched` adds a 4 ms batch window.
   const handover = mode === 'coalesced' ? 'frame' : 'task';
-  const client = createTetherClient({ url: location.origin, polling: false, handover, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
+  const client =
+    mode === 'shared'
+      ? createSharedTetherClient({ url: location.origin, polling: false })
+      : createTetherClient({ url: location.origin, polling: false, handover, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
   render(
     () => (
       <TetherProvider client={client}>

@@ -17,7 +17,7 @@ interface Frame {
   ops?: Array<{ path: string; value: number }>;
 }
 
-export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (widget: number, t: number) => void, onReady: () => void): void {
+export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (widget: number, t: number, v: number) => void, onReady: () => void): void {
   const cells = Array.from({ length: widgets }, (_, i) => {
     const card = document.createElement('div');
     card.className = 'w';
@@ -39,7 +39,7 @@ export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (wi
       cell.seen = true;
       onReady();
     }
-    if (cell.held.t) onWritten(index, cell.held.t); // t = 0: the initial snapshot
+    if (cell.held.t) onWritten(index, cell.held.t, cell.held.v); // t = 0: the initial snapshot
   };
   const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
   socket.onopen = () => {
