@@ -4,7 +4,8 @@
  * It sends each topic's snapshot, then `frames` patches round-robin over the topics, as fast as
  * the socket drains (bounded buffering, so the sender never hides work in a queue).
  * For Tether it speaks enough of protocol v1 (hello → welcome, subscribe → snapshot); raw `ws`
- * receivers get the same texts; socket.io receivers the same frames as the argument of a 'frame' event.
+ * receivers get the same texts; socket.io receivers the same frames as the argument of a 'frame'
+ * event, in the packets socket.io's server would write for them.
  */
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -43,14 +44,19 @@ const http = createServer();
 if (mode === 'socketio') {
   const io = new SocketIoServer(http, { transports: ['websocket'], perMessageDeflate: false, maxHttpBufferSize: 1e8 });
   io.on('connection', (socket) => {
-    // The idiomatic socket.io way: the frame as the event's argument (socket.io encodes it once
-    // in its packet, the client's handler gets the object).
-    const objects = new Map(patches.map((text) => [text, JSON.parse(text) as unknown]));
+    // The frames go out as what `socket.emit('frame', frame)` puts on the wire (an engine.io
+    // message holding a socket.io EVENT: `42["frame",{…}]`), pre-encoded and written straight to
+    // engine.io's `ws` socket, like the texts of the other senders: encoding them in socket.io's
+    // server made this sender the bottleneck (its receiver sat idle 40% of the time, taking
+    // frames a few at a time), so the receivers did not get the same stream. socket.io-client
+    // decodes them exactly as it would decode emits.
+    const ws = (socket.conn as unknown as { transport: { socket?: WebSocket } }).transport.socket;
+    if (!ws) throw new Error('throughput sender: socket.io did not connect over a WebSocket');
+    const packet = (text: string) => `42["frame",${text}]`;
+    const packets = new Map(patches.map((text) => [text, packet(text)]));
     socket.on('go', () => {
-      for (const text of snapshots) socket.emit('frame', JSON.parse(text));
-      // engine.io's websocket transport wraps a `ws` socket; its bufferedAmount is the backlog.
-      const ws = (socket.conn as unknown as { transport: { socket?: WebSocket } }).transport.socket;
-      pump((text) => socket.emit('frame', objects.get(text)), () => ws?.bufferedAmount ?? 0, () => report({ sent: frames }));
+      for (const text of snapshots) ws.send(packet(text));
+      pump((text) => ws.send(packets.get(text)!), () => ws.bufferedAmount, () => report({ sent: frames }));
     });
   });
 } else {
