@@ -19,15 +19,19 @@ interface Measured {
   variant: Variant;
   wallMs: number;
   cpuMs: number;
+  /** Tether only: hand-overs (connection steps) while measuring. */
+  handovers?: number;
 }
 
 async function once(variant: Variant, topics: number, frames: number): Promise<Measured> {
   const sender = spawnWorker<{ port?: number; sent?: number }>('throughput/sender.ts', [variant === 'socketio' ? 'socketio' : 'ws', String(topics), String(frames)]);
   try {
     const { port } = await sender.next((m) => m.port !== undefined);
-    // BENCH_CPU_PROF=DIR writes a V8 profile of every receiver (read it with bench/lib/profile-summary.ts).
+    // BENCH_CPU_PROF=DIR writes a V8 profile of every receiver (read it with bench/lib/profile-summary.ts);
+    // BENCH_NODE_ARGS passes flags to the receivers (`--trace-gc` prints every collection).
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-    const receiver = spawnWorker<Measured>('throughput/receiver.ts', [variant, String(port), String(topics), String(frames)], { nodeArgs: profile });
+    const nodeArgs = [...profile, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    const receiver = spawnWorker<Measured>('throughput/receiver.ts', [variant, String(port), String(topics), String(frames)], { nodeArgs });
     try {
       return await receiver.next((m) => 'wallMs' in m, 180_000);
     } finally {
@@ -59,6 +63,8 @@ export const clientThroughput: Bench = async ({ quick }) => {
       rows.push([String(topics), variant, si(wall), si(cpu), (1e6 / cpu).toFixed(2), each, `${((wall / floorWall) * 100).toFixed(0)}%`, `${((cpu / floorCpu) * 100).toFixed(0)}%`]);
     }
     const tetherCpu = rate('tether', 'cpuMs');
+    const perHandover = (runs.get('tether') ?? []).map((m) => (m.handovers ? (frames / m.handovers).toFixed(0) : '?')).join(', ');
+    if (perHandover) notes.push(`${topics} sub: Tether's frames per hand-over, each run in the order above: ${perHandover}.`);
     notes.push(`${topics} sub: Tether is ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor per CPU-second (goal ≥ 50%) and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client.`);
   }
   // Without a socket: what the client itself costs per frame when frames are handed over 1 at a

@@ -82,6 +82,13 @@ if (variant === 'raw') {
   socket.on('frame', apply);
 } else {
   const client = createTetherClient({ url: `http://127.0.0.1:${port}`, WebSocket, fetch: null, network: false });
+  // Connection steps while measuring, i.e. hand-overs (every batch of frames is one step, and
+  // nothing else happens meanwhile): how many frames each brought explains the CPU per frame,
+  // since each topic of a hand-over costs one subscription step.
+  let steps = 0;
+  client.actor.subscribe(() => {
+    if (cpuStart) steps++;
+  });
   let live = 0;
   for (let i = 0; i < topics; i++) {
     const { view } = client.subscribe(topicName(i));
@@ -99,7 +106,7 @@ if (variant === 'raw') {
         done = true;
         if (--pending === 0) {
           client.stop();
-          finish({ dataLength: (data as { samples: unknown[] }).samples.length });
+          finish({ dataLength: (data as { samples: unknown[] }).samples.length, handovers: steps });
         }
       }
     });
