@@ -92,16 +92,17 @@ async function measure(mode: string, { browser, outDir, seconds, warmUpMs, onSer
     await sleep(seconds * 1000);
     const collected = await page.evaluate(() => (window as unknown as { bench: { stop(): Collected } }).bench.stop());
     const after = await busy();
-    const workerMs = await workerBusy?.stop();
+    const sharedWorker = await workerBusy?.stop();
     if (profiling) {
       const { profile } = await cdp.send('Profiler.stop');
       writeFileSync(join(profiling, `latency-${mode}.cpuprofile`), JSON.stringify(profile));
+      if (sharedWorker) writeFileSync(join(profiling, `latency-${mode}-worker.cpuprofile`), JSON.stringify(sharedWorker.profile));
     }
     const elapsed = (performance.now() - started) / 1000;
     worker.send({ cmd: 'quiet' });
     await worker.next((m) => m.published !== undefined);
     await page.close();
-    return { ...collected, seconds: elapsed, script: after.script - before.script, task: after.task - before.task, workerMs };
+    return { ...collected, seconds: elapsed, script: after.script - before.script, task: after.task - before.task, workerMs: sharedWorker?.busyMs };
   } finally {
     await worker.stop();
     onServer(undefined);

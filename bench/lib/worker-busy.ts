@@ -19,8 +19,8 @@ interface Profile {
 }
 
 export interface WorkerBusy {
-  /** Stops profiling; the worker's busy time over the window, ms. */
-  stop(): Promise<number>;
+  /** Stops profiling; the worker's busy time over the window, ms, and the profile itself. */
+  stop(): Promise<{ busyMs: number; profile: unknown }>;
 }
 
 /** Starts profiling the one shared worker of `url`'s origin; null if the browser shows none. */
@@ -56,7 +56,7 @@ export async function profileSharedWorker(browser: Browser, origin: string): Pro
       profile.samples.forEach((sample, i) => {
         if (!idle.has(sample)) busyUs += profile.timeDeltas[i] ?? 0;
       });
-      return busyUs / 1000;
+      return { busyMs: busyUs / 1000, profile };
     },
   };
 }
