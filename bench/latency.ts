@@ -55,12 +55,10 @@ interface Setting {
   outDir: string;
   seconds: number;
   warmUpMs: number;
-  onServer: (stop: (() => Promise<void>) | undefined) => void;
 }
 
-async function measure(mode: string, { browser, outDir, seconds, warmUpMs, onServer }: Setting): Promise<Pass> {
+async function measure(mode: string, { browser, outDir, seconds, warmUpMs }: Setting): Promise<Pass> {
   const worker = spawnWorker<{ port?: number; published?: number }>('latency/server.ts', [outDir]);
-  onServer(() => worker.stop());
   try {
     const { port } = await worker.next((m) => m.port !== undefined);
     const page = await browser.newPage();
@@ -105,7 +103,6 @@ async function measure(mode: string, { browser, outDir, seconds, warmUpMs, onSer
     return { ...collected, seconds: elapsed, script: after.script - before.script, task: after.task - before.task, workerMs: sharedWorker?.busyMs };
   } finally {
     await worker.stop();
-    onServer(undefined);
   }
 }
 
@@ -113,11 +110,10 @@ export const latency: Bench = async ({ quick }) => {
   const seconds = quick ? 2 : 10;
   const rounds = Number(process.env.BENCH_LATENCY_ROUNDS ?? (quick ? 1 : 2));
   const outDir = mkdtempSync(join(os.tmpdir(), 'tether-latency-'));
-  let stopServer: (() => Promise<void>) | undefined;
   const browser = await launchChromium();
   try {
     await build({ root: join(repoRoot, 'bench/latency'), base: './', logLevel: 'silent', plugins: [solid()], build: { outDir, emptyOutDir: true, minify: !process.env.BENCH_CPU_PROF } }); // readable names when profiling
-    const setting: Setting = { browser, outDir, seconds, warmUpMs: quick ? 1000 : 2000, onServer: (stop) => (stopServer = stop) };
+    const setting: Setting = { browser, outDir, seconds, warmUpMs: quick ? 1000 : 2000 };
     // The first page of a fresh browser pays for its start-up (its p99 came out several times the
     // same mode's measured later in the run), so a throwaway pass of the first mode goes first.
     // BENCH_LATENCY_MODES=every,coalesced picks other modes or another order.
@@ -166,7 +162,6 @@ export const latency: Bench = async ({ quick }) => {
     return { title: 'End-to-end latency (Chromium)', body };
   } finally {
     await browser.close();
-    await stopServer?.();
     rmSync(outDir, { recursive: true, force: true });
   }
 };

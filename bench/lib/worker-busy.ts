@@ -37,7 +37,9 @@ export async function profileSharedWorker(browser: Browser, origin: string): Pro
   const answers = new Map<number, (result: unknown) => void>();
   session.on('Target.receivedMessageFromTarget', (event) => {
     const message = JSON.parse(event.message) as { id?: number; result?: unknown };
-    if (message.id !== undefined) answers.get(message.id)?.(message.result);
+    if (message.id === undefined) return;
+    answers.get(message.id)?.(message.result);
+    answers.delete(message.id);
   });
   const call = <T>(method: string): Promise<T> =>
     new Promise((resolve) => {
