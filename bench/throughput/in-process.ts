@@ -7,45 +7,22 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createTetherClient } from '../../src/client/index.ts';
-import type { WebSocketLike } from '../../src/client/index.ts';
 import { cpuMs, report } from '../lib/proc.ts';
-import { patchText, snapshotText, topicName } from '../lib/shapes.ts';
+import { patchText, topicName } from '../lib/shapes.ts';
+import { standInSocket } from '../lib/stand-in-socket.ts';
 
 export async function inProcess(topics: number, frames: number, batch: number): Promise<{ wallMs: number; cpuMs: number }> {
-  const patches = Array.from({ length: frames }, (_, n) => patchText(topicName(n % topics), Math.floor(n / topics) + 1));
-  let socket: FakeSocket | undefined;
+  // Flat strings, as a socket hands them over: JSON.stringify can return a rope, which JSON.parse
+  // flattens into a new string that this array then keeps alive (promotion a socket never causes).
+  const patches = Array.from({ length: frames }, (_, n) => Buffer.from(patchText(topicName(n % topics), Math.floor(n / topics) + 1)).toString());
   let subscribed = 0;
   let ready: () => void;
   const allSubscribed = new Promise<void>((resolve) => (ready = resolve));
+  const StandIn = standInSocket(() => {
+    if (++subscribed === topics) setTimeout(ready, 5);
+  });
 
-  class FakeSocket implements WebSocketLike {
-    readyState = 0;
-    onopen: WebSocketLike['onopen'] = null;
-    onmessage: WebSocketLike['onmessage'] = null;
-    onclose: WebSocketLike['onclose'] = null;
-    onerror: WebSocketLike['onerror'] = null;
-    constructor() {
-      socket = this;
-      setTimeout(() => {
-        this.readyState = 1;
-        this.onopen?.({});
-      });
-    }
-    send(text: string) {
-      const frame = JSON.parse(text) as { type: string; topic?: string; t?: number };
-      const reply = (data: string) => setTimeout(() => this.onmessage?.({ data }));
-      if (frame.type === 'hello') reply(JSON.stringify({ type: 'welcome', heartbeatMs: 25_000 }));
-      else if (frame.type === 'subscribe') {
-        reply(snapshotText(frame.topic!));
-        if (++subscribed === topics) setTimeout(ready, 5);
-      }
-    }
-    close() {
-      this.readyState = 3;
-    }
-  }
-
-  const client = createTetherClient({ url: 'http://127.0.0.1:1', WebSocket: FakeSocket, fetch: null, network: false });
+  const client = createTetherClient({ url: 'http://127.0.0.1:1', WebSocket: StandIn, fetch: null, network: false });
   let pending = topics;
   let finished: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
@@ -66,7 +43,7 @@ export async function inProcess(topics: number, frames: number, batch: number): 
   const started = performance.now();
   for (let next = 0; next < patches.length; ) {
     const end = Math.min(patches.length, next + batch);
-    for (; next < end; next++) socket!.onmessage?.({ data: patches[next]! });
+    for (; next < end; next++) StandIn.last!.onmessage?.({ data: patches[next]! });
     await new Promise<void>((resolve) => setImmediate(resolve)); // a new task: queued microtasks run first
   }
   await done;
