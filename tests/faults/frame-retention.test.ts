@@ -1,0 +1,57 @@
+import { getHeapSpaceStatistics } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { createTetherClient } from '../../src/client/index.ts';
+import { patchText, topicName } from '../../bench/lib/shapes.ts';
+import { standInSocket } from '../../bench/lib/stand-in-socket.ts';
+
+/**
+ * Frames must die young: once a hand-over has been applied, nothing may keep its frames alive.
+ * Unpatched, xstate 5.33.3 let closures it makes per step (the microstep's action collector, the
+ * enqueueActions helpers) outlive the step in V8 and reach the event, so every frame survived
+ * young-generation GCs and was promoted, and the client spent ~40% more CPU per frame in Node
+ * (patches/xstate+5.33.3.patch, docs/architecture.md "Patched xstate", bench/RESULTS.md).
+ *
+ * Measured here as what the old generation gains while a young-generation GC runs after every
+ * hand-over: a frame promoted must have survived two of them, i.e. outlived the next hand-over.
+ */
+
+type MinorGc = (options?: { type: 'minor' | 'major' }) => void;
+const gc = (globalThis as { gc?: MinorGc }).gc;
+const TOPIC = topicName(0);
+const FRAMES_PER_HANDOVER = 200;
+const HANDOVERS = 40;
+/** Unpatched this gained ~4 MB (the frames themselves); patched ~0.25 MB. */
+const OLD_SPACE_BOUND = 1024 * 1024;
+
+const oldSpaceUsed = () => getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')!.space_used_size;
+const nextTask = () => new Promise((resolve) => setImmediate(resolve));
+
+const FrameSource = standInSocket();
+
+describe('frame retention', () => {
+  it('keeps no frame alive past the next hand-over', async () => {
+    if (!gc) throw new Error('needs --expose-gc (vitest.config.ts gives the node project execArgv)');
+    const client = createTetherClient({ url: 'http://127.0.0.1:1', WebSocket: FrameSource, fetch: null, network: false, handover: 'task' });
+    const { view } = client.subscribe(TOPIC);
+    while (view.get().status !== 'live') await new Promise((resolve) => setTimeout(resolve, 2));
+    let seq = 0;
+    const handOver = async () => {
+      for (let i = 0; i < FRAMES_PER_HANDOVER; i++) FrameSource.last!.onmessage?.({ data: patchText(TOPIC, ++seq) });
+      await nextTask(); // the transport hands the batch over in the next task
+    };
+    for (let i = 0; i < 5; i++) await handOver(); // warm up: code, feedback and shapes settle
+    gc!();
+    gc!();
+    const before = oldSpaceUsed();
+    for (let i = 0; i < HANDOVERS; i++) {
+      await handOver();
+      gc!({ type: 'minor' });
+    }
+    const gained = oldSpaceUsed() - before;
+    const { seq: applied } = view.get();
+    client.stop();
+
+    expect(applied, 'every patch was applied').toBe(seq);
+    expect(gained, `old generation gained ${(gained / 1024).toFixed(0)} KB over ${HANDOVERS * FRAMES_PER_HANDOVER} frames`).toBeLessThan(OLD_SPACE_BOUND);
+  });
+});
