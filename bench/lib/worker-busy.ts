@@ -23,7 +23,7 @@ export interface WorkerBusy {
   stop(): Promise<{ busyMs: number; profile: unknown }>;
 }
 
-/** Starts profiling the one shared worker of `url`'s origin; null if the browser shows none. */
+/** Starts profiling the one shared worker of `origin`; null if the browser shows none. */
 export async function profileSharedWorker(browser: Browser, origin: string): Promise<WorkerBusy | null> {
   const session: CDPSession = await browser.newBrowserCDPSession();
   const { targetInfos } = await session.send('Target.getTargets');
