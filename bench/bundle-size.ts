@@ -31,11 +31,20 @@ async function buildEntry(entry: string, external: string[] = []): Promise<Size>
       minify: true,
       sourcemap: false,
       modulePreload: false,
-      rollupOptions: { input: join(repoRoot, 'bench/bundle', entry), external, output: { format: 'es' } },
+      rollupOptions: {
+        input: join(repoRoot, 'bench/bundle', entry),
+        external,
+        output: { format: 'es' },
+      },
     },
   });
-  const outputs = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : []));
-  const code = outputs.filter((o) => o.type === 'chunk').map((o) => (o as { code: string }).code).join('\n');
+  const outputs = (Array.isArray(output) ? output : [output]).flatMap((o) =>
+    'output' in o ? o.output : [],
+  );
+  const code = outputs
+    .filter((o) => o.type === 'chunk')
+    .map((o) => (o as { code: string }).code)
+    .join('\n');
   return { min: Buffer.byteLength(code), gzip: gz(code) };
 }
 
@@ -43,16 +52,29 @@ async function buildEntry(entry: string, external: string[] = []): Promise<Size>
 async function buildDashboard(): Promise<{ initial: Size; lazy: Size; css: Size }> {
   const outDir = mkdtempSync(join(os.tmpdir(), 'tether-bundle-'));
   try {
-    await build({ root: repoRoot, logLevel: 'silent', build: { outDir, emptyOutDir: true, sourcemap: false } });
+    await build({
+      root: repoRoot,
+      logLevel: 'silent',
+      build: { outDir, emptyOutDir: true, sourcemap: false },
+    });
     const html = readFileSync(join(outDir, 'index.html'), 'utf8');
-    const files = readdirSync(join(outDir, 'assets')).filter((f) => statSync(join(outDir, 'assets', f)).isFile());
+    const files = readdirSync(join(outDir, 'assets')).filter((f) =>
+      statSync(join(outDir, 'assets', f)).isFile(),
+    );
     const sum = (names: string[]): Size => {
       const texts = names.map((f) => readFileSync(join(outDir, 'assets', f)));
-      return { min: texts.reduce((s, t) => s + t.length, 0), gzip: texts.reduce((s, t) => s + gz(t), 0) };
+      return {
+        min: texts.reduce((s, t) => s + t.length, 0),
+        gzip: texts.reduce((s, t) => s + gz(t), 0),
+      };
     };
     const js = files.filter((f) => f.endsWith('.js'));
     const initial = js.filter((f) => html.includes(f));
-    return { initial: sum(initial), lazy: sum(js.filter((f) => !initial.includes(f))), css: sum(files.filter((f) => f.endsWith('.css'))) };
+    return {
+      initial: sum(initial),
+      lazy: sum(js.filter((f) => !initial.includes(f))),
+      css: sum(files.filter((f) => f.endsWith('.css'))),
+    };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
@@ -66,7 +88,12 @@ export const bundleSize: Bench = async () => {
   const socketIo = await buildEntry('socket-io-client.ts');
   const centrifuge = await buildEntry('centrifuge.ts');
   const dashboard = await buildDashboard();
-  const row = (name: string, size: Size, vs = client) => [name, kb(size.min), kb(size.gzip), `${(size.gzip / vs.gzip).toFixed(2)}×`];
+  const row = (name: string, size: Size, vs = client) => [
+    name,
+    kb(size.min),
+    kb(size.gzip),
+    `${(size.gzip / vs.gzip).toFixed(2)}×`,
+  ];
   const body = [
     'Sizes are of one minified ES chunk per entry (vite 8 production build); gzip at level 9. Ratio = gzip size / the Tether client runtime.',
     '',
@@ -76,7 +103,10 @@ export const bundleSize: Bench = async () => {
         row('Tether client runtime (createTetherClient, all deps)', client),
         row('… with xstate external (runtime + valibot + fast-json-patch)', own),
         row('… with xstate, valibot, fast-json-patch external (Tether’s own code)', bare),
-        row('… xstate alone (difference)', { min: client.min - own.min, gzip: client.gzip - own.gzip }),
+        row('… xstate alone (difference)', {
+          min: client.min - own.min,
+          gzip: client.gzip - own.gzip,
+        }),
         row('Tether client + Solid hooks (solid-js external; no @xstate/solid any more)', solid),
         row('socket.io-client (io)', socketIo),
         row('centrifuge (Centrifuge)', centrifuge),

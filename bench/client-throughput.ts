@@ -13,7 +13,9 @@ import type { Bench } from './lib/types.ts';
 const ALL = ['raw', 'socketio', 'tether'] as const;
 type Variant = (typeof ALL)[number];
 // BENCH_VARIANTS=tether runs one receiver only (for profiling); the ratios then need `raw` too.
-const VARIANTS = ALL.filter((v) => (process.env.BENCH_VARIANTS ?? ALL.join(',')).split(',').includes(v));
+const VARIANTS = ALL.filter((v) =>
+  (process.env.BENCH_VARIANTS ?? ALL.join(',')).split(',').includes(v),
+);
 
 interface Measured {
   variant: Variant;
@@ -24,14 +26,27 @@ interface Measured {
 }
 
 async function once(variant: Variant, topics: number, frames: number): Promise<Measured> {
-  const sender = spawnWorker<{ port?: number; sent?: number }>('throughput/sender.ts', [variant === 'socketio' ? 'socketio' : 'ws', String(topics), String(frames)]);
+  const sender = spawnWorker<{ port?: number; sent?: number }>('throughput/sender.ts', [
+    variant === 'socketio' ? 'socketio' : 'ws',
+    String(topics),
+    String(frames),
+  ]);
   try {
     const { port } = await sender.next((m) => m.port !== undefined);
     // BENCH_CPU_PROF=DIR writes a V8 profile of every receiver (read it with bench/lib/profile-summary.ts);
     // BENCH_NODE_ARGS passes flags to the receivers (`--trace-gc` prints every collection).
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-    const nodeArgs = [...profile, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
-    const receiver = spawnWorker<Measured>('throughput/receiver.ts', [variant, String(port), String(topics), String(frames)], { nodeArgs });
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+      : [];
+    const nodeArgs = [
+      ...profile,
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ];
+    const receiver = spawnWorker<Measured>(
+      'throughput/receiver.ts',
+      [variant, String(port), String(topics), String(frames)],
+      { nodeArgs },
+    );
     try {
       return await receiver.next((m) => 'wallMs' in m, 180_000);
     } finally {
@@ -52,28 +67,57 @@ export const clientThroughput: Bench = async ({ quick }) => {
   const notes: string[] = [];
   for (const topics of [1, 50]) {
     const runs = new Map<Variant, Measured[]>(VARIANTS.map((v) => [v, []]));
-    for (let r = 0; r < repeats; r++) for (const variant of VARIANTS) runs.get(variant)!.push(await once(variant, topics, frames));
-    const rate = (variant: Variant, key: 'wallMs' | 'cpuMs') => median((runs.get(variant) ?? []).map((m) => frames / (m[key] / 1000)));
+    for (let r = 0; r < repeats; r++)
+      for (const variant of VARIANTS) runs.get(variant)!.push(await once(variant, topics, frames));
+    const rate = (variant: Variant, key: 'wallMs' | 'cpuMs') =>
+      median((runs.get(variant) ?? []).map((m) => frames / (m[key] / 1000)));
     const floorWall = rate('raw', 'wallMs');
     const floorCpu = rate('raw', 'cpuMs');
     for (const variant of VARIANTS) {
       const wall = rate(variant, 'wallMs');
       const cpu = rate(variant, 'cpuMs');
-      const each = (runs.get(variant) ?? []).map((m) => ((m.cpuMs * 1000) / frames).toFixed(1)).join(', ');
-      rows.push([String(topics), variant, si(wall), si(cpu), (1e6 / cpu).toFixed(2), each, `${((wall / floorWall) * 100).toFixed(0)}%`, `${((cpu / floorCpu) * 100).toFixed(0)}%`]);
+      const each = (runs.get(variant) ?? [])
+        .map((m) => ((m.cpuMs * 1000) / frames).toFixed(1))
+        .join(', ');
+      rows.push([
+        String(topics),
+        variant,
+        si(wall),
+        si(cpu),
+        (1e6 / cpu).toFixed(2),
+        each,
+        `${((wall / floorWall) * 100).toFixed(0)}%`,
+        `${((cpu / floorCpu) * 100).toFixed(0)}%`,
+      ]);
     }
     const tetherCpu = rate('tether', 'cpuMs');
-    const perHandover = (runs.get('tether') ?? []).map((m) => (m.handovers ? (frames / m.handovers).toFixed(0) : '?')).join(', ');
-    if (perHandover) notes.push(`${topics} sub: Tether's frames per hand-over, each run in the order above: ${perHandover}.`);
-    notes.push(`${topics} sub: Tether is ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor per CPU-second (goal ≥ 50%) and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client.`);
+    const perHandover = (runs.get('tether') ?? [])
+      .map((m) => (m.handovers ? (frames / m.handovers).toFixed(0) : '?'))
+      .join(', ');
+    if (perHandover)
+      notes.push(
+        `${topics} sub: Tether's frames per hand-over, each run in the order above: ${perHandover}.`,
+      );
+    notes.push(
+      `${topics} sub: Tether is ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor per CPU-second (goal ≥ 50%) and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client.`,
+    );
   }
   // Without a socket: what the client itself costs per frame when frames are handed over 1 at a
   // time (a browser with `handover: 'task'`: every WebSocket message is a task), ~17 at a time (a
   // browser's default hand-over per display frame at 1,000 frames/s), or in bursts (Node's `ws`).
   const perTask: string[][] = [];
   const small = quick ? 5_000 : 30_000;
-  for (const [batch, windowNote] of [[1, "browser, handover: 'task' (a task per message)"], [4, "browser, handover: 'task' + batchWindowMs 4 at 1 frame/ms"], [17, 'browser default (a hand-over per display frame at 1 frame/ms)'], [256, 'ws under load']] as const) {
-    const worker = spawnWorker<Measured>('throughput/in-process.ts', ['1', String(small), String(batch)]);
+  for (const [batch, windowNote] of [
+    [1, "browser, handover: 'task' (a task per message)"],
+    [4, "browser, handover: 'task' + batchWindowMs 4 at 1 frame/ms"],
+    [17, 'browser default (a hand-over per display frame at 1 frame/ms)'],
+    [256, 'ws under load'],
+  ] as const) {
+    const worker = spawnWorker<Measured>('throughput/in-process.ts', [
+      '1',
+      String(small),
+      String(batch),
+    ]);
     const m = await worker.next((msg) => 'cpuMs' in msg, 120_000);
     await worker.stop();
     perTask.push([String(batch), windowNote, ((m.cpuMs * 1000) / small).toFixed(1)]);
@@ -81,7 +125,19 @@ export const clientThroughput: Bench = async ({ quick }) => {
   const body = [
     `${frames} patch frames (host.cpu shape: add a sample, drop the oldest, 120-sample window), median of ${repeats}; receiver CPU = user + system of the receiving process.`,
     '',
-    table(['subs', 'receiver', 'frames/s wall', 'frames/CPU-s', 'CPU µs/frame', 'CPU µs/frame, each run', 'vs raw (wall)', 'vs raw (CPU)'], rows),
+    table(
+      [
+        'subs',
+        'receiver',
+        'frames/s wall',
+        'frames/CPU-s',
+        'CPU µs/frame',
+        'CPU µs/frame, each run',
+        'vs raw (wall)',
+        'vs raw (CPU)',
+      ],
+      rows,
+    ),
     '',
     ...notes.map((n) => `- ${n}`),
     '',

@@ -14,7 +14,18 @@ import type { Worker } from './lib/proc.ts';
 import { fixed, si, summarize, table } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
 
-type Msg = { port?: number; stats?: { cpuMs: number; connections: number; received: number; open: number; latencies: number[] }; connected?: number; failed?: number };
+type Msg = {
+  port?: number;
+  stats?: {
+    cpuMs: number;
+    connections: number;
+    received: number;
+    open: number;
+    latencies: number[];
+  };
+  connected?: number;
+  failed?: number;
+};
 const TOPICS = 3;
 const FDS = 19_000;
 
@@ -29,19 +40,43 @@ interface Setup {
   redis: boolean;
 }
 
-async function run(setup: Setup, connections: number, rate: number, seconds: number, redis: TestRedis) {
+async function run(
+  setup: Setup,
+  connections: number,
+  rate: number,
+  seconds: number,
+  redis: TestRedis,
+) {
   const nodes: Worker<Msg>[] = [];
   const generators: Worker<Msg>[] = [];
   try {
     for (let i = 0; i < setup.nodes; i++) {
-      nodes.push(spawnWorker<Msg>('cluster/node.ts', [setup.redis ? redis.url : 'memory', i === 0 ? 'publisher' : 'follower', String(TOPICS)], { nodeArgs: ['--expose-gc'], fds: FDS }));
+      nodes.push(
+        spawnWorker<Msg>(
+          'cluster/node.ts',
+          [setup.redis ? redis.url : 'memory', i === 0 ? 'publisher' : 'follower', String(TOPICS)],
+          { nodeArgs: ['--expose-gc'], fds: FDS },
+        ),
+      );
     }
-    const ports = await Promise.all(nodes.map(async (node) => (await node.next((m) => m.port !== undefined)).port!));
+    const ports = await Promise.all(
+      nodes.map(async (node) => (await node.next((m) => m.port !== undefined)).port!),
+    );
     // Two generators, as in bench/fanout.ts; with two nodes each generator talks to one node.
     const share = Math.ceil(connections / 2);
-    for (let g = 0; g < 2; g++) generators.push(spawnWorker<Msg>('fanout/clients.ts', [String(ports[g % ports.length]), String(share), String(g * share), '3', String(TOPICS)], { fds: FDS }));
-    const connected = await Promise.all(generators.map((w) => w.next((m) => m.connected !== undefined, 300_000)));
-    if (connected.some((m) => (m.failed ?? 0) > 0)) throw new Error(`${setup.label}: connections failed`);
+    for (let g = 0; g < 2; g++)
+      generators.push(
+        spawnWorker<Msg>(
+          'fanout/clients.ts',
+          [String(ports[g % ports.length]), String(share), String(g * share), '3', String(TOPICS)],
+          { fds: FDS },
+        ),
+      );
+    const connected = await Promise.all(
+      generators.map((w) => w.next((m) => m.connected !== undefined, 300_000)),
+    );
+    if (connected.some((m) => (m.failed ?? 0) > 0))
+      throw new Error(`${setup.label}: connections failed`);
     await sleep(1500);
     nodes[0]!.send({ cmd: 'publish', rate });
     await sleep(2000);
@@ -108,7 +143,22 @@ export const fanOutCluster: Bench = async ({ quick }) => {
     const body = [
       `${connections} connections × ${TOPICS} topics, ${rate}/s per topic; ${seconds} s after a 2 s warm-up; two load generators (with 2 nodes: one per node; the publisher runs on the first node). Latency from every 10th connection, publish → parsed, ms.`,
       '',
-      table(['setup', 'offered msg/s', 'delivered msg/s', 'vs 1 node', 'open at end', 'p50 ms', 'p99 ms', 'nodes CPU %', 'redis CPU %', 'CPU µs/msg (nodes + redis)', 'vs 1 node'], rows),
+      table(
+        [
+          'setup',
+          'offered msg/s',
+          'delivered msg/s',
+          'vs 1 node',
+          'open at end',
+          'p50 ms',
+          'p99 ms',
+          'nodes CPU %',
+          'redis CPU %',
+          'CPU µs/msg (nodes + redis)',
+          'vs 1 node',
+        ],
+        rows,
+      ),
       '',
       `- 2 nodes deliver ${(two.delivered / base.delivered).toFixed(2)}× the messages/s of one in-memory node at the same offered load (${two.perNode.map((n) => si(n)).join(' + ')} msg/s per node's clients), at ${(two.usPerMsg / base.usPerMsg).toFixed(2)}× the CPU per delivered message (Redis and the second node's replica included).`,
     ].join('\n');

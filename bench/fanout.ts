@@ -24,7 +24,12 @@ interface ClientStats {
   open: number;
   latencies: number[];
 }
-type Msg = { port?: number; stats?: ServerStats & ClientStats; connected?: number; failed?: number };
+type Msg = {
+  port?: number;
+  stats?: ServerStats & ClientStats;
+  connected?: number;
+  failed?: number;
+};
 
 const TOPICS = 3;
 const GENERATORS = 2;
@@ -41,11 +46,28 @@ interface Outcome {
   idleRssPerConn: number;
   idleHeapPerConn: number;
   idleExternalPerConn: number;
-  loads: { rate: number; offered: number; delivered: number; serverCpuPct: number; cpuUsPerMsg: number; clientCpuPct: number; open: number; lat: ReturnType<typeof summarize> }[];
+  loads: {
+    rate: number;
+    offered: number;
+    delivered: number;
+    serverCpuPct: number;
+    cpuUsPerMsg: number;
+    clientCpuPct: number;
+    open: number;
+    lat: ReturnType<typeof summarize>;
+  }[];
 }
 
-async function run(kind: 'tether' | 'bare', connections: number, rates: number[], seconds: number): Promise<Outcome> {
-  const server = spawnWorker<Msg>('fanout/server.ts', [kind, String(TOPICS)], { nodeArgs: ['--expose-gc'], fds: FDS });
+async function run(
+  kind: 'tether' | 'bare',
+  connections: number,
+  rates: number[],
+  seconds: number,
+): Promise<Outcome> {
+  const server = spawnWorker<Msg>('fanout/server.ts', [kind, String(TOPICS)], {
+    nodeArgs: ['--expose-gc'],
+    fds: FDS,
+  });
   const generators: Worker<Msg>[] = [];
   try {
     const { port } = await server.next((m) => m.port !== undefined);
@@ -53,15 +75,29 @@ async function run(kind: 'tether' | 'bare', connections: number, rates: number[]
     const base = await stats<ServerStats>(server);
     const share = Math.ceil(connections / GENERATORS);
     for (let g = 0; g < GENERATORS; g++) {
-      generators.push(spawnWorker<Msg>('fanout/clients.ts', [String(port), String(share), String(g * share), '3', String(TOPICS)], { fds: FDS }));
+      generators.push(
+        spawnWorker<Msg>(
+          'fanout/clients.ts',
+          [String(port), String(share), String(g * share), '3', String(TOPICS)],
+          { fds: FDS },
+        ),
+      );
     }
-    const connected = await Promise.all(generators.map((w) => w.next((m) => m.connected !== undefined, 300_000)));
+    const connected = await Promise.all(
+      generators.map((w) => w.next((m) => m.connected !== undefined, 300_000)),
+    );
     const failed = connected.reduce((sum, m) => sum + (m.failed ?? 0), 0);
     if (failed > 0) throw new Error(`${kind}: ${failed} connections failed`);
     await sleep(2000); // subscribes answered, buffers settled
     const idle = await stats<ServerStats>(server);
     const n = idle.connections;
-    const outcome: Outcome = { kind, idleRssPerConn: (idle.rss - base.rss) / n, idleHeapPerConn: (idle.heapUsed - base.heapUsed) / n, idleExternalPerConn: (idle.external - base.external) / n, loads: [] };
+    const outcome: Outcome = {
+      kind,
+      idleRssPerConn: (idle.rss - base.rss) / n,
+      idleHeapPerConn: (idle.heapUsed - base.heapUsed) / n,
+      idleExternalPerConn: (idle.external - base.external) / n,
+      loads: [],
+    };
 
     for (const rate of rates) {
       server.send({ cmd: 'publish', rate });
@@ -112,15 +148,48 @@ export const fanOut: Bench = async ({ quick }) => {
     for (const o of [bare, tether]) {
       const l = o.loads[index]!;
       const ratio = l.cpuUsPerMsg / bare.loads[index]!.cpuUsPerMsg;
-      rows.push([o.kind, `${rate}/s`, si(l.offered), si(l.delivered), String(l.open), fixed(l.lat.p50, 1), fixed(l.lat.p99, 1), fixed(l.serverCpuPct, 0), fixed(l.cpuUsPerMsg, 2), `${ratio.toFixed(2)}×`, fixed(l.clientCpuPct, 0)]);
+      rows.push([
+        o.kind,
+        `${rate}/s`,
+        si(l.offered),
+        si(l.delivered),
+        String(l.open),
+        fixed(l.lat.p50, 1),
+        fixed(l.lat.p99, 1),
+        fixed(l.serverCpuPct, 0),
+        fixed(l.cpuUsPerMsg, 2),
+        `${ratio.toFixed(2)}×`,
+        fixed(l.clientCpuPct, 0),
+      ]);
     }
   }
-  const mem = [bare, tether].map((o) => [o.kind, `${(o.idleRssPerConn / 1024).toFixed(1)} KB`, `${(o.idleHeapPerConn / 1024).toFixed(1)} KB`, `${(o.idleExternalPerConn / 1024).toFixed(1)} KB`, `${(o.idleRssPerConn / bare.idleRssPerConn).toFixed(2)}×`]);
+  const mem = [bare, tether].map((o) => [
+    o.kind,
+    `${(o.idleRssPerConn / 1024).toFixed(1)} KB`,
+    `${(o.idleHeapPerConn / 1024).toFixed(1)} KB`,
+    `${(o.idleExternalPerConn / 1024).toFixed(1)} KB`,
+    `${(o.idleRssPerConn / bare.idleRssPerConn).toFixed(2)}×`,
+  ]);
   const last = rates.length - 1;
   const body = [
     `${connections} connections × ${TOPICS} topics (every connection on all ${TOPICS}); ${seconds} s per load after a 2 s warm-up; latency from every 10th connection, ms, publish (server clock) → parsed in the generator.`,
     '',
-    table(['server', 'rate/topic', 'offered msg/s', 'delivered msg/s', 'open at end', 'p50 ms', 'p99 ms', 'server CPU %', 'server CPU µs/msg', 'vs bare', 'generators CPU %'], rows),
+    table(
+      [
+        'server',
+        'rate/topic',
+        'offered msg/s',
+        'delivered msg/s',
+        'open at end',
+        'p50 ms',
+        'p99 ms',
+        'server CPU %',
+        'server CPU µs/msg',
+        'vs bare',
+        'generators CPU %',
+      ],
+      rows,
+    ),
     '',
     'Server memory per idle connection (connected and subscribed, after a GC; RSS and V8 heap growth ÷ connections):',
     '',

@@ -57,14 +57,21 @@ interface Setting {
   warmUpMs: number;
 }
 
-async function measure(mode: string, { browser, outDir, seconds, warmUpMs }: Setting): Promise<Pass> {
+async function measure(
+  mode: string,
+  { browser, outDir, seconds, warmUpMs }: Setting,
+): Promise<Pass> {
   const worker = spawnWorker<{ port?: number; published?: number }>('latency/server.ts', [outDir]);
   try {
     const { port } = await worker.next((m) => m.port !== undefined);
     const page = await browser.newPage();
     page.on('pageerror', (error) => console.error(`[latency page] ${error.message}`));
     await page.goto(`http://127.0.0.1:${port}/?mode=${mode}`);
-    await page.waitForFunction(() => (window as unknown as { bench?: { ready(): number } }).bench?.ready() === 20, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { bench?: { ready(): number } }).bench?.ready() === 20,
+      undefined,
+      { timeout: 30_000 },
+    );
     // Main-thread time the page spends, from Chromium's own counters (seconds, cumulative).
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
@@ -83,24 +90,38 @@ async function measure(mode: string, { browser, outDir, seconds, warmUpMs }: Set
       await cdp.send('Profiler.start');
     }
     // The shared mode's client runs in a SharedWorker: its thread's time is counted apart.
-    const workerBusy = mode === 'shared' ? await profileSharedWorker(browser, `http://127.0.0.1:${port}`) : null;
-    if (mode === 'shared' && !workerBusy) throw new Error('latency bench: the shared mode page started no SharedWorker');
+    const workerBusy =
+      mode === 'shared' ? await profileSharedWorker(browser, `http://127.0.0.1:${port}`) : null;
+    if (mode === 'shared' && !workerBusy)
+      throw new Error('latency bench: the shared mode page started no SharedWorker');
     const before = await busy();
     const started = performance.now();
     await sleep(seconds * 1000);
-    const collected = await page.evaluate(() => (window as unknown as { bench: { stop(): Collected } }).bench.stop());
+    const collected = await page.evaluate(() =>
+      (window as unknown as { bench: { stop(): Collected } }).bench.stop(),
+    );
     const after = await busy();
     const sharedWorker = await workerBusy?.stop();
     if (profiling) {
       const { profile } = await cdp.send('Profiler.stop');
       writeFileSync(join(profiling, `latency-${mode}.cpuprofile`), JSON.stringify(profile));
-      if (sharedWorker) writeFileSync(join(profiling, `latency-${mode}-worker.cpuprofile`), JSON.stringify(sharedWorker.profile));
+      if (sharedWorker)
+        writeFileSync(
+          join(profiling, `latency-${mode}-worker.cpuprofile`),
+          JSON.stringify(sharedWorker.profile),
+        );
     }
     const elapsed = (performance.now() - started) / 1000;
     worker.send({ cmd: 'quiet' });
     await worker.next((m) => m.published !== undefined);
     await page.close();
-    return { ...collected, seconds: elapsed, script: after.script - before.script, task: after.task - before.task, workerMs: sharedWorker?.busyMs };
+    return {
+      ...collected,
+      seconds: elapsed,
+      script: after.script - before.script,
+      task: after.task - before.task,
+      workerMs: sharedWorker?.busyMs,
+    };
   } finally {
     await worker.stop();
   }
@@ -112,25 +133,38 @@ export const latency: Bench = async ({ quick }) => {
   const outDir = mkdtempSync(join(os.tmpdir(), 'tether-latency-'));
   const browser = await launchChromium();
   try {
-    await build({ root: join(repoRoot, 'bench/latency'), base: './', logLevel: 'silent', plugins: [solid()], build: { outDir, emptyOutDir: true, minify: !process.env.BENCH_CPU_PROF } }); // readable names when profiling
+    await build({
+      root: join(repoRoot, 'bench/latency'),
+      base: './',
+      logLevel: 'silent',
+      plugins: [solid()],
+      build: { outDir, emptyOutDir: true, minify: !process.env.BENCH_CPU_PROF },
+    }); // readable names when profiling
     const setting: Setting = { browser, outDir, seconds, warmUpMs: quick ? 1000 : 2000 };
     // The first page of a fresh browser pays for its start-up (its p99 came out several times the
     // same mode's measured later in the run), so a throwaway pass of the first mode goes first.
     // BENCH_LATENCY_MODES=every,coalesced picks other modes or another order.
-    const modes = (process.env.BENCH_LATENCY_MODES ?? 'coalesced,raw,shared,task,every,batched').split(',');
+    const modes = (
+      process.env.BENCH_LATENCY_MODES ?? 'coalesced,raw,shared,task,every,batched'
+    ).split(',');
     await measure(modes[0]!, setting);
     const passes = new Map<string, Pass[]>(modes.map((mode) => [mode, []]));
-    for (let round = 0; round < rounds; round++) for (const mode of modes) passes.get(mode)!.push(await measure(mode, setting));
+    for (let round = 0; round < rounds; round++)
+      for (const mode of modes) passes.get(mode)!.push(await measure(mode, setting));
 
     const rows: string[][] = [];
     const results: Record<string, ReturnType<typeof summarize>> = {};
     for (const [mode, runs] of passes) {
-      const sum = (pick: (pass: Pass) => number) => runs.reduce((total, pass) => total + pick(pass), 0);
+      const sum = (pick: (pass: Pass) => number) =>
+        runs.reduce((total, pass) => total + pick(pass), 0);
       const lat = summarize(runs.flatMap((pass) => pass.latencies));
       results[mode] = lat;
       const frames = runs.flatMap((pass) => pass.frames);
       const dropped = frames.filter((f) => f > 1.5 * FRAME_MS).length;
-      const missed = frames.reduce((total, f) => total + Math.max(0, Math.round(f / FRAME_MS) - 1), 0);
+      const missed = frames.reduce(
+        (total, f) => total + Math.max(0, Math.round(f / FRAME_MS) - 1),
+        0,
+      );
       const elapsed = sum((pass) => pass.seconds);
       const workerMs = mode === 'shared' ? sum((pass) => pass.workerMs ?? 0) : undefined;
       rows.push([
@@ -147,13 +181,33 @@ export const latency: Bench = async ({ quick }) => {
         fixed((sum((pass) => pass.script) / elapsed) * 100, 0),
         fixed((sum((pass) => pass.task) / elapsed) * 100, 0),
         fixed((sum((pass) => pass.script) * 1e6) / (elapsed * RATE), 0),
-        workerMs === undefined ? '–' : `${fixed((workerMs * 1000) / (elapsed * RATE), 0)} (${fixed(workerMs / 10 / elapsed, 0)}%)`,
+        workerMs === undefined
+          ? '–'
+          : `${fixed((workerMs * 1000) / (elapsed * RATE), 0)} (${fixed(workerMs / 10 / elapsed, 0)}%)`,
       ]);
     }
     const body = [
       `${RATE} updates/s round-robin over 20 topics (50/s each); ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per mode, each after a ${setting.warmUpMs / 1000} s warm-up, the modes interleaved, each row pooling its rounds; headless Chromium (${browser.version()}, --disable-gpu) and the server on the same 2 cores. Latency in ms from the publish time in the data to the task after the frame that painted it; a value overwritten before its frame was painted (in the DOM, or coalesced away before it got there) counts as superseded, not as a latency.`,
       '',
-      table(['rendering', 'values painted', 'superseded', 'p50', 'p90', 'p99', 'p99 per round', 'max', 'min (clock sanity)', 'frames / >25 ms / missed', 'script % of main thread', 'tasks %', 'script µs / update', 'worker µs / update (% of its thread)'], rows),
+      table(
+        [
+          'rendering',
+          'values painted',
+          'superseded',
+          'p50',
+          'p90',
+          'p99',
+          'p99 per round',
+          'max',
+          'min (clock sanity)',
+          'frames / >25 ms / missed',
+          'script % of main thread',
+          'tasks %',
+          'script µs / update',
+          'worker µs / update (% of its thread)',
+        ],
+        rows,
+      ),
       '',
       `- p99 with useTopic ${fixed(results.coalesced?.p99 ?? NaN, 1)} ms (goal < 16 ms); the raw floor ${fixed(results.raw?.p99 ?? NaN, 1)} ms (useTopic − floor: ${fixed((results.coalesced?.p99 ?? NaN) - (results.raw?.p99 ?? NaN), 1)} ms); client in a SharedWorker ${fixed(results.shared?.p99 ?? NaN, 1)} ms; handover per task ${fixed(results.task?.p99 ?? NaN, 1)} ms; every-patch baseline ${fixed(results.every?.p99 ?? NaN, 1)} ms; with batchWindowMs 4 ${fixed(results.batched?.p99 ?? NaN, 1)} ms.`,
       `- Shared (the dashboard's default): the client's statecharts run in the SharedWorker, whose thread is profiled apart (busy = every V8 sample not idle); the page's columns are the tab's own work, folding the frames the worker forwards and rendering.`,

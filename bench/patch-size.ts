@@ -24,7 +24,12 @@ export const patchSize: Bench = async ({ quick }) => {
   const load = defineHostLoad(server);
   const eventLoop = defineServerEventLoop(server);
   const clients = defineServerClients(server);
-  const thresholds = defineAlertThresholds(server, { version: 1, cpuPercent: 90, memoryPercent: 90, load1: 4 });
+  const thresholds = defineAlertThresholds(server, {
+    version: 1,
+    cpuPercent: 90,
+    memoryPercent: 90,
+    load1: 4,
+  });
   // Thresholds alternate, so the feed raises and resolves alerts instead of staying empty.
   const feed = defineAlertFeed(server, () => thresholds.state);
 
@@ -52,15 +57,48 @@ export const patchSize: Bench = async ({ quick }) => {
   const rows = [...bytes].map(([name, { patch, snapshot }]) => {
     const p = summarize(patch);
     const s = summarize(snapshot);
-    return [name, String(p.n), p.mean.toFixed(0), String(p.max), s.mean.toFixed(0), `${((p.mean / s.mean) * 100).toFixed(1)}%`, `${(s.mean / p.mean).toFixed(1)}×`];
+    return [
+      name,
+      String(p.n),
+      p.mean.toFixed(0),
+      String(p.max),
+      s.mean.toFixed(0),
+      `${((p.mean / s.mean) * 100).toFixed(1)}%`,
+      `${(s.mean / p.mean).toFixed(1)}×`,
+    ];
   });
-  const totalPatch = [...bytes.values()].reduce((sum, e) => sum + e.patch.reduce((a, b) => a + b, 0), 0);
-  const totalSnap = [...bytes.values()].reduce((sum, e) => sum + e.snapshot.reduce((a, b) => a + b, 0), 0);
-  rows.push(['all topics', '', '', '', '', `${((totalPatch / totalSnap) * 100).toFixed(1)}%`, `${(totalSnap / totalPatch).toFixed(1)}×`]);
+  const totalPatch = [...bytes.values()].reduce(
+    (sum, e) => sum + e.patch.reduce((a, b) => a + b, 0),
+    0,
+  );
+  const totalSnap = [...bytes.values()].reduce(
+    (sum, e) => sum + e.snapshot.reduce((a, b) => a + b, 0),
+    0,
+  );
+  rows.push([
+    'all topics',
+    '',
+    '',
+    '',
+    '',
+    `${((totalPatch / totalSnap) * 100).toFixed(1)}%`,
+    `${(totalSnap / totalPatch).toFixed(1)}×`,
+  ]);
   const body = [
     `${rounds - SERIES_WINDOW} sample rounds after the ${SERIES_WINDOW}-sample windows filled (real sources, this host); bytes are UTF-8 frame texts as sent (no compression: the server disables permessage-deflate).`,
     '',
-    table(['topic', 'patches', 'patch bytes (mean)', 'patch bytes (max)', 'snapshot bytes (mean)', 'patch / snapshot', 'saved'], rows),
+    table(
+      [
+        'topic',
+        'patches',
+        'patch bytes (mean)',
+        'patch bytes (max)',
+        'snapshot bytes (mean)',
+        'patch / snapshot',
+        'saved',
+      ],
+      rows,
+    ),
   ].join('\n');
   return { title: 'Patch encoding', body };
 };

@@ -12,7 +12,14 @@ import { fixed, si, summarize, table } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
 
 type Back = { lostAt: number; backAt: number; attempts: number };
-type Msg = { port?: number; listeningAt?: number; upgrades?: number[]; ready?: number; back?: Back[]; status?: { back: number; failed: number } };
+type Msg = {
+  port?: number;
+  listeningAt?: number;
+  upgrades?: number[];
+  ready?: number;
+  back?: Back[];
+  status?: { back: number; failed: number };
+};
 const GENERATORS = 2;
 const FDS = 19_000;
 
@@ -22,7 +29,14 @@ async function storm(mode: 'jitter' | 'nojitter', clients: number) {
   try {
     const { port } = await server.next((m) => m.port !== undefined);
     const share = Math.ceil(clients / GENERATORS);
-    for (let g = 0; g < GENERATORS; g++) generators.push(spawnWorker<Msg>('storm/clients.ts', [String(port), String(share), String(g * share), mode], { fds: FDS }));
+    for (let g = 0; g < GENERATORS; g++)
+      generators.push(
+        spawnWorker<Msg>(
+          'storm/clients.ts',
+          [String(port), String(share), String(g * share), mode],
+          { fds: FDS },
+        ),
+      );
     await Promise.all(generators.map((w) => w.next((m) => m.ready !== undefined, 300_000)));
     await sleep(1000);
     for (const w of generators) w.send({ cmd: 'arm' });
@@ -32,17 +46,30 @@ async function storm(mode: 'jitter' | 'nojitter', clients: number) {
     await server.stop('SIGTERM', 5000);
     server = spawnWorker<Msg>('storm/server.ts', [String(port)], { fds: FDS });
     const { listeningAt } = await server.next((m) => m.listeningAt !== undefined);
-    const backs = await Promise.all(generators.map((w) => w.next((m) => m.back !== undefined, 180_000)));
+    const backs = await Promise.all(
+      generators.map((w) => w.next((m) => m.back !== undefined, 180_000)),
+    );
     const stormSeconds = (performance.timeOrigin + performance.now() - killedAt) / 1000;
-    const clientCpuPct = generators.reduce((sum, w, i) => sum + processCpuMs(w.child.pid!) - cpu0[i]!, 0) / 10 / stormSeconds;
+    const clientCpuPct =
+      generators.reduce((sum, w, i) => sum + processCpuMs(w.child.pid!) - cpu0[i]!, 0) /
+      10 /
+      stormSeconds;
     server.send({ cmd: 'upgrades' });
     const { upgrades } = await server.next((m) => m.upgrades !== undefined);
     const all = backs.flatMap((m) => m.back!);
     const sinceKill = summarize(all.map((b) => b.backAt - killedAt));
     const bins = new Map<number, number>();
-    for (const t of upgrades!) bins.set(Math.floor((t - listeningAt!) / 100), (bins.get(Math.floor((t - listeningAt!) / 100)) ?? 0) + 1);
+    for (const t of upgrades!)
+      bins.set(
+        Math.floor((t - listeningAt!) / 100),
+        (bins.get(Math.floor((t - listeningAt!) / 100)) ?? 0) + 1,
+      );
     const seconds = new Map<number, number>();
-    for (const t of upgrades!) seconds.set(Math.floor((t - listeningAt!) / 1000), (seconds.get(Math.floor((t - listeningAt!) / 1000)) ?? 0) + 1);
+    for (const t of upgrades!)
+      seconds.set(
+        Math.floor((t - listeningAt!) / 1000),
+        (seconds.get(Math.floor((t - listeningAt!) / 1000)) ?? 0) + 1,
+      );
     return {
       mode,
       downMs: listeningAt! - killedAt,
@@ -50,7 +77,10 @@ async function storm(mode: 'jitter' | 'nojitter', clients: number) {
       sinceListen: summarize(all.map((b) => b.backAt - listeningAt!)),
       attempts: summarize(all.map((b) => b.attempts)),
       peakPer100ms: Math.max(...bins.values()),
-      perSecond: [...seconds].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}s: ${n}`).join(', '),
+      perSecond: [...seconds]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, n]) => `${s}s: ${n}`)
+        .join(', '),
       accepts: upgrades!.length,
       clientCpuPct,
     };
@@ -81,7 +111,22 @@ export const reconnectStorm: Bench = async ({ quick }) => {
   const body = [
     `${clients} clients (createTetherClient + ws, one subscription each, default backoff: base 1 s, cap 30 s); server restarted with SIGTERM + a new process on the same port. Times in ms from the SIGTERM; "resubscribed" = the subscription is live again on the new server's snapshot.`,
     '',
-    table(['backoff', 'server down ms', 'resubscribed p50', 'p90', 'p99', 'all (max)', 'all, from listening', 'peak accepts (100 ms bins)', 'attempts p50 / max', 'upgrades', 'client processes CPU (of 200%)'], rows),
+    table(
+      [
+        'backoff',
+        'server down ms',
+        'resubscribed p50',
+        'p90',
+        'p99',
+        'all (max)',
+        'all, from listening',
+        'peak accepts (100 ms bins)',
+        'attempts p50 / max',
+        'upgrades',
+        'client processes CPU (of 200%)',
+      ],
+      rows,
+    ),
     '',
     `Accepts per second after the new server listened — jitter: ${jitter.perSecond}; no jitter: ${flat.perSecond}.`,
     '',

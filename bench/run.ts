@@ -30,22 +30,30 @@ const quick = args.includes('--quick');
 const names = args.filter((arg) => !arg.startsWith('--'));
 const unknown = names.filter((name) => !(name in benches));
 if (unknown.length > 0) {
-  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
+  console.error(
+    `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`,
+  );
   process.exit(2);
 }
 
 const m = machine();
 console.log(`# Tether benchmarks${quick ? ' (quick)' : ''}\n`);
-console.log(`\`npm run ${quick ? 'bench:quick' : 'bench'}${names.length ? ` -- ${names.join(' ')}` : ''}\` · ${m.date} · ${m.cores} cores, ${m.model}, ${m.memory} · Node ${m.node}\n`);
+console.log(
+  `\`npm run ${quick ? 'bench:quick' : 'bench'}${names.length ? ` -- ${names.join(' ')}` : ''}\` · ${m.date} · ${m.cores} cores, ${m.model}, ${m.memory} · Node ${m.node}\n`,
+);
 let failed = false;
 for (const name of names.length ? names : Object.keys(benches)) {
   const started = Date.now();
   try {
     const result = await benches[name]!({ quick });
-    console.log(`## ${result.title}\n\n${result.body}\n\n_(${((Date.now() - started) / 1000).toFixed(0)} s)_\n`);
+    console.log(
+      `## ${result.title}\n\n${result.body}\n\n_(${((Date.now() - started) / 1000).toFixed(0)} s)_\n`,
+    );
   } catch (error) {
     failed = true;
-    console.log(`## ${name}: FAILED\n\n\`\`\`\n${error instanceof Error ? error.stack : String(error)}\n\`\`\`\n`);
+    console.log(
+      `## ${name}: FAILED\n\n\`\`\`\n${error instanceof Error ? error.stack : String(error)}\n\`\`\`\n`,
+    );
   }
 }
 process.exit(failed ? 1 : 0);

@@ -25,7 +25,10 @@ async function measure(browser: Browser, dir: string, tabs: number, mode: Mode) 
   const server = await startTicksServer(dir, 100);
   const context = await browser.newContext();
   try {
-    if (mode === 'leader tab (no SharedWorker)') await context.addInitScript(() => void delete (window as { SharedWorker?: unknown }).SharedWorker);
+    if (mode === 'leader tab (no SharedWorker)')
+      await context.addInitScript(
+        () => void delete (window as { SharedWorker?: unknown }).SharedWorker,
+      );
     const query = mode === 'not shared' ? '?mode=local' : '';
     const started = Date.now();
     const pages: Page[] = [];
@@ -46,12 +49,38 @@ async function measure(browser: Browser, dir: string, tabs: number, mode: Mode) 
 
 /** A `host.cpu` document as the server keeps it (120 samples, 2 cores) and one update of it. */
 function channelCost() {
-  const sample = (i: number) => ({ t: 1_795_458_358_741 + i * 1_000, total: 12.5 + (i % 7), perCore: [10.25 + (i % 3), 14.75 - (i % 5)] });
-  const data = { cores: 2, model: 'AMD EPYC', intervalMs: 1_000, samples: Array.from({ length: 120 }, (_, i) => sample(i)) };
-  const view = { topic: 'host.cpu', status: 'live', data, epoch: 'mwtljq3d-786aaa7212d4', seq: 1_234, updatedAt: 1_795_458_358_741, staleSince: null, error: null, statePath: 'live' };
+  const sample = (i: number) => ({
+    t: 1_795_458_358_741 + i * 1_000,
+    total: 12.5 + (i % 7),
+    perCore: [10.25 + (i % 3), 14.75 - (i % 5)],
+  });
+  const data = {
+    cores: 2,
+    model: 'AMD EPYC',
+    intervalMs: 1_000,
+    samples: Array.from({ length: 120 }, (_, i) => sample(i)),
+  };
+  const view = {
+    topic: 'host.cpu',
+    status: 'live',
+    data,
+    epoch: 'mwtljq3d-786aaa7212d4',
+    seq: 1_234,
+    updatedAt: 1_795_458_358_741,
+    staleSince: null,
+    error: null,
+    statePath: 'live',
+  };
   const whole = { type: 'topic', view, withData: true };
-  const ops = [{ op: 'add', path: '/samples/-', value: sample(120) }, { op: 'remove', path: '/samples/0' }];
-  const frames = { type: 'frames', topic: 'host.cpu', frames: [{ type: 'patch', topic: 'host.cpu', epoch: view.epoch, seq: 1_235, ops }] };
+  const ops = [
+    { op: 'add', path: '/samples/-', value: sample(120) },
+    { op: 'remove', path: '/samples/0' },
+  ];
+  const frames = {
+    type: 'frames',
+    topic: 'host.cpu',
+    frames: [{ type: 'patch', topic: 'host.cpu', epoch: view.epoch, seq: 1_235, ops }],
+  };
   const cloneMicros = (message: unknown) => {
     for (let i = 0; i < 500; i++) structuredClone(message); // warm-up
     const started = performance.now();

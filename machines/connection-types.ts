@@ -41,7 +41,8 @@ export type ConnectionCommand =
   | { type: 'RETRY' }
   | { type: 'STOP' };
 
-export type ConnectionEvent = ConnectionCommand | SocketEvent | PollEvent | NetworkEvent | PageEvent | SendEvent;
+export type ConnectionEvent =
+  ConnectionCommand | SocketEvent | PollEvent | NetworkEvent | PageEvent | SendEvent;
 
 /** Where polling resumes a topic; read from the subscriptions when each request is made. */
 export interface TopicCursor {
@@ -108,7 +109,12 @@ export interface ConnectionInput {
 
 /** What the connection was created with: nothing here changes afterwards. */
 export interface ConnectionConfig {
-  settings: { webSocket: TransportSettings; polling: TransportSettings; network: TransportSettings; page: TransportSettings };
+  settings: {
+    webSocket: TransportSettings;
+    polling: TransportSettings;
+    network: TransportSettings;
+    page: TransportSettings;
+  };
   token: string | undefined;
   /** The last part of `heartbeatTimeoutMs`, spent waiting for a check ping's pong (see there). */
   checkTimeoutMs: number;
@@ -183,16 +189,24 @@ export const subscriptionId = (topic: string): `sub:${string}` => `sub:${topic}`
 export function attemptLimit(context: ConnectionContext): number {
   const { maxAttempts, maxAttemptsUntilOpen } = context.config.backoff;
   const polling = context.config.settings.polling != null;
-  return context.webSocketWorked || !polling ? maxAttempts : Math.min(maxAttempts, maxAttemptsUntilOpen);
+  return context.webSocketWorked || !polling
+    ? maxAttempts
+    : Math.min(maxAttempts, maxAttemptsUntilOpen);
 }
 
 export function initialContext(input: ConnectionInput): ConnectionContext {
   const heartbeatTimeoutMs = input.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs;
   return {
     config: {
-      settings: { webSocket: input.webSocket, polling: input.polling, network: input.network ?? null, page: input.page ?? null },
+      settings: {
+        webSocket: input.webSocket,
+        polling: input.polling,
+        network: input.network ?? null,
+        page: input.page ?? null,
+      },
       token: input.token,
-      checkTimeoutMs: input.checkTimeoutMs ?? Math.min(DEFAULTS.checkTimeoutMs, heartbeatTimeoutMs / 4),
+      checkTimeoutMs:
+        input.checkTimeoutMs ?? Math.min(DEFAULTS.checkTimeoutMs, heartbeatTimeoutMs / 4),
       backoff: { ...DEFAULTS.backoff, ...input.backoff },
       probe: { ...DEFAULTS.probe, ...input.probe },
       ackTimeoutMs: input.ackTimeoutMs,

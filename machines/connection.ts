@@ -2,7 +2,13 @@ import { assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import { backoffDelay } from './backoff.ts';
 import { attemptLimit, initialContext, subscriptionId } from './connection-types.ts';
-import type { ConnectionContext, ConnectionEvent, ConnectionInput, PollingInput, TransportInput } from './connection-types.ts';
+import type {
+  ConnectionContext,
+  ConnectionEvent,
+  ConnectionInput,
+  PollingInput,
+  TransportInput,
+} from './connection-types.ts';
 import { outboxMachine } from './outbox.ts';
 import { NO_TRANSPORT, attemptsExhausted, failureOf } from './failures.ts';
 import { arrivalOf, cursorsOf, framesOf, refusalIn, routeBatch } from './routing.ts';
@@ -53,7 +59,12 @@ export const connectionMachine = setup({
       if (count === 0) {
         enqueue.spawnChild('subscription', {
           id: subscriptionId(event.topic),
-          input: { topic: event.topic, linkUp: context.transport !== null, applyPatch: context.config.applyPatch, now: context.config.now },
+          input: {
+            topic: event.topic,
+            linkUp: context.transport !== null,
+            applyPatch: context.config.applyPatch,
+            now: context.config.now,
+          },
         });
       }
       enqueue.assign({ refcounts: { ...context.refcounts, [event.topic]: count + 1 } });
@@ -69,14 +80,22 @@ export const connectionMachine = setup({
       enqueue.raise({ type: 'SEND', frame: { type: 'unsubscribe', topic: event.topic } });
     }),
     enqueueAction: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'ACTION') enqueue.sendTo('outbox', { type: 'ENQUEUE', id: event.id, topic: event.topic, payload: event.payload });
+      if (event.type === 'ACTION')
+        enqueue.sendTo('outbox', {
+          type: 'ENQUEUE',
+          id: event.id,
+          topic: event.topic,
+          payload: event.payload,
+        });
     }),
     announceLinkUp: enqueueActions(({ context, enqueue }) => {
-      for (const topic of Object.keys(context.refcounts)) enqueue.sendTo(subscriptionId(topic), { type: 'LINK.UP' });
+      for (const topic of Object.keys(context.refcounts))
+        enqueue.sendTo(subscriptionId(topic), { type: 'LINK.UP' });
       enqueue.sendTo('outbox', { type: 'LINK.UP' });
     }),
     announceLinkDown: enqueueActions(({ context, enqueue }) => {
-      for (const topic of Object.keys(context.refcounts)) enqueue.sendTo(subscriptionId(topic), { type: 'LINK.DOWN' });
+      for (const topic of Object.keys(context.refcounts))
+        enqueue.sendTo(subscriptionId(topic), { type: 'LINK.DOWN' });
       enqueue.sendTo('outbox', { type: 'LINK.DOWN' });
       enqueue.assign({ transport: null });
     }),
@@ -86,8 +105,10 @@ export const connectionMachine = setup({
      */
     routeFrames: enqueueActions(({ context, event, enqueue }) => {
       const routing = routeBatch(framesOf(event), (topic) => (context.refcounts[topic] ?? 0) > 0);
-      for (const [topic, frames] of routing.batches) enqueue.sendTo(subscriptionId(topic), { type: 'FRAMES', frames });
-      for (const { topic, code, message } of routing.refused) enqueue.sendTo(subscriptionId(topic), { type: 'REFUSED', code, message });
+      for (const [topic, frames] of routing.batches)
+        enqueue.sendTo(subscriptionId(topic), { type: 'FRAMES', frames });
+      for (const { topic, code, message } of routing.refused)
+        enqueue.sendTo(subscriptionId(topic), { type: 'REFUSED', code, message });
       for (const answer of routing.settled) enqueue.sendTo('outbox', answer);
       if (routing.error) enqueue.assign({ lastError: routing.error });
       let synced = event.type === 'POLL.FRAMES' ? event.topics : [];
@@ -99,15 +120,22 @@ export const connectionMachine = setup({
           enqueue.assign({ syncPingAt: null });
         }
       }
-      for (const topic of synced) if (context.refcounts[topic]) enqueue.sendTo(subscriptionId(topic), { type: 'SYNCED' });
+      for (const topic of synced)
+        if (context.refcounts[topic]) enqueue.sendTo(subscriptionId(topic), { type: 'SYNCED' });
     }),
     forwardToSocket: sendTo('socket', ({ event }) => event as SendEvent),
     forwardToPolling: sendTo('polling', ({ event }) => event as SendEvent),
     sendHello: sendTo('socket', ({ context }): SendEvent => ({
       type: 'SEND',
-      frame: context.config.token === undefined ? { type: 'hello' } : { type: 'hello', token: context.config.token },
+      frame:
+        context.config.token === undefined
+          ? { type: 'hello' }
+          : { type: 'hello', token: context.config.token },
     })),
-    sendPing: sendTo('socket', ({ context }): SendEvent => ({ type: 'SEND', frame: { type: 'ping', t: context.config.now() } })),
+    sendPing: sendTo('socket', ({ context }): SendEvent => ({
+      type: 'SEND',
+      frame: { type: 'ping', t: context.config.now() },
+    })),
     sendCheckPing: enqueueActions(({ context, enqueue }) => {
       const t = context.config.now();
       enqueue.sendTo('socket', { type: 'SEND', frame: { type: 'ping', t } });
@@ -117,10 +145,16 @@ export const connectionMachine = setup({
     // One assign per batch, instead of re-arming a timer per batch: the silence timer reads it when
     // it fires. Kept in the context, not in a mutable cell outside it, so snapshots, inspection and
     // the model test see it; the assign costs ~1 µs while the context stays small (ConnectionContext).
-    recordHeard: assign(({ context, event }) => ({ lastHeardAt: arrivalOf(event, 'receivedAt') ?? context.config.now(), heard: true })),
+    recordHeard: assign(({ context, event }) => ({
+      lastHeardAt: arrivalOf(event, 'receivedAt') ?? context.config.now(),
+      heard: true,
+    })),
     armSilenceTimer: assign({ heard: false }),
     recordUnansweredCheck: assign({
-      lastError: ({ context }) => ({ code: 'heartbeat_timeout', message: `no answer to a ping within ${context.config.checkTimeoutMs} ms` }),
+      lastError: ({ context }) => ({
+        code: 'heartbeat_timeout',
+        message: `no answer to a ping within ${context.config.checkTimeoutMs} ms`,
+      }),
     }),
     sendSyncPing: enqueueActions(({ context, enqueue }) => {
       const t = context.config.now();
@@ -131,7 +165,10 @@ export const connectionMachine = setup({
     adoptWelcome: assign({
       heartbeatMs: ({ context, event }) => {
         const welcome = framesOf(event).find((frame) => frame.type === 'welcome');
-        return Math.min(welcome?.heartbeatMs ?? context.heartbeatMs, Math.floor(context.heartbeatTimeoutMs / 2));
+        return Math.min(
+          welcome?.heartbeatMs ?? context.heartbeatMs,
+          Math.floor(context.heartbeatTimeoutMs / 2),
+        );
       },
     }),
     markLinkUpOnWebSocket: assign(({ context }) => ({
@@ -151,11 +188,21 @@ export const connectionMachine = setup({
     }),
     scheduleProbe: assign(({ context }) => {
       const { baseMs, capMs } = context.config.probe;
-      const retryDelayMs = backoffDelay(context.probeAttempt, { baseMs, capMs, minMs: baseMs }, context.config.random);
-      return { probeAttempt: context.probeAttempt + 1, retryDelayMs, nextRetryAt: context.config.now() + retryDelayMs };
+      const retryDelayMs = backoffDelay(
+        context.probeAttempt,
+        { baseMs, capMs, minMs: baseMs },
+        context.config.random,
+      );
+      return {
+        probeAttempt: context.probeAttempt + 1,
+        retryDelayMs,
+        nextRetryAt: context.config.now() + retryDelayMs,
+      };
     }),
     clearSchedule: assign({ nextRetryAt: null }),
-    recordFailure: assign({ lastError: ({ context, event }) => failureOf(event, context) ?? context.lastError }),
+    recordFailure: assign({
+      lastError: ({ context, event }) => failureOf(event, context) ?? context.lastError,
+    }),
     recordAttemptsExhausted: assign({ lastError: ({ context }) => attemptsExhausted(context) }),
     recordNoTransport: assign({ lastError: NO_TRANSPORT }),
     markOnline: assign({ online: true }),
@@ -166,14 +213,19 @@ export const connectionMachine = setup({
     canPoll: ({ context }) => context.config.settings.polling != null,
     hasAttemptsLeft: ({ context }) => context.attempt < attemptLimit(context),
     isOffline: ({ context }) => !context.online,
-    isTerminalClose: ({ context, event }) => event.type === 'SOCKET.CLOSED' && context.config.isTerminalClose(event.code),
+    isTerminalClose: ({ context, event }) =>
+      event.type === 'SOCKET.CLOSED' && context.config.isTerminalClose(event.code),
     carriesRefusal: ({ event }) => refusalIn(framesOf(event)) !== undefined,
     carriesWelcome: ({ event }) => framesOf(event).some((frame) => frame.type === 'welcome'),
     carriesPong: ({ event }) => framesOf(event).some((frame) => frame.type === 'pong'),
     answersCheck: ({ context, event }) =>
-      framesOf(event).some((frame) => frame.type === 'pong' && context.checkPingAt !== null && frame.t >= context.checkPingAt),
+      framesOf(event).some(
+        (frame) =>
+          frame.type === 'pong' && context.checkPingAt !== null && frame.t >= context.checkPingAt,
+      ),
     heardSinceArmed: ({ context }) => context.heard,
-    isResume: ({ event }) => event.type === 'SEND' && event.frame.type === 'subscribe' && event.frame.since !== undefined,
+    isResume: ({ event }) =>
+      event.type === 'SEND' && event.frame.type === 'subscribe' && event.frame.since !== undefined,
   },
   delays: {
     retryDelay: ({ context }) => context.retryDelayMs,
@@ -182,16 +234,37 @@ export const connectionMachine = setup({
     // What is left of the silence window since the server was last heard (0 when a late timer
     // overshot it); the check takes the rest of the heartbeat timeout.
     silenceTimeout: ({ context }) =>
-      Math.max(0, context.lastHeardAt + context.heartbeatTimeoutMs - context.config.checkTimeoutMs - context.config.now()),
+      Math.max(
+        0,
+        context.lastHeardAt +
+          context.heartbeatTimeoutMs -
+          context.config.checkTimeoutMs -
+          context.config.now(),
+      ),
     checkTimeout: ({ context }) => context.config.checkTimeoutMs,
   },
 }).createMachine({
   id: 'connection',
   context: ({ input }) => initialContext(input),
   invoke: [
-    { id: 'outbox', src: 'outbox', input: ({ context }) => ({ ackTimeoutMs: context.config.ackTimeoutMs, now: context.config.now }) },
-    { id: 'network', src: 'networkStatus', input: ({ context }) => ({ settings: context.config.settings.network }) },
-    { id: 'page', src: 'pageLifecycle', input: ({ context }) => ({ settings: context.config.settings.page }) },
+    {
+      id: 'outbox',
+      src: 'outbox',
+      input: ({ context }) => ({
+        ackTimeoutMs: context.config.ackTimeoutMs,
+        now: context.config.now,
+      }),
+    },
+    {
+      id: 'network',
+      src: 'networkStatus',
+      input: ({ context }) => ({ settings: context.config.settings.network }),
+    },
+    {
+      id: 'page',
+      src: 'pageLifecycle',
+      input: ({ context }) => ({ settings: context.config.settings.page }),
+    },
   ],
   on: {
     SUBSCRIBE: { actions: 'retainTopic' },
@@ -213,9 +286,16 @@ export const connectionMachine = setup({
     },
     /** A WebSocket is in use: the socket actor lives exactly as long as this state. */
     websocket: {
-      invoke: { id: 'socket', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.config.settings.webSocket }) },
+      invoke: {
+        id: 'socket',
+        src: 'webSocketTransport',
+        input: ({ context }) => ({ settings: context.config.settings.webSocket }),
+      },
       on: {
-        'SOCKET.CLOSED': [{ guard: 'isTerminalClose', target: '#connection.failed', actions: 'recordFailure' }, ...linkLost()],
+        'SOCKET.CLOSED': [
+          { guard: 'isTerminalClose', target: '#connection.failed', actions: 'recordFailure' },
+          ...linkLost(),
+        ],
         'SOCKET.BAD_FRAME': { actions: 'recordFailure' },
       },
       initial: 'connecting',
@@ -241,7 +321,10 @@ export const connectionMachine = setup({
           entry: ['markLinkUpOnWebSocket', 'announceLinkUp', 'routeFrames'],
           exit: 'announceLinkDown',
           on: {
-            SEND: [{ guard: 'isResume', actions: ['forwardToSocket', 'sendSyncPing'] }, { actions: 'forwardToSocket' }],
+            SEND: [
+              { guard: 'isResume', actions: ['forwardToSocket', 'sendSyncPing'] },
+              { actions: 'forwardToSocket' },
+            ],
           },
           states: {
             heartbeat: {
@@ -264,7 +347,11 @@ export const connectionMachine = setup({
                   entry: 'armSilenceTimer',
                   on: {
                     'SOCKET.FRAMES': [
-                      { guard: 'carriesRefusal', target: '#connection.failed', actions: 'recordFailure' },
+                      {
+                        guard: 'carriesRefusal',
+                        target: '#connection.failed',
+                        actions: 'recordFailure',
+                      },
                       { actions: ['routeFrames', 'recordHeard'] },
                     ],
                     'LINK.CHECK': 'checking',
@@ -272,7 +359,12 @@ export const connectionMachine = setup({
                     'NETWORK.ONLINE': { target: 'checking', actions: 'markOnline' },
                   },
                   // Heard meanwhile: wait out the rest of the window since then.
-                  after: { silenceTimeout: [{ guard: 'heardSinceArmed', target: 'watching', reenter: true }, { target: 'checking' }] },
+                  after: {
+                    silenceTimeout: [
+                      { guard: 'heardSinceArmed', target: 'watching', reenter: true },
+                      { target: 'checking' },
+                    ],
+                  },
                 },
                 /** A ping is out; its pong proves the link, silence for `checkTimeoutMs` kills it. */
                 checking: {
@@ -280,9 +372,17 @@ export const connectionMachine = setup({
                   exit: 'clearCheck',
                   on: {
                     'SOCKET.FRAMES': [
-                      { guard: 'carriesRefusal', target: '#connection.failed', actions: 'recordFailure' },
+                      {
+                        guard: 'carriesRefusal',
+                        target: '#connection.failed',
+                        actions: 'recordFailure',
+                      },
                       // Frames sent before a sleep can still be in the buffers; only the pong proves the link now.
-                      { guard: 'answersCheck', target: 'watching', actions: ['routeFrames', 'recordHeard'] },
+                      {
+                        guard: 'answersCheck',
+                        target: 'watching',
+                        actions: ['routeFrames', 'recordHeard'],
+                      },
                       { actions: ['routeFrames', 'recordHeard'] },
                     ],
                   },
@@ -312,7 +412,10 @@ export const connectionMachine = setup({
       invoke: {
         id: 'polling',
         src: 'pollingTransport',
-        input: ({ context, self }) => ({ settings: context.config.settings.polling, cursors: () => cursorsOf(self.getSnapshot().children) }),
+        input: ({ context, self }) => ({
+          settings: context.config.settings.polling,
+          cursors: () => cursorsOf(self.getSnapshot().children),
+        }),
       },
       on: {
         'POLL.REFUSED': { target: '#connection.failed', actions: 'recordFailure' },
@@ -327,7 +430,10 @@ export const connectionMachine = setup({
               // Children hear LINK.UP before the frames of the answer that proved the link.
               entry: ['markLinkUpOnPolling', 'announceLinkUp', 'routeFrames'],
               exit: 'announceLinkDown',
-              on: { 'POLL.FRAMES': { actions: 'routeFrames' }, 'POLL.ERROR': { target: 'down', actions: 'recordFailure' } },
+              on: {
+                'POLL.FRAMES': { actions: 'routeFrames' },
+                'POLL.ERROR': { target: 'down', actions: 'recordFailure' },
+              },
             },
           },
         },
@@ -339,12 +445,20 @@ export const connectionMachine = setup({
             waiting: {
               entry: 'scheduleProbe',
               exit: 'clearSchedule',
-              on: { RETRY: 'probing', 'LINK.CHECK': 'probing', 'NETWORK.ONLINE': { target: 'probing', actions: 'markOnline' } },
+              on: {
+                RETRY: 'probing',
+                'LINK.CHECK': 'probing',
+                'NETWORK.ONLINE': { target: 'probing', actions: 'markOnline' },
+              },
               after: { retryDelay: 'probing' },
             },
             /** A throwaway socket: if it opens, WebSocket works again and we start over on it. */
             probing: {
-              invoke: { id: 'probe', src: 'webSocketTransport', input: ({ context }) => ({ settings: context.config.settings.webSocket }) },
+              invoke: {
+                id: 'probe',
+                src: 'webSocketTransport',
+                input: ({ context }) => ({ settings: context.config.settings.webSocket }),
+              },
               on: {
                 'SOCKET.OPENED': { target: '#connection.websocket', actions: 'resetAttempts' },
                 'SOCKET.CLOSED': 'waiting',
@@ -388,8 +502,16 @@ export const connectionMachine = setup({
 /** Begin afresh on the best transport available. */
 function start(...actions: ['markOnline'] | []) {
   return [
-    { guard: 'hasWebSocket', target: '#connection.websocket', actions: [...actions, 'resetAttempts'] },
-    { guard: 'canPoll', target: '#connection.fallbackPolling', actions: [...actions, 'resetAttempts'] },
+    {
+      guard: 'hasWebSocket',
+      target: '#connection.websocket',
+      actions: [...actions, 'resetAttempts'],
+    },
+    {
+      guard: 'canPoll',
+      target: '#connection.fallbackPolling',
+      actions: [...actions, 'resetAttempts'],
+    },
     { target: '#connection.failed', actions: [...actions, 'recordNoTransport'] },
   ] as const;
 }
@@ -397,7 +519,11 @@ function start(...actions: ['markOnline'] | []) {
 /** The WebSocket link is gone: back off and retry, then poll, then give up. `why` records a cause the event does not carry. */
 function linkLost(...why: ['recordUnansweredCheck'] | []) {
   return [
-    { guard: 'hasAttemptsLeft', target: '#connection.reconnecting', actions: ['recordFailure', ...why] },
+    {
+      guard: 'hasAttemptsLeft',
+      target: '#connection.reconnecting',
+      actions: ['recordFailure', ...why],
+    },
     { guard: 'canPoll', target: '#connection.fallbackPolling', actions: ['recordFailure', ...why] },
     { target: '#connection.failed', actions: ['recordFailure', ...why, 'recordAttemptsExhausted'] },
   ] as const;

@@ -22,7 +22,10 @@ export function failureOf(event: ConnectionEvent, context: ConnectionContext): E
   }
   // Delayed events are not in the event union; their type names the delay.
   if ((event.type as string).startsWith('xstate.after.livenessTimeout.')) {
-    return { code: 'heartbeat_timeout', message: `no frame from the server for ${context.heartbeatTimeoutMs} ms` };
+    return {
+      code: 'heartbeat_timeout',
+      message: `no frame from the server for ${context.heartbeatTimeoutMs} ms`,
+    };
   }
   return null;
 }
@@ -32,4 +35,7 @@ export const attemptsExhausted = (context: ConnectionContext): ErrorInfo => ({
   message: `gave up after ${attemptLimit(context)} attempts${context.lastError ? ` (${context.lastError.message})` : ''}`,
 });
 
-export const NO_TRANSPORT: ErrorInfo = { code: 'no_transport', message: 'neither WebSocket nor polling is available' };
+export const NO_TRANSPORT: ErrorInfo = {
+  code: 'no_transport',
+  message: 'neither WebSocket nor polling is available',
+};

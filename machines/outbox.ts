@@ -45,7 +45,9 @@ export type OutboxEvent =
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
 const overdue = (context: OutboxContext, entry: OutboxEntry) =>
-  entry.state === 'sent' && entry.sentAt !== null && entry.sentAt + context.ackTimeoutMs <= context.now();
+  entry.state === 'sent' &&
+  entry.sentAt !== null &&
+  entry.sentAt + context.ackTimeoutMs <= context.now();
 
 /**
  * User actions on their way to the server. An action is sent at most once per link unless its
@@ -63,34 +65,63 @@ export const outboxMachine = setup({
       pending: ({ context, event }) =>
         event.type !== 'ENQUEUE' || context.pending.some((entry) => entry.id === event.id)
           ? context.pending
-          : [...context.pending, { id: event.id, topic: event.topic, payload: event.payload, state: 'queued', sentAt: null }],
+          : [
+              ...context.pending,
+              {
+                id: event.id,
+                topic: event.topic,
+                payload: event.payload,
+                state: 'queued',
+                sentAt: null,
+              },
+            ],
     }),
     /** Sends every queued action, oldest first. */
     flush: enqueueActions(({ context, enqueue }) => {
       const sentAt = context.now();
-      for (const entry of context.pending) if (entry.state === 'queued') enqueue.sendParent(actionFrame(entry));
+      for (const entry of context.pending)
+        if (entry.state === 'queued') enqueue.sendParent(actionFrame(entry));
       enqueue.assign({
-        pending: context.pending.map((entry) => (entry.state === 'queued' ? { ...entry, state: 'sent' as const, sentAt } : entry)),
+        pending: context.pending.map((entry) =>
+          entry.state === 'queued' ? { ...entry, state: 'sent' as const, sentAt } : entry,
+        ),
       });
     }),
     resendOverdue: enqueueActions(({ context, enqueue }) => {
       const sentAt = context.now();
-      for (const entry of context.pending) if (overdue(context, entry)) enqueue.sendParent(actionFrame(entry));
+      for (const entry of context.pending)
+        if (overdue(context, entry)) enqueue.sendParent(actionFrame(entry));
       enqueue.assign({
-        pending: context.pending.map((entry) => (overdue(context, entry) ? { ...entry, sentAt } : entry)),
+        pending: context.pending.map((entry) =>
+          overdue(context, entry) ? { ...entry, sentAt } : entry,
+        ),
       });
     }),
     /** The link is gone; whatever was in flight must go again on the next one. */
     requeue: assign({
-      pending: ({ context }) => context.pending.map((entry) => ({ ...entry, state: 'queued' as const, sentAt: null })),
+      pending: ({ context }) =>
+        context.pending.map((entry) => ({ ...entry, state: 'queued' as const, sentAt: null })),
     }),
     settle: assign({
-      pending: ({ context, event }) => (event.type === 'ACK' ? context.pending.filter((entry) => entry.id !== event.id) : context.pending),
+      pending: ({ context, event }) =>
+        event.type === 'ACK'
+          ? context.pending.filter((entry) => entry.id !== event.id)
+          : context.pending,
     }),
     refuse: assign(({ context, event }) => {
-      const entry = event.type === 'NACK' ? context.pending.find((candidate) => candidate.id === event.id) : undefined;
+      const entry =
+        event.type === 'NACK'
+          ? context.pending.find((candidate) => candidate.id === event.id)
+          : undefined;
       if (!entry || event.type !== 'NACK') return {};
-      const refusal = { id: entry.id, topic: entry.topic, payload: entry.payload, code: event.code, message: event.message, at: context.now() };
+      const refusal = {
+        id: entry.id,
+        topic: entry.topic,
+        payload: entry.payload,
+        code: event.code,
+        message: event.message,
+        at: context.now(),
+      };
       return {
         pending: context.pending.filter((candidate) => candidate !== entry),
         refused: [...context.refused, refusal].slice(-REFUSED_KEPT),
@@ -103,7 +134,9 @@ export const outboxMachine = setup({
   delays: {
     // Until the oldest unanswered action is overdue; re-armed after each resend.
     ackTimeout: ({ context }) => {
-      const sentAts = context.pending.flatMap((entry) => (entry.state === 'sent' && entry.sentAt !== null ? [entry.sentAt] : []));
+      const sentAts = context.pending.flatMap((entry) =>
+        entry.state === 'sent' && entry.sentAt !== null ? [entry.sentAt] : [],
+      );
       return Math.max(0, Math.min(...sentAts) + context.ackTimeoutMs - context.now());
     },
   },
@@ -147,7 +180,10 @@ export const outboxMachine = setup({
 });
 
 function actionFrame(entry: OutboxEntry): SendEvent {
-  return { type: 'SEND', frame: { type: 'action', id: entry.id, topic: entry.topic, payload: entry.payload } };
+  return {
+    type: 'SEND',
+    frame: { type: 'action', id: entry.id, topic: entry.topic, payload: entry.payload },
+  };
 }
 
 export type OutboxMachine = typeof outboxMachine;

@@ -11,15 +11,19 @@ export const framesOf = (event: ConnectionEvent): readonly InboundFrame[] =>
  * When a WebSocket batch's last frame or last pong arrived, as the transport reports it (a batch
  * can be handed over later); undefined for other events, whose hand-over is their arrival.
  */
-export const arrivalOf = (event: ConnectionEvent, which: 'receivedAt' | 'pongAt'): number | undefined =>
-  event.type === 'SOCKET.FRAMES' ? event[which] : undefined;
+export const arrivalOf = (
+  event: ConnectionEvent,
+  which: 'receivedAt' | 'pongAt',
+): number | undefined => (event.type === 'SOCKET.FRAMES' ? event[which] : undefined);
 
 /** Where the frames of one batch go; see the connection's `routeFrames`. */
 export interface Routing {
   /** Snapshot/patch frames per held topic, in arrival order. */
   batches: Map<string, TopicFrame[]>;
   /** Outbox answers, in arrival order. */
-  settled: Array<{ type: 'ACK'; id: string } | { type: 'NACK'; id: string; code: string; message: string }>;
+  settled: Array<
+    { type: 'ACK'; id: string } | { type: 'NACK'; id: string; code: string; message: string }
+  >;
   /** Per-topic refusals (`unknown_topic`, `forbidden`). */
   refused: Array<{ topic: string; code: string; message: string }>;
   /** The last connection-level error frame (no topic). */
@@ -29,8 +33,17 @@ export interface Routing {
 }
 
 /** Sorts a batch by destination; frames for topics no longer held were in flight and are dropped. */
-export function routeBatch(frames: readonly InboundFrame[], isHeld: (topic: string) => boolean): Routing {
-  const routing: Routing = { batches: new Map(), settled: [], refused: [], error: null, pongT: null };
+export function routeBatch(
+  frames: readonly InboundFrame[],
+  isHeld: (topic: string) => boolean,
+): Routing {
+  const routing: Routing = {
+    batches: new Map(),
+    settled: [],
+    refused: [],
+    error: null,
+    pongT: null,
+  };
   for (const frame of frames) {
     switch (frame.type) {
       case 'snapshot':
@@ -45,11 +58,17 @@ export function routeBatch(frames: readonly InboundFrame[], isHeld: (topic: stri
         routing.settled.push({ type: 'ACK', id: frame.id });
         break;
       case 'nack':
-        routing.settled.push({ type: 'NACK', id: frame.id, code: frame.code, message: frame.message });
+        routing.settled.push({
+          type: 'NACK',
+          id: frame.id,
+          code: frame.code,
+          message: frame.message,
+        });
         break;
       case 'error':
         if (frame.topic === undefined) routing.error = { code: frame.code, message: frame.message };
-        else if (isHeld(frame.topic)) routing.refused.push({ topic: frame.topic, code: frame.code, message: frame.message });
+        else if (isHeld(frame.topic))
+          routing.refused.push({ topic: frame.topic, code: frame.code, message: frame.message });
         break;
       case 'pong':
         routing.pongT = frame.t;
@@ -64,7 +83,11 @@ export function routeBatch(frames: readonly InboundFrame[], isHeld: (topic: stri
 /** An error frame about the whole connection that forbids retrying. */
 export function refusalIn(frames: readonly InboundFrame[]): ErrorInfo | undefined {
   for (const frame of frames) {
-    if (frame.type === 'error' && frame.topic === undefined && (frame.code === 'unauthorized' || frame.code === 'forbidden')) {
+    if (
+      frame.type === 'error' &&
+      frame.topic === undefined &&
+      (frame.code === 'unauthorized' || frame.code === 'forbidden')
+    ) {
       return { code: frame.code, message: frame.message };
     }
   }
@@ -72,14 +95,22 @@ export function refusalIn(frames: readonly InboundFrame[]): ErrorInfo | undefine
 }
 
 /** Where polling resumes each held topic: read from the subscriptions when each request is made. */
-export function cursorsOf(children: Partial<Record<`sub:${string}`, ActorRefFrom<typeof subscriptionMachine>>>): TopicCursor[] {
+export function cursorsOf(
+  children: Partial<Record<`sub:${string}`, ActorRefFrom<typeof subscriptionMachine>>>,
+): TopicCursor[] {
   const cursors: TopicCursor[] = [];
   for (const [id, child] of Object.entries(children)) {
     if (!id.startsWith('sub:') || !child) continue;
     const snapshot = child.getSnapshot();
     if (snapshot.matches('error')) continue; // refused: asking again every poll would only repeat the refusal
     const { topic, position } = snapshot.context;
-    cursors.push({ topic, since: position.epoch !== null && position.seq !== null ? { epoch: position.epoch, seq: position.seq } : null });
+    cursors.push({
+      topic,
+      since:
+        position.epoch !== null && position.seq !== null
+          ? { epoch: position.epoch, seq: position.seq }
+          : null,
+    });
   }
   return cursors;
 }

@@ -45,10 +45,23 @@ export interface FoldResult {
  * the last one is kept, and it is the same; if the call fails, the run is applied patch by patch
  * to find the one that broke and keep the state before it.
  */
-export function foldFrames(start: TopicPosition, frames: readonly TopicFrame[], applyPatch: PatchApplier): FoldResult {
+export function foldFrames(
+  start: TopicPosition,
+  frames: readonly TopicFrame[],
+  applyPatch: PatchApplier,
+): FoldResult {
   // One state object and module-level steps rather than closures: this runs once per topic per
   // batch, and closures made on every call showed in profiles (allocation, and names kept by tsx).
-  const fold: Fold = { position: start, applied: [], duplicates: 0, confirmed: false, answered: false, problem: null, run: [], applyPatch };
+  const fold: Fold = {
+    position: start,
+    applied: [],
+    duplicates: 0,
+    confirmed: false,
+    answered: false,
+    problem: null,
+    run: [],
+    applyPatch,
+  };
   for (const frame of frames) {
     if (frame.type === 'patch' && extendsRun(fold, frame)) {
       fold.run.push(frame);
@@ -76,16 +89,29 @@ export function foldFrames(start: TopicPosition, frames: readonly TopicFrame[], 
     if (position.seq === null) {
       fold.problem = { reason: 'gap', message: `patch ${frame.seq} arrived before any snapshot` };
     } else if (position.epoch !== frame.epoch) {
-      fold.problem = { reason: 'epoch_changed', message: `patch for epoch ${frame.epoch}, holding ${position.epoch}` };
+      fold.problem = {
+        reason: 'epoch_changed',
+        message: `patch for epoch ${frame.epoch}, holding ${position.epoch}`,
+      };
     } else if (frame.seq <= position.seq) {
       fold.duplicates++;
     } else {
-      fold.problem = { reason: 'gap', message: `expected seq ${position.seq + 1}, got ${frame.seq}` };
+      fold.problem = {
+        reason: 'gap',
+        message: `expected seq ${position.seq + 1}, got ${frame.seq}`,
+      };
     }
   }
   applyRun(fold);
   const { position, applied, duplicates, confirmed, answered, problem } = fold;
-  return { position, applied, duplicates, confirmed: confirmed && problem === null, answered, problem };
+  return {
+    position,
+    applied,
+    duplicates,
+    confirmed: confirmed && problem === null,
+    answered,
+    problem,
+  };
 }
 
 /** A fold in progress: the result so far, and the in-sequence patches after `position` not applied yet. */
@@ -97,7 +123,9 @@ interface Fold extends FoldResult {
 function extendsRun(fold: Fold, frame: PatchFrame): boolean {
   const { run, position } = fold;
   const tip = run.length > 0 ? run[run.length - 1]!.seq : position.seq;
-  return fold.problem === null && tip !== null && frame.epoch === position.epoch && frame.seq === tip + 1;
+  return (
+    fold.problem === null && tip !== null && frame.epoch === position.epoch && frame.seq === tip + 1
+  );
 }
 
 function applyRun(fold: Fold): void {

@@ -90,9 +90,14 @@ export const subscriptionMachine = setup({
         updatedAt: changed ? context.now() : context.updatedAt,
         lastBreak: result.problem ?? context.lastBreak,
       });
-      if (result.applied.length > 0) enqueue.emit({ type: 'applied', positions: result.applied, frames: event.frames });
+      if (result.applied.length > 0)
+        enqueue.emit({ type: 'applied', positions: result.applied, frames: event.frames });
       if (result.problem) {
-        enqueue.raise({ type: 'SEQUENCE.BROKEN', ...result.problem, progressed: result.applied.length > 0 || result.answered });
+        enqueue.raise({
+          type: 'SEQUENCE.BROKEN',
+          ...result.problem,
+          progressed: result.applied.length > 0 || result.answered,
+        });
       } else if (result.confirmed && params.confirm) {
         enqueue.raise({ type: 'SEQUENCE.CONFIRMED' });
       }
@@ -102,7 +107,8 @@ export const subscriptionMachine = setup({
     markStale: assign({ staleSince: ({ context }) => context.staleSince ?? context.now() }),
     markFresh: assign({ staleSince: null }),
     recordRefusal: assign({
-      error: ({ event }) => (event.type === 'REFUSED' ? { code: event.code, message: event.message } : null),
+      error: ({ event }) =>
+        event.type === 'REFUSED' ? { code: event.code, message: event.message } : null,
     }),
     clearRefusal: assign({ error: null }),
   },
@@ -113,7 +119,8 @@ export const subscriptionMachine = setup({
     // Until the server answers a subscribe, breaks caused by frames still in flight from before it
     // are expected; ask again only if the answer itself broke (it made progress first) or our
     // document is beyond repair (a refused patch: now we need a snapshot).
-    mustAskAgain: ({ event }) => event.type === 'SEQUENCE.BROKEN' && (event.progressed || event.reason === 'patch_failed'),
+    mustAskAgain: ({ event }) =>
+      event.type === 'SEQUENCE.BROKEN' && (event.progressed || event.reason === 'patch_failed'),
   },
 }).createMachine({
   id: 'subscription',
@@ -185,7 +192,11 @@ export const subscriptionMachine = setup({
     error: {
       exit: 'clearRefusal',
       on: {
-        RETRY: [{ guard: 'isLinkUp', target: 'subscribing' }, { guard: 'hasData', target: 'stale' }, { target: 'pending' }],
+        RETRY: [
+          { guard: 'isLinkUp', target: 'subscribing' },
+          { guard: 'hasData', target: 'stale' },
+          { target: 'pending' },
+        ],
         'LINK.UP': { target: 'subscribing', actions: 'markLinkUp' },
         'LINK.DOWN': { actions: 'markLinkDown' },
       },

@@ -16,8 +16,20 @@ export interface PatchOp {
   path: string;
 }
 
-export interface SnapshotFrame { type: 'snapshot'; topic: string; epoch: string; seq: number; data: unknown }
-export interface PatchFrame { type: 'patch'; topic: string; epoch: string; seq: number; ops: readonly PatchOp[] }
+export interface SnapshotFrame {
+  type: 'snapshot';
+  topic: string;
+  epoch: string;
+  seq: number;
+  data: unknown;
+}
+export interface PatchFrame {
+  type: 'patch';
+  topic: string;
+  epoch: string;
+  seq: number;
+  ops: readonly PatchOp[];
+}
 export type TopicFrame = SnapshotFrame | PatchFrame;
 
 export type InboundFrame =
@@ -54,4 +66,6 @@ export type PatchOutcome = { ok: true; doc: unknown } | { ok: false; error: stri
  * operation type is narrower than `PatchOp`; every operation it receives came out of that
  * protocol's validation, so the narrower type holds in practice.
  */
-export type PatchApplier = { bivarianceHack(doc: unknown, ops: readonly PatchOp[]): PatchOutcome }['bivarianceHack'];
+export type PatchApplier = {
+  bivarianceHack(doc: unknown, ops: readonly PatchOp[]): PatchOutcome;
+}['bivarianceHack'];

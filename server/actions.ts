@@ -32,13 +32,17 @@ export class ActionDispatcher {
   constructor(hub: Hub, options: ActionDispatcherOptions = {}) {
     this.#hub = hub;
     this.#replies = new Lru(options.dedupeSize ?? DEFAULT_ACTION_DEDUPE_SIZE);
-    this.#onError = options.onError ?? ((error) => console.error('tether: action handler failed', error));
+    this.#onError =
+      options.onError ?? ((error) => console.error('tether: action handler failed', error));
   }
 
   dispatch(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
     const known = this.#replies.get(frame.id);
     if (known) return known;
-    const reply = this.#hub.broker.kind === 'memory' ? this.#run(frame, transport) : this.#runClaimed(frame, transport);
+    const reply =
+      this.#hub.broker.kind === 'memory'
+        ? this.#run(frame, transport)
+        : this.#runClaimed(frame, transport);
     this.#replies.set(frame.id, reply);
     return reply;
   }
@@ -60,12 +64,17 @@ export class ActionDispatcher {
   }
 
   #run(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
-    const nack = (code: string, message: string): Promise<ActionReply> => Promise.resolve({ type: 'nack', id: frame.id, code, message });
+    const nack = (code: string, message: string): Promise<ActionReply> =>
+      Promise.resolve({ type: 'nack', id: frame.id, code, message });
     const target = this.#hub.actionTarget(frame.topic);
     if (target === 'unknown') return nack(ErrorCode.unknownTopic, `no topic "${frame.topic}"`);
-    if (target === 'read-only') return nack(ErrorCode.notWritable, `topic "${frame.topic}" does not accept actions`);
+    if (target === 'read-only')
+      return nack(ErrorCode.notWritable, `topic "${frame.topic}" does not accept actions`);
 
-    const reply = (result: UpdateResult): ActionReply => (result.ok ? { type: 'ack', id: frame.id } : { type: 'nack', id: frame.id, code: result.code, message: result.message });
+    const reply = (result: UpdateResult): ActionReply =>
+      result.ok
+        ? { type: 'ack', id: frame.id }
+        : { type: 'nack', id: frame.id, code: result.code, message: result.message };
     const failed = (error: unknown) => this.#failed(frame.id, error);
     // A synchronous handler decides inside the topic's update, so its decision and the publish are
     // one step (locally at once; with a distributed broker again after a conflict with another
@@ -73,7 +82,12 @@ export class ActionDispatcher {
     let pending: Promise<ActionResult> | null = null;
     const decided = this.#hub.update(frame.topic, (state) => {
       if (pending) return { ok: true }; // asked again after a conflict: an asynchronous handler runs once
-      const result = target.onAction(frame.payload, { id: frame.id, topic: frame.topic, state, transport });
+      const result = target.onAction(frame.payload, {
+        id: frame.id,
+        topic: frame.topic,
+        state,
+        transport,
+      });
       if (!(result instanceof Promise)) return result;
       pending = result;
       return { ok: true };
@@ -81,13 +95,16 @@ export class ActionDispatcher {
     return decided.then((result) => {
       const later = pending as Promise<ActionResult> | null;
       if (!later) return reply(result);
-      return later.then((decision) => this.#hub.update(frame.topic, () => decision)).then(reply, failed);
+      return later
+        .then((decision) => this.#hub.update(frame.topic, () => decision))
+        .then(reply, failed);
     }, failed);
   }
 
   #failed(id: string, error: unknown): NackFrame {
     this.#onError(error);
-    const message = error instanceof PatchRefusedError ? error.message : 'the action handler failed';
+    const message =
+      error instanceof PatchRefusedError ? error.message : 'the action handler failed';
     return { type: 'nack', id, code: ErrorCode.internal, message };
   }
 }

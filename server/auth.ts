@@ -50,15 +50,33 @@ export interface Authenticator {
 }
 
 /** Everything allowed, forever: the principal of an open server. */
-export const OPEN: Principal = { subject: null, expiresAt: null, canSubscribe: () => true, canAct: () => true };
+export const OPEN: Principal = {
+  subject: null,
+  expiresAt: null,
+  canSubscribe: () => true,
+  canAct: () => true,
+};
 
 export const MIN_SECRET_LENGTH = 32;
 const MAX_TOKEN_LENGTH = 8192;
 /** Never HS* with a public key (algorithm confusion), never `none`. */
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const ASYMMETRIC = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 
 export function createAuthenticator(options: AuthOptions | false): Authenticator {
-  if (options === false) return { required: false, verify: async () => ({ ok: true, principal: OPEN }) };
+  if (options === false)
+    return { required: false, verify: async () => ({ ok: true, principal: OPEN }) };
   const { key, algorithms } = verificationKey(options);
   const verifyOptions: JWTVerifyOptions = {
     algorithms,
@@ -77,7 +95,11 @@ export function createAuthenticator(options: AuthOptions | false): Authenticator
       if (token.length > MAX_TOKEN_LENGTH) return refused('the token is too long');
       let claims: JWTPayload;
       try {
-        ({ payload: claims } = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], verifyOptions));
+        ({ payload: claims } = await jwtVerify(
+          token,
+          key as Parameters<typeof jwtVerify>[1],
+          verifyOptions,
+        ));
       } catch (error) {
         return rejection(error);
       }
@@ -99,17 +121,30 @@ export function createAuthenticator(options: AuthOptions | false): Authenticator
   };
 }
 
-function verificationKey(options: AuthOptions): { key: Uint8Array | KeyObject | JWTVerifyGetKey; algorithms: string[] } {
-  const given = [options.secret, options.publicKey, options.jwksUrl].filter((value) => value !== undefined);
-  if (given.length !== 1) throw new RangeError('auth: give exactly one of secret, publicKey or jwksUrl (or auth: false for an open server)');
+function verificationKey(options: AuthOptions): {
+  key: Uint8Array | KeyObject | JWTVerifyGetKey;
+  algorithms: string[];
+} {
+  const given = [options.secret, options.publicKey, options.jwksUrl].filter(
+    (value) => value !== undefined,
+  );
+  if (given.length !== 1)
+    throw new RangeError(
+      'auth: give exactly one of secret, publicKey or jwksUrl (or auth: false for an open server)',
+    );
   if (options.secret !== undefined) {
     if (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH) {
-      throw new RangeError(`auth.secret must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
+      throw new RangeError(
+        `auth.secret must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+      );
     }
     return { key: new TextEncoder().encode(options.secret), algorithms: ['HS256'] };
   }
   if (options.publicKey !== undefined) {
-    const key = typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
+    const key =
+      typeof options.publicKey === 'string'
+        ? createPublicKey(options.publicKey)
+        : options.publicKey;
     if (key.type !== 'public') throw new RangeError('auth.publicKey must be a public key');
     return { key, algorithms: ASYMMETRIC };
   }
@@ -130,13 +165,25 @@ const refused = (message: string): AuthResult => ({ ok: false, reason: 'unauthor
 /** A client-facing reason; jose's own messages name internals we need not repeat. */
 function rejection(error: unknown): AuthResult {
   if (error instanceof errors.JWTExpired) return refused('the token has expired');
-  if (error instanceof errors.JWSSignatureVerificationFailed) return refused('the token signature is not valid');
-  if (error instanceof errors.JWTClaimValidationFailed) return refused(`the token's "${error.claim}" claim is missing or not accepted`);
-  if (error instanceof errors.JOSEAlgNotAllowed) return refused('the token is signed with an algorithm this server does not accept');
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return refused("no key of the token's issuer matches the token");
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return refused('the token signature is not valid');
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return refused(`the token's "${error.claim}" claim is missing or not accepted`);
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return refused('the token is signed with an algorithm this server does not accept');
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+    return refused("no key of the token's issuer matches the token");
+  if (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    !(error instanceof errors.JOSEError)
+  ) {
     // The issuer's keys could not be fetched (or something unexpected): not the client's fault.
-    return { ok: false, reason: 'unavailable', message: 'cannot verify tokens right now; try again later' };
+    return {
+      ok: false,
+      reason: 'unavailable',
+      message: 'cannot verify tokens right now; try again later',
+    };
   }
   return refused('the token is malformed');
 }
@@ -153,8 +200,11 @@ export interface MintOptions {
 
 /** Signs an HS256 token for this server (the CLI's login link, `server/mint-token.ts`, tests). */
 export function mintToken(secret: string, options: MintOptions): Promise<string> {
-  if (secret.length < MIN_SECRET_LENGTH) throw new RangeError(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  let jwt = new SignJWT({ tether: { sub: [...options.grants.sub ?? []], act: [...options.grants.act ?? []] } })
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new RangeError(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  let jwt = new SignJWT({
+    tether: { sub: [...(options.grants.sub ?? [])], act: [...(options.grants.act ?? [])] },
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.subject)
     .setIssuedAt()

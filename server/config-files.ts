@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { JsonValue, TopicName, describeIssues, validateDashboardConfig } from '../src/protocol/index.ts';
+import {
+  JsonValue,
+  TopicName,
+  describeIssues,
+  validateDashboardConfig,
+} from '../src/protocol/index.ts';
 import type { DashboardConfig } from '../src/protocol/index.ts';
 import { acceptPatches } from './patch-actions.ts';
 import type { TetherServer } from './tether-server.ts';
@@ -14,7 +19,13 @@ import type { TetherServer } from './tether-server.ts';
 export const TopicFileEntry = v.strictObject({
   name: TopicName,
   initial: JsonValue,
-  historyLength: v.optional(v.pipe(v.number(), v.integer('historyLength is a whole number'), v.minValue(0, 'historyLength is not negative'))),
+  historyLength: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer('historyLength is a whole number'),
+      v.minValue(0, 'historyLength is not negative'),
+    ),
+  ),
   /** Clients may change the topic with `{ ops }` / `{ data }` actions (acceptPatches). */
   writable: v.optional(v.boolean()),
 });
@@ -35,7 +46,9 @@ function readJson(variable: string, path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`${variable}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new Error(
+      `${variable}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -57,7 +70,10 @@ export function readDashboardFile(path: string, variable = 'TETHER_DASHBOARD'): 
 }
 
 /** Defines each configured topic on `server`; throws when a name is already taken (e.g. `host.cpu`). */
-export function defineConfiguredTopics(server: TetherServer, entries: readonly TopicFileEntry[]): void {
+export function defineConfiguredTopics(
+  server: TetherServer,
+  entries: readonly TopicFileEntry[],
+): void {
   for (const entry of entries) {
     server.defineTopic(entry.name, {
       initial: entry.initial,

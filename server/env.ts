@@ -26,11 +26,17 @@ export interface CliConfig {
  * value is an error, never silently a default.
  */
 export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
-  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const int = (
+    name: string,
+    fallback: number,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    if (!/^\d+$/.test(raw) || value < min || value > max)
+      throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
     return value;
   };
   const optionalInt = (name: string, min: number) => (env[name] ? int(name, 0, min) : undefined);
@@ -50,7 +56,9 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
       ...(env.TETHER_PUBLISH_KEY ? { publishKey: publishKeys(env.TETHER_PUBLISH_KEY) } : {}),
       ...(env.TETHER_DASHBOARD ? { dashboard: readDashboardFile(env.TETHER_DASHBOARD) } : {}),
       ...(auth.options !== undefined ? { auth: auth.options } : {}),
-      ...(env.TETHER_ALLOWED_ORIGINS ? { allowedOrigins: allowedOrigins(env.TETHER_ALLOWED_ORIGINS) } : {}),
+      ...(env.TETHER_ALLOWED_ORIGINS
+        ? { allowedOrigins: allowedOrigins(env.TETHER_ALLOWED_ORIGINS) }
+        : {}),
       maxConnectionsPerIp: optionalInt('TETHER_MAX_CONNECTIONS_PER_IP', 1),
       maxSubscriptions: optionalInt('TETHER_MAX_SUBSCRIPTIONS', 1),
       ...readRedis(env),
@@ -64,17 +72,30 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
 function readRedis(env: NodeJS.ProcessEnv): Pick<TetherServerOptions, 'redisUrl' | 'redis'> {
   const url = env.REDIS_URL;
   if (!url) {
-    if (env.TETHER_REDIS_PREFIX || env.TETHER_REDIS_LEASE_MS) throw new Error('TETHER_REDIS_PREFIX and TETHER_REDIS_LEASE_MS need REDIS_URL');
+    if (env.TETHER_REDIS_PREFIX || env.TETHER_REDIS_LEASE_MS)
+      throw new Error('TETHER_REDIS_PREFIX and TETHER_REDIS_LEASE_MS need REDIS_URL');
     return {};
   }
-  if (!/^rediss?:\/\/\S+$/.test(url)) throw new Error(`REDIS_URL must look like redis://host:6379 (or rediss:// for TLS), got "${url}"`);
+  if (!/^rediss?:\/\/\S+$/.test(url))
+    throw new Error(
+      `REDIS_URL must look like redis://host:6379 (or rediss:// for TLS), got "${url}"`,
+    );
   const prefix = env.TETHER_REDIS_PREFIX;
-  if (prefix !== undefined && !/^[\w.:-]{1,64}$/.test(prefix)) throw new Error('TETHER_REDIS_PREFIX is 1 to 64 letters, digits or . _ : -');
+  if (prefix !== undefined && !/^[\w.:-]{1,64}$/.test(prefix))
+    throw new Error('TETHER_REDIS_PREFIX is 1 to 64 letters, digits or . _ : -');
   const leaseText = env.TETHER_REDIS_LEASE_MS;
-  if (leaseText !== undefined && (!/^\d+$/.test(leaseText) || Number(leaseText) < 100 || Number(leaseText) > 600_000)) {
-    throw new Error(`TETHER_REDIS_LEASE_MS must be a whole number from 100 to 600000, got "${leaseText}"`);
+  if (
+    leaseText !== undefined &&
+    (!/^\d+$/.test(leaseText) || Number(leaseText) < 100 || Number(leaseText) > 600_000)
+  ) {
+    throw new Error(
+      `TETHER_REDIS_LEASE_MS must be a whole number from 100 to 600000, got "${leaseText}"`,
+    );
   }
-  const redis = { ...(prefix ? { keyPrefix: prefix } : {}), ...(leaseText ? { leaseMs: Number(leaseText) } : {}) };
+  const redis = {
+    ...(prefix ? { keyPrefix: prefix } : {}),
+    ...(leaseText ? { leaseMs: Number(leaseText) } : {}),
+  };
   return { redisUrl: url, ...(Object.keys(redis).length > 0 ? { redis } : {}) };
 }
 
@@ -83,32 +104,52 @@ function readRedis(env: NodeJS.ProcessEnv): Pick<TetherServerOptions, 'redisUrl'
  * with TETHER_JWT_SECRET, TETHER_JWT_PUBLIC_KEY_FILE or TETHER_JWT_JWKS_URL (one of them), or, with
  * none, a secret the CLI generates at each start; TETHER_JWT_ISSUER / TETHER_JWT_AUDIENCE add checks.
  */
-function readAuth(env: NodeJS.ProcessEnv): { options: TetherServerOptions['auth']; login: CliConfig['login'] } {
+function readAuth(env: NodeJS.ProcessEnv): {
+  options: TetherServerOptions['auth'];
+  login: CliConfig['login'];
+} {
   const mode = env.TETHER_AUTH || 'on';
-  if (mode !== 'on' && mode !== 'off') throw new Error(`TETHER_AUTH must be "on" or "off", got "${mode}"`);
+  if (mode !== 'on' && mode !== 'off')
+    throw new Error(`TETHER_AUTH must be "on" or "off", got "${mode}"`);
   const loginLink = (env.TETHER_LOGIN_LINK || 'on') !== 'off';
   if (mode === 'off') return { options: false, login: { generateSecret: false, loginLink: false } };
   const claims = {
     ...(env.TETHER_JWT_ISSUER ? { issuer: env.TETHER_JWT_ISSUER } : {}),
     ...(env.TETHER_JWT_AUDIENCE ? { audience: env.TETHER_JWT_AUDIENCE } : {}),
   };
-  const sources = ['TETHER_JWT_SECRET', 'TETHER_JWT_PUBLIC_KEY_FILE', 'TETHER_JWT_JWKS_URL'].filter((name) => env[name]);
+  const sources = ['TETHER_JWT_SECRET', 'TETHER_JWT_PUBLIC_KEY_FILE', 'TETHER_JWT_JWKS_URL'].filter(
+    (name) => env[name],
+  );
   if (sources.length > 1) throw new Error(`set only one of ${sources.join(', ')}`);
   if (env.TETHER_JWT_SECRET) {
-    if (env.TETHER_JWT_SECRET.length < MIN_SECRET_LENGTH) throw new Error(`TETHER_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
-    return { options: { secret: env.TETHER_JWT_SECRET, ...claims }, login: { generateSecret: false, loginLink } };
+    if (env.TETHER_JWT_SECRET.length < MIN_SECRET_LENGTH)
+      throw new Error(
+        `TETHER_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+      );
+    return {
+      options: { secret: env.TETHER_JWT_SECRET, ...claims },
+      login: { generateSecret: false, loginLink },
+    };
   }
   if (env.TETHER_JWT_PUBLIC_KEY_FILE) {
     let publicKey: string;
     try {
       publicKey = readFileSync(env.TETHER_JWT_PUBLIC_KEY_FILE, 'utf8');
     } catch (error) {
-      throw new Error(`TETHER_JWT_PUBLIC_KEY_FILE: cannot read ${env.TETHER_JWT_PUBLIC_KEY_FILE}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new Error(
+        `TETHER_JWT_PUBLIC_KEY_FILE: cannot read ${env.TETHER_JWT_PUBLIC_KEY_FILE}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
     }
-    return { options: checked('TETHER_JWT_PUBLIC_KEY_FILE', { publicKey, ...claims }), login: { generateSecret: false, loginLink: false } };
+    return {
+      options: checked('TETHER_JWT_PUBLIC_KEY_FILE', { publicKey, ...claims }),
+      login: { generateSecret: false, loginLink: false },
+    };
   }
   if (env.TETHER_JWT_JWKS_URL) {
-    return { options: checked('TETHER_JWT_JWKS_URL', { jwksUrl: env.TETHER_JWT_JWKS_URL, ...claims }), login: { generateSecret: false, loginLink: false } };
+    return {
+      options: checked('TETHER_JWT_JWKS_URL', { jwksUrl: env.TETHER_JWT_JWKS_URL, ...claims }),
+      login: { generateSecret: false, loginLink: false },
+    };
   }
   return { options: undefined, login: { generateSecret: true, loginLink } };
 }
@@ -124,7 +165,13 @@ function checked(name: string, options: AuthOptions): AuthOptions {
 }
 
 function allowedOrigins(raw: string): string[] {
-  const list = raw === 'none' ? [] : raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const list =
+    raw === 'none'
+      ? []
+      : raw
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean);
   try {
     new OriginPolicy(list);
   } catch (error) {
@@ -136,7 +183,9 @@ function allowedOrigins(raw: string): string[] {
 function publishKeys(raw: string): string[] {
   const keys = raw.split(',').map((key) => key.trim());
   if (keys.some((key) => !/^[\x21-\x7e]{16,}$/.test(key))) {
-    throw new Error('TETHER_PUBLISH_KEY must be one or more comma-separated keys of at least 16 printable characters (e.g. `openssl rand -hex 32`)');
+    throw new Error(
+      'TETHER_PUBLISH_KEY must be one or more comma-separated keys of at least 16 printable characters (e.g. `openssl rand -hex 32`)',
+    );
   }
   return keys;
 }

@@ -20,8 +20,10 @@ const PATTERN = /^[A-Za-z0-9*][\w.:/*-]{0,127}$/;
 
 /** Throws (with a reason) on a malformed claim; undefined or null grants nothing. */
 export function compileGrants(grants: unknown): CompiledGrants {
-  if (grants === undefined || grants === null) return { canSubscribe: () => false, canAct: () => false };
-  if (typeof grants !== 'object' || Array.isArray(grants)) throw new TypeError('"tether" must be an object { sub, act }');
+  if (grants === undefined || grants === null)
+    return { canSubscribe: () => false, canAct: () => false };
+  if (typeof grants !== 'object' || Array.isArray(grants))
+    throw new TypeError('"tether" must be an object { sub, act }');
   const { sub, act } = grants as Record<string, unknown>;
   const canSubscribe = matcher(sub, 'sub');
   const canAct = matcher(act, 'act');
@@ -30,12 +32,18 @@ export function compileGrants(grants: unknown): CompiledGrants {
 
 function matcher(patterns: unknown, name: string): (topic: string) => boolean {
   if (patterns === undefined) return () => false;
-  if (!Array.isArray(patterns) || patterns.length > MAX_PATTERNS) throw new TypeError(`"tether.${name}" must be a list of at most ${MAX_PATTERNS} topic patterns`);
+  if (!Array.isArray(patterns) || patterns.length > MAX_PATTERNS)
+    throw new TypeError(
+      `"tether.${name}" must be a list of at most ${MAX_PATTERNS} topic patterns`,
+    );
   if (patterns.includes('*')) return () => true;
   const exact = new Set<string>();
   const globs: RegExp[] = [];
   for (const pattern of patterns) {
-    if (typeof pattern !== 'string' || !PATTERN.test(pattern)) throw new TypeError(`"tether.${name}" has an invalid pattern ${JSON.stringify(pattern).slice(0, 140)}`);
+    if (typeof pattern !== 'string' || !PATTERN.test(pattern))
+      throw new TypeError(
+        `"tether.${name}" has an invalid pattern ${JSON.stringify(pattern).slice(0, 140)}`,
+      );
     if (pattern.includes('*')) globs.push(globToRegExp(pattern));
     else exact.add(pattern);
   }

@@ -29,7 +29,12 @@ export interface HttpApiDeps {
 
 const REALM = 'Bearer realm="tether"';
 /** A publish key on a read endpoint: publishers may read any topic (they may write any), but not act. */
-const PUBLISHER: Principal = { subject: null, expiresAt: null, canSubscribe: () => true, canAct: () => false };
+const PUBLISHER: Principal = {
+  subject: null,
+  expiresAt: null,
+  canSubscribe: () => true,
+  canAct: () => false,
+};
 
 /**
  * /healthz and /api/*: the same frames as the WebSocket, as JSON over HTTP, for fallback polling
@@ -51,22 +56,35 @@ export class HttpApi {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const route = `${req.method} ${url.pathname}`;
     const origin = this.deps.origins.check(req);
-    if (origin === 'refused') return sendError(res, 403, ErrorCode.forbidden, 'requests from this origin are refused');
+    if (origin === 'refused')
+      return sendError(res, 403, ErrorCode.forbidden, 'requests from this origin are refused');
     if (origin === 'allowed' && url.pathname !== '/api/publish') {
-      const headers = req.method === 'OPTIONS' ? preflightHeaders(req.headers.origin!) : corsHeaders(req.headers.origin!);
+      const headers =
+        req.method === 'OPTIONS'
+          ? preflightHeaders(req.headers.origin!)
+          : corsHeaders(req.headers.origin!);
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     }
     if (!this.deps.hub.broker.available) {
       // Serving without the shared state would show frozen data as live; load balancers see it here.
-      return sendError(res, 503, ErrorCode.internal, 'shared state (Redis) is unreachable; try again later', { 'Retry-After': '1' });
+      return sendError(
+        res,
+        503,
+        ErrorCode.internal,
+        'shared state (Redis) is unreachable; try again later',
+        { 'Retry-After': '1' },
+      );
     }
     switch (route) {
       case 'GET /healthz':
         return sendJson(res, 200, { ok: true });
       case 'GET /api/topics': {
         const principal = await this.#authenticate(req, res, { readers: true });
-        if (principal) sendJson(res, 200, { topics: this.deps.hub.list().filter(({ name }) => principal.canSubscribe(name)) });
+        if (principal)
+          sendJson(res, 200, {
+            topics: this.deps.hub.list().filter(({ name }) => principal.canSubscribe(name)),
+          });
         return;
       }
       case 'GET /api/poll':
@@ -89,13 +107,26 @@ export class HttpApi {
    * The request's principal, or null after answering 401 (503 when tokens cannot be checked now).
    * With `readers`, a publish key is accepted too, as a reader of every topic (never an actor).
    */
-  async #authenticate(req: IncomingMessage, res: ServerResponse, { readers = false } = {}): Promise<Principal | null> {
+  async #authenticate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { readers = false } = {},
+  ): Promise<Principal | null> {
     const token = bearerToken(req.headers.authorization);
-    if (readers && this.deps.auth.required && token !== undefined && this.deps.publish.accepts(token)) return PUBLISHER;
+    if (
+      readers &&
+      this.deps.auth.required &&
+      token !== undefined &&
+      this.deps.publish.accepts(token)
+    )
+      return PUBLISHER;
     const result = await this.deps.auth.verify(token);
     if (result.ok) return result.principal;
     if (result.reason === 'unavailable') sendError(res, 503, ErrorCode.internal, result.message);
-    else sendError(res, 401, ErrorCode.unauthorized, result.message, { 'WWW-Authenticate': token === undefined ? REALM : `${REALM}, error="invalid_token"` });
+    else
+      sendError(res, 401, ErrorCode.unauthorized, result.message, {
+        'WWW-Authenticate': token === undefined ? REALM : `${REALM}, error="invalid_token"`,
+      });
     return null;
   }
 
@@ -107,8 +138,20 @@ export class HttpApi {
     const { request } = parsed;
     const { maxTopics } = this.deps;
     const refuse: PollRefusal = (topic, index) => {
-      if (!principal.canSubscribe(topic)) return { type: 'error', code: ErrorCode.forbidden, message: `not allowed to subscribe to "${topic}"`, topic };
-      if (index >= maxTopics) return { type: 'error', code: ErrorCode.tooManySubscriptions, message: `a poll may ask for at most ${maxTopics} topics`, topic };
+      if (!principal.canSubscribe(topic))
+        return {
+          type: 'error',
+          code: ErrorCode.forbidden,
+          message: `not allowed to subscribe to "${topic}"`,
+          topic,
+        };
+      if (index >= maxTopics)
+        return {
+          type: 'error',
+          code: ErrorCode.tooManySubscriptions,
+          message: `a poll may ask for at most ${maxTopics} topics`,
+          topic,
+        };
       return null;
     };
     if (request.client) this.deps.pollClients.seen(request.client);
@@ -131,8 +174,20 @@ export class HttpApi {
     const decoded = validateClientFrame(body.value);
     if (!decoded.ok) return sendError(res, 400, ErrorCode.badFrame, decoded.message);
     const frame = decoded.frame;
-    if (frame.type !== 'action') return sendError(res, 400, ErrorCode.badFrame, `expected an action frame, got "${frame.type}"`);
-    if (!principal.canAct(frame.topic)) return sendJson(res, 200, { type: 'nack', id: frame.id, code: ErrorCode.forbidden, message: `not allowed to act on "${frame.topic}"` });
+    if (frame.type !== 'action')
+      return sendError(
+        res,
+        400,
+        ErrorCode.badFrame,
+        `expected an action frame, got "${frame.type}"`,
+      );
+    if (!principal.canAct(frame.topic))
+      return sendJson(res, 200, {
+        type: 'nack',
+        id: frame.id,
+        code: ErrorCode.forbidden,
+        message: `not allowed to act on "${frame.topic}"`,
+      });
     const reply = await this.deps.actions.dispatch(frame, 'http');
     if (!res.destroyed) sendJson(res, 200, reply);
   }

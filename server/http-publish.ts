@@ -37,19 +37,30 @@ export class PublishEndpoint {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.#keys.length === 0) {
-      return sendError(res, 403, ErrorCode.forbidden, 'publishing over HTTP is disabled: start the server with a publish key (option publishKey, environment TETHER_PUBLISH_KEY)');
+      return sendError(
+        res,
+        403,
+        ErrorCode.forbidden,
+        'publishing over HTTP is disabled: start the server with a publish key (option publishKey, environment TETHER_PUBLISH_KEY)',
+      );
     }
     const auth = this.#authenticate(req.headers.authorization);
     if (auth !== 'ok') {
-      const message = auth === 'missing' ? 'send the publish key as "Authorization: Bearer <key>"' : 'the publish key is not valid';
+      const message =
+        auth === 'missing'
+          ? 'send the publish key as "Authorization: Bearer <key>"'
+          : 'the publish key is not valid';
       const challenge = auth === 'missing' ? REALM : `${REALM}, error="invalid_token"`;
-      return sendError(res, 401, ErrorCode.unauthorized, message, { 'WWW-Authenticate': challenge });
+      return sendError(res, 401, ErrorCode.unauthorized, message, {
+        'WWW-Authenticate': challenge,
+      });
     }
 
     const body = await readJsonBody(req, res, this.#maxBytes, 'publish bodies');
     if (!body.ok) return;
     const value = body.value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return sendError(res, 400, ErrorCode.badFrame, 'body must be a JSON object');
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return sendError(res, 400, ErrorCode.badFrame, 'body must be a JSON object');
     const decoded = validatePublishRequest(value);
     if (!decoded.ok) return sendError(res, 400, ErrorCode.badFrame, decoded.message);
     const { topic: name, ops, data } = decoded.frame;
@@ -60,7 +71,10 @@ export class PublishEndpoint {
     try {
       // Decided against the committed state (a `data` body is diffed at commit time), and answered
       // once committed, so the seq in the answer is the one subscribers see.
-      const result = await this.#hub.update(name, (state) => ({ ok: true, ops: ops ?? diffStates(state, data) }));
+      const result = await this.#hub.update(name, (state) => ({
+        ok: true,
+        ops: ops ?? diffStates(state, data),
+      }));
       published = result.ok ? result.patch?.frame : undefined;
     } catch (error) {
       if (!(error instanceof PatchRefusedError)) throw error;
@@ -88,7 +102,13 @@ export class PublishEndpoint {
   }
 }
 
-function sendTopicError(res: ServerResponse, status: number, code: string, message: string, topic: string): void {
+function sendTopicError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  topic: string,
+): void {
   const frame: ErrorFrame = { type: 'error', code, message, topic };
   sendJson(res, status, frame);
 }

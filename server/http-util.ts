@@ -10,24 +10,41 @@ const API_HEADERS = {
 };
 
 /** Sends a JSON body; `body` may be pre-serialized text (e.g. a poll answer built from cached frames). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { ...API_HEADERS, 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
+  res.writeHead(status, {
+    ...API_HEADERS,
+    'Content-Length': Buffer.byteLength(text),
+    ...extraHeaders,
+  });
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string, extraHeaders?: Record<string, string>): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extraHeaders?: Record<string, string>,
+): void {
   const frame: ErrorFrame = { type: 'error', code, message };
   sendJson(res, status, frame, extraHeaders);
 }
 
-export type BodyResult = { ok: true; text: string } | { ok: false; reason: 'too_large' | 'aborted' };
+export type BodyResult =
+  { ok: true; text: string } | { ok: false; reason: 'too_large' | 'aborted' };
 
 /** Reads a request body up to `limit` bytes; stops reading (without buffering the rest) past it. */
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return resolve({ ok: false, reason: 'too_large' });
+    if (Number.isFinite(declared) && declared > limit)
+      return resolve({ ok: false, reason: 'too_large' });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -50,10 +67,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
  * Reads a JSON request body for an endpoint, answering 413 `too_large` or 400 `bad_frame` itself.
  * Resolves `{ ok: false }` when it has answered (or the client went away) and the caller is done.
  */
-export async function readJsonBody(req: IncomingMessage, res: ServerResponse, limit: number, what: string): Promise<{ ok: true; value: unknown } | { ok: false }> {
+export async function readJsonBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  what: string,
+): Promise<{ ok: true; value: unknown } | { ok: false }> {
   const body = await readBody(req, limit);
   if (!body.ok) {
-    if (body.reason === 'too_large') sendError(res, 413, ErrorCode.tooLarge, `${what} are limited to ${limit} bytes`);
+    if (body.reason === 'too_large')
+      sendError(res, 413, ErrorCode.tooLarge, `${what} are limited to ${limit} bytes`);
     return { ok: false };
   }
   try {

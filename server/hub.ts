@@ -22,7 +22,10 @@ export interface ActionContext<T> {
  * or a refusal that becomes a nack. Synchronous handlers run and publish in one step, so two
  * actions arriving together cannot both pass a version check against the same state.
  */
-export type ActionHandler<T> = (payload: unknown, ctx: ActionContext<T>) => ActionResult | Promise<ActionResult>;
+export type ActionHandler<T> = (
+  payload: unknown,
+  ctx: ActionContext<T>,
+) => ActionResult | Promise<ActionResult>;
 
 export interface TopicDefinition<T> {
   initial: T;
@@ -72,7 +75,8 @@ export class Hub {
 
   defineTopic<T>(name: string, definition: TopicDefinition<T>): Topic<T> {
     const checked = v.safeParse(TopicName, name);
-    if (!checked.success) throw new TypeError(`invalid topic name "${name}": ${checked.issues[0].message}`);
+    if (!checked.success)
+      throw new TypeError(`invalid topic name "${name}": ${checked.issues[0].message}`);
     if (this.#entries.has(name)) throw new Error(`topic "${name}" is already defined`);
     const topic = new Topic<T>(name, {
       initial: definition.initial,
@@ -83,8 +87,13 @@ export class Hub {
       },
     });
     const writable = definition.writable ?? definition.onAction !== undefined;
-    if (writable && !definition.onAction) throw new Error(`topic "${name}" is writable but has no onAction`);
-    this.#entries.set(name, { topic: topic as Topic, writable, onAction: definition.onAction as ActionHandler<unknown> | undefined });
+    if (writable && !definition.onAction)
+      throw new Error(`topic "${name}" is writable but has no onAction`);
+    this.#entries.set(name, {
+      topic: topic as Topic,
+      writable,
+      onAction: definition.onAction as ActionHandler<unknown> | undefined,
+    });
     topic.onReset(() => {
       for (const listener of this.#resetListeners) listener(topic as Topic);
     });
@@ -97,7 +106,9 @@ export class Hub {
   }
 
   /** The action handler of a writable topic, or why there is none. */
-  actionTarget(name: string): { topic: Topic; onAction: ActionHandler<unknown> } | 'unknown' | 'read-only' {
+  actionTarget(
+    name: string,
+  ): { topic: Topic; onAction: ActionHandler<unknown> } | 'unknown' | 'read-only' {
     const entry = this.#entries.get(name);
     if (!entry) return 'unknown';
     if (!entry.writable || !entry.onAction) return 'read-only';
@@ -135,7 +146,12 @@ export class Hub {
   }
 
   list(): TopicInfo[] {
-    return [...this.#entries.values()].map(({ topic, writable }) => ({ name: topic.name, epoch: topic.epoch, seq: topic.seq, writable }));
+    return [...this.#entries.values()].map(({ topic, writable }) => ({
+      name: topic.name,
+      epoch: topic.epoch,
+      seq: topic.seq,
+      writable,
+    }));
   }
 
   #require(name: string): Topic {

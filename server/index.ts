@@ -11,7 +11,13 @@ export { bearerToken, mintToken } from './auth.ts';
 export type { AuthOptions, MintOptions, Principal } from './auth.ts';
 export type { TopicGrants } from './grants.ts';
 export { DEFAULT_ALLOWED_ORIGINS } from './origin.ts';
-export type { ActionContext, ActionHandler, ActionResult, TopicDefinition, TopicInfo } from './hub.ts';
+export type {
+  ActionContext,
+  ActionHandler,
+  ActionResult,
+  TopicDefinition,
+  TopicInfo,
+} from './hub.ts';
 export { PatchRefusedError, diffStates } from './topic.ts';
 export type { Topic } from './topic.ts';
 export { acceptPatches } from './patch-actions.ts';
@@ -22,4 +28,10 @@ export type { HostMetricsOptions } from './sources/index.ts';
 export { defineConfiguredTopics, readDashboardFile, readTopicsFile } from './config-files.ts';
 export type { TopicFileEntry } from './config-files.ts';
 export { DEFAULT_DASHBOARD_CONFIG, ErrorCode } from '../src/protocol/index.ts';
-export type { DashboardConfig, PatchFrame, PatchOperation, PublishRequest, PublishedResponse } from '../src/protocol/index.ts';
+export type {
+  DashboardConfig,
+  PatchFrame,
+  PatchOperation,
+  PublishRequest,
+  PublishedResponse,
+} from '../src/protocol/index.ts';

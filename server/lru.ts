@@ -3,7 +3,8 @@ export class Lru<K, V> {
   readonly #entries = new Map<K, V>();
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('an LRU needs a capacity of at least 1');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('an LRU needs a capacity of at least 1');
   }
 
   get size(): number {
@@ -21,7 +22,8 @@ export class Lru<K, V> {
   set(key: K, value: V): void {
     this.#entries.delete(key);
     this.#entries.set(key, value);
-    if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as K);
+    if (this.#entries.size > this.capacity)
+      this.#entries.delete(this.#entries.keys().next().value as K);
   }
 
   delete(key: K): void {

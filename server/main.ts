@@ -23,11 +23,19 @@ function readConfig(): CliConfig {
 async function main(): Promise<void> {
   const config = readConfig();
   // No way to verify tokens configured: a random secret, so every start invalidates old links.
-  if (config.login.generateSecret) config.server.auth = { secret: randomBytes(32).toString('base64url') };
+  if (config.login.generateSecret)
+    config.server.auth = { secret: randomBytes(32).toString('base64url') };
   const auth = config.server.auth;
   const server = createTetherServer(config.server);
   // In a cluster, say which node measures: the host topics describe that node's machine.
-  const onSampling = config.server.redisUrl ? (sampling: boolean) => console.log(sampling ? 'tether: this node now samples the host metrics' : 'tether: this node stopped sampling the host metrics') : undefined;
+  const onSampling = config.server.redisUrl
+    ? (sampling: boolean) =>
+        console.log(
+          sampling
+            ? 'tether: this node now samples the host metrics'
+            : 'tether: this node stopped sampling the host metrics',
+        )
+    : undefined;
   registerHostMetrics(server, { sampleMs: config.sampleMs, onSampling });
   try {
     defineConfiguredTopics(server, config.topics ?? []);
@@ -49,10 +57,18 @@ async function main(): Promise<void> {
   console.log(`tether listening on ${origin}`);
   if (auth && auth.secret !== undefined && config.login.loginLink) {
     // The token rides in the fragment, which browsers never send: it stays out of request lines and logs.
-    const token = await mintToken(auth.secret, { subject: 'local', grants: { sub: ['*'], act: ['*'] }, ttlSec: LOGIN_TTL_SEC, issuer: auth.issuer, audience: auth.audience });
+    const token = await mintToken(auth.secret, {
+      subject: 'local',
+      grants: { sub: ['*'], act: ['*'] },
+      ttlSec: LOGIN_TTL_SEC,
+      issuer: auth.issuer,
+      audience: auth.audience,
+    });
     console.log(`tether login (valid 12 h, full access): ${origin}/#token=${token}`);
   } else if (auth === false || auth === undefined) {
-    console.error('tether: TETHER_AUTH=off: anyone who can reach this server can read every topic and send actions');
+    console.error(
+      'tether: TETHER_AUTH=off: anyone who can reach this server can read every topic and send actions',
+    );
   }
 
   let stopping = false;

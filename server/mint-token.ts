@@ -21,7 +21,7 @@ function main(): Promise<void> | void {
     },
   });
   const secret = process.env.TETHER_JWT_SECRET;
-  if (!secret) return fail('set TETHER_JWT_SECRET to the server\'s secret');
+  if (!secret) return fail("set TETHER_JWT_SECRET to the server's secret");
   const ttl = /^(\d+)([smhd])$/.exec(values.ttl);
   if (!ttl) return fail('--ttl is a number with s, m, h or d, e.g. 8h');
   return mintToken(secret, {
@@ -30,7 +30,10 @@ function main(): Promise<void> | void {
     ttlSec: Number(ttl[1]) * UNITS[ttl[2]!]!,
     issuer: process.env.TETHER_JWT_ISSUER || undefined,
     audience: process.env.TETHER_JWT_AUDIENCE || undefined,
-  }).then((token) => void process.stdout.write(`${token}\n`), (error: Error) => fail(error.message));
+  }).then(
+    (token) => void process.stdout.write(`${token}\n`),
+    (error: Error) => fail(error.message),
+  );
 }
 
 function fail(message: string): void {

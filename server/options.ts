@@ -1,5 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DASHBOARD_CONFIG, DEFAULT_MAX_FRAME_BYTES, validateDashboardConfig } from '../src/protocol/index.ts';
+import {
+  DEFAULT_DASHBOARD_CONFIG,
+  DEFAULT_MAX_FRAME_BYTES,
+  validateDashboardConfig,
+} from '../src/protocol/index.ts';
 import type { DashboardConfig } from '../src/protocol/index.ts';
 import { DEFAULT_ACTION_DEDUPE_SIZE } from './actions.ts';
 import type { AuthOptions } from './auth.ts';
@@ -76,7 +80,19 @@ export interface TetherServerOptions {
   broker?: Broker;
 }
 
-export type ResolvedOptions = Required<Omit<TetherServerOptions, 'rateLimit' | 'badFrameLimit' | 'publishKey' | 'dashboard' | 'connectionLimitExempt' | 'redisUrl' | 'redis' | 'broker'>> & {
+export type ResolvedOptions = Required<
+  Omit<
+    TetherServerOptions,
+    | 'rateLimit'
+    | 'badFrameLimit'
+    | 'publishKey'
+    | 'dashboard'
+    | 'connectionLimitExempt'
+    | 'redisUrl'
+    | 'redis'
+    | 'broker'
+  >
+> & {
   /** Normalized (IPv4-mapped IPv6 addresses as IPv4). */
   connectionLimitExempt: ReadonlySet<string>;
   rateLimit: { framesPerSecond: number; burst: number };
@@ -97,8 +113,14 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     heartbeatMs: options.heartbeatMs ?? 25_000,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
-    rateLimit: { framesPerSecond: options.rateLimit?.framesPerSecond ?? 100, burst: options.rateLimit?.burst ?? 200 },
-    badFrameLimit: { count: options.badFrameLimit?.count ?? 20, windowMs: options.badFrameLimit?.windowMs ?? 10_000 },
+    rateLimit: {
+      framesPerSecond: options.rateLimit?.framesPerSecond ?? 100,
+      burst: options.rateLimit?.burst ?? 200,
+    },
+    badFrameLimit: {
+      count: options.badFrameLimit?.count ?? 20,
+      windowMs: options.badFrameLimit?.windowMs ?? 10_000,
+    },
     maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
     actionDedupeSize: options.actionDedupeSize ?? DEFAULT_ACTION_DEDUPE_SIZE,
     staticDir: options.staticDir ?? DEFAULT_DIST_DIR,
@@ -111,7 +133,9 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     allowedOrigins: options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS,
     maxSubscriptions: options.maxSubscriptions ?? 256,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 64,
-    connectionLimitExempt: new Set((options.connectionLimitExempt ?? ['127.0.0.1', '::1']).map(normalizeAddress)),
+    connectionLimitExempt: new Set(
+      (options.connectionLimitExempt ?? ['127.0.0.1', '::1']).map(normalizeAddress),
+    ),
     helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
   };
   const positive: [string, number][] = [
@@ -129,11 +153,17 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     ['helloTimeoutMs', resolved.helloTimeoutMs],
   ];
   for (const [name, value] of positive) {
-    if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+    if (!(Number.isFinite(value) && value > 0))
+      throw new RangeError(`${name} must be a positive number, got ${value}`);
   }
-  if (!(resolved.maxConnectionsPerIp >= 1)) throw new RangeError(`maxConnectionsPerIp must be at least 1 (Infinity: no limit), got ${resolved.maxConnectionsPerIp}`);
+  if (!(resolved.maxConnectionsPerIp >= 1))
+    throw new RangeError(
+      `maxConnectionsPerIp must be at least 1 (Infinity: no limit), got ${resolved.maxConnectionsPerIp}`,
+    );
   if (!Number.isInteger(resolved.historyLength) || resolved.historyLength < 0) {
-    throw new RangeError(`historyLength must be a non-negative integer, got ${resolved.historyLength}`);
+    throw new RangeError(
+      `historyLength must be a non-negative integer, got ${resolved.historyLength}`,
+    );
   }
   return resolved;
 }
@@ -148,15 +178,22 @@ function resolvePublishKeys(option: TetherServerOptions['publishKey']): readonly
   const keys = option === undefined ? [] : typeof option === 'string' ? [option] : [...option];
   for (const key of keys) {
     // Printable ASCII: it travels in an HTTP header.
-    if (typeof key !== 'string' || key.length < MIN_PUBLISH_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
-      throw new RangeError(`a publish key is at least ${MIN_PUBLISH_KEY_LENGTH} printable ASCII characters without spaces (e.g. \`openssl rand -hex 32\`)`);
+    if (
+      typeof key !== 'string' ||
+      key.length < MIN_PUBLISH_KEY_LENGTH ||
+      !/^[\x21-\x7e]+$/.test(key)
+    ) {
+      throw new RangeError(
+        `a publish key is at least ${MIN_PUBLISH_KEY_LENGTH} printable ASCII characters without spaces (e.g. \`openssl rand -hex 32\`)`,
+      );
     }
   }
   return keys;
 }
 
 function resolveDashboard(options: TetherServerOptions): DashboardConfig | null {
-  if (options.dashboard === undefined) return options.staticDir === false ? null : DEFAULT_DASHBOARD_CONFIG;
+  if (options.dashboard === undefined)
+    return options.staticDir === false ? null : DEFAULT_DASHBOARD_CONFIG;
   const checked = validateDashboardConfig(options.dashboard);
   if (!checked.ok) throw new TypeError(`dashboard: ${checked.message}`);
   return checked.config;

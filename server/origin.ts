@@ -10,7 +10,11 @@ import type { IncomingMessage } from 'node:http';
  * Allowlist entries are origins (`https://dash.example.com`, `http://10.0.0.5:8080`) or origins
  * with any port (`http://localhost:*`).
  */
-export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'];
+export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = [
+  'http://localhost:*',
+  'http://127.0.0.1:*',
+  'http://[::1]:*',
+];
 
 const ENTRY = /^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:(\d{1,5}|\*))?$/;
 
@@ -24,7 +28,10 @@ export class OriginPolicy {
   constructor(allowed: readonly string[] = DEFAULT_ALLOWED_ORIGINS) {
     for (const raw of allowed) {
       const entry = raw.trim().toLowerCase().replace(/\/+$/, '');
-      if (!ENTRY.test(entry)) throw new RangeError(`allowed origin "${raw}" is not scheme://host[:port|:*] (e.g. https://dash.example.com, http://localhost:*)`);
+      if (!ENTRY.test(entry))
+        throw new RangeError(
+          `allowed origin "${raw}" is not scheme://host[:port|:*] (e.g. https://dash.example.com, http://localhost:*)`,
+        );
       if (entry.endsWith(':*')) this.#anyPort.add(entry.slice(0, -2));
       else this.#exact.add(entry);
     }
@@ -42,7 +49,8 @@ export class OriginPolicy {
     }
     if (url.host === req.headers.host) return 'same';
     const normalized = `${url.protocol}//${url.host}`;
-    if (this.#exact.has(normalized) || this.#anyPort.has(`${url.protocol}//${url.hostname}`)) return 'allowed';
+    if (this.#exact.has(normalized) || this.#anyPort.has(`${url.protocol}//${url.hostname}`))
+      return 'allowed';
     return 'refused';
   }
 }

@@ -1,5 +1,10 @@
 import * as v from 'valibot';
-import { ErrorCode, TopicChange, applyPatchImmutably, describeIssues } from '../src/protocol/index.ts';
+import {
+  ErrorCode,
+  TopicChange,
+  applyPatchImmutably,
+  describeIssues,
+} from '../src/protocol/index.ts';
 import type { ActionHandler } from './hub.ts';
 import { diffStates } from './topic.ts';
 
@@ -13,11 +18,13 @@ import { diffStates } from './topic.ts';
 export function acceptPatches<T>(): ActionHandler<T> {
   return (payload, { state }) => {
     const change = v.safeParse(TopicChange, payload, { abortPipeEarly: true });
-    if (!change.success) return { ok: false, code: ErrorCode.badFrame, message: describeIssues(change.issues) };
+    if (!change.success)
+      return { ok: false, code: ErrorCode.badFrame, message: describeIssues(change.issues) };
     const ops = change.output.ops ?? diffStates(state, change.output.data);
     // Tried here first, so a bad patch is a clear refusal rather than a failed publish.
     const tried = applyPatchImmutably(state, ops);
-    if (!tried.ok) return { ok: false, code: ErrorCode.badPatch, message: `patch refused: ${tried.error}` };
+    if (!tried.ok)
+      return { ok: false, code: ErrorCode.badPatch, message: `patch refused: ${tried.error}` };
     return ops.length > 0 ? { ok: true, ops } : { ok: true };
   };
 }

@@ -13,7 +13,8 @@ export class PollClients {
   seen(id: string): void {
     this.#lastSeen.delete(id);
     this.#lastSeen.set(id, this.now());
-    if (this.#lastSeen.size > MAX_TRACKED) this.#lastSeen.delete(this.#lastSeen.keys().next().value as string);
+    if (this.#lastSeen.size > MAX_TRACKED)
+      this.#lastSeen.delete(this.#lastSeen.keys().next().value as string);
   }
 
   count(): number {

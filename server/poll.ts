@@ -17,22 +17,27 @@ const ClientId = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
  * Reads `topic=T&since=E:N&…&wait=ms&client=id`. Pairs are positional: a `since` belongs to the
  * `topic` just before it, so each topic may have its own position or none.
  */
-export function parsePollQuery(params: URLSearchParams): { ok: true; request: PollRequest } | { ok: false; message: string } {
+export function parsePollQuery(
+  params: URLSearchParams,
+): { ok: true; request: PollRequest } | { ok: false; message: string } {
   const entries: PollRequest['entries'] = [];
   let waitMs = 0;
   let client: string | undefined;
   for (const [key, value] of params) {
     if (key === 'topic') {
-      if (!v.is(TopicName, value)) return { ok: false, message: `topic "${value}" is not a valid topic name` };
+      if (!v.is(TopicName, value))
+        return { ok: false, message: `topic "${value}" is not a valid topic name` };
       entries.push({ topic: value, since: undefined });
     } else if (key === 'since') {
       const last = entries.at(-1);
-      if (!last || last.since) return { ok: false, message: 'each since=E:N must follow its own topic=T' };
+      if (!last || last.since)
+        return { ok: false, message: 'each since=E:N must follow its own topic=T' };
       const since = parseSince(value);
       if (!since) return { ok: false, message: `since "${value}" is not EPOCH:SEQ` };
       last.since = since;
     } else if (key === 'wait') {
-      if (!/^\d{1,9}$/.test(value)) return { ok: false, message: 'wait is a whole number of milliseconds' };
+      if (!/^\d{1,9}$/.test(value))
+        return { ok: false, message: 'wait is a whole number of milliseconds' };
       waitMs = Math.min(Number(value), MAX_POLL_WAIT_MS);
     } else if (key === 'client') {
       if (!v.is(ClientId, value)) return { ok: false, message: 'client is 1 to 128 characters' };
@@ -57,8 +62,15 @@ export type PollRefusal = (topic: string, index: number) => ErrorFrame | null;
 const serveAll: PollRefusal = () => null;
 
 /** True when no requested topic has anything new, i.e. the request may be held (a refused topic is news). */
-export function isUpToDate(hub: Hub, request: PollRequest, refuse: PollRefusal = serveAll): boolean {
-  return request.entries.every(({ topic, since }, index) => refuse(topic, index) === null && hub.topic(topic)?.isUpToDate(since) === true);
+export function isUpToDate(
+  hub: Hub,
+  request: PollRequest,
+  refuse: PollRefusal = serveAll,
+): boolean {
+  return request.entries.every(
+    ({ topic, since }, index) =>
+      refuse(topic, index) === null && hub.topic(topic)?.isUpToDate(since) === true,
+  );
 }
 
 /**
@@ -76,7 +88,15 @@ export function pollAnswer(hub: Hub, request: PollRequest, refuse: PollRefusal =
     }
     const topic = hub.topic(name);
     if (topic) for (const { text } of topic.framesSince(since)) texts.push(text);
-    else texts.push(encodeFrame({ type: 'error', code: ErrorCode.unknownTopic, message: `no topic "${name}"`, topic: name }));
+    else
+      texts.push(
+        encodeFrame({
+          type: 'error',
+          code: ErrorCode.unknownTopic,
+          message: `no topic "${name}"`,
+          topic: name,
+        }),
+      );
   }
   return `{"frames":[${texts.join(',')}]}`;
 }
@@ -103,12 +123,18 @@ export class LongPolls {
     hub.onReset(wake);
     // Shared state gone: answer what is held now; the next poll is refused until it is back.
     hub.broker.onAvailability((available) => {
-      if (!available) for (const waiters of [...this.#byTopic.values()]) for (const waiter of [...waiters]) waiter.wake();
+      if (!available)
+        for (const waiters of [...this.#byTopic.values()])
+          for (const waiter of [...waiters]) waiter.wake();
     });
   }
 
   /** Resolves on the first publish to one of `topics`, after `ms`, on `abort`, or on release. */
-  wait(topics: readonly string[], ms: number, abort: { once(event: 'close', fn: () => void): unknown }): Promise<void> {
+  wait(
+    topics: readonly string[],
+    ms: number,
+    abort: { once(event: 'close', fn: () => void): unknown },
+  ): Promise<void> {
     if (this.#released) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => waiter.wake(), ms);
@@ -132,6 +158,7 @@ export class LongPolls {
   /** Shutdown: answer everything held now and hold nothing from here on. */
   releaseAll(): void {
     this.#released = true;
-    for (const waiters of [...this.#byTopic.values()]) for (const waiter of [...waiters]) waiter.wake();
+    for (const waiters of [...this.#byTopic.values()])
+      for (const waiter of [...waiters]) waiter.wake();
   }
 }

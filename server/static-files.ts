@@ -48,8 +48,14 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * the client), except under /assets/, where a miss is a real 404 (an HTML page under a script's
  * name would be cached as that script). Paths are resolved and checked to stay inside `root`.
  */
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, pathname: string): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlain(res, 405, 'only GET and HEAD are served here\n', { Allow: 'GET, HEAD' });
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  root: string,
+  pathname: string,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return sendPlain(res, 405, 'only GET and HEAD are served here\n', { Allow: 'GET, HEAD' });
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
@@ -58,7 +64,8 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
   }
   const base = resolve(root);
   const file = resolve(base, `.${decoded}`);
-  if (decoded.includes('\0') || (file !== base && !file.startsWith(base + sep))) return sendPlain(res, 404, 'not found\n');
+  if (decoded.includes('\0') || (file !== base && !file.startsWith(base + sep)))
+    return sendPlain(res, 404, 'not found\n');
 
   if (file !== base && (await isFile(file))) {
     const cache = file.startsWith(resolve(base, 'assets') + sep) ? IMMUTABLE : 'no-cache';
@@ -67,7 +74,11 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
   if (decoded.startsWith('/assets/')) return sendPlain(res, 404, 'not found\n');
   const index = resolve(base, 'index.html');
   if (await isFile(index)) return sendFile(req, res, index, 'no-cache');
-  sendPlain(res, 503, 'The dashboard is not built yet. Run `npm run build` (or `npm start`, which builds first).\n');
+  sendPlain(
+    res,
+    503,
+    'The dashboard is not built yet. Run `npm run build` (or `npm start`, which builds first).\n',
+  );
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -78,7 +89,12 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cacheControl: string): Promise<void> {
+async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  cacheControl: string,
+): Promise<void> {
   const { size } = await stat(file);
   res.writeHead(200, {
     ...SECURITY_HEADERS,
@@ -92,7 +108,18 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
   stream.pipe(res);
 }
 
-function sendPlain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...extra });
+function sendPlain(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...extra,
+  });
   res.end(text);
 }

@@ -60,7 +60,11 @@ export interface TetherServer {
    * data source; `start` returns its stop. Publishes to `topics` are fenced: a node that lost the
    * lease cannot publish to them. Stopped when the server closes.
    */
-  exclusive(name: string, start: () => () => void, options?: { topics?: readonly Topic[] }): ExclusiveTask;
+  exclusive(
+    name: string,
+    start: () => () => void,
+    options?: { topics?: readonly Topic[] },
+  ): ExclusiveTask;
   /** Resolves when every topic defined so far reflects the shared state (at once in memory); `listen` waits for it. */
   ready(): Promise<void>;
   /** Runs `hook` when the server closes (sources stop their timers here). */
@@ -73,11 +77,29 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
   const config = resolveOptions(options);
   const broker = createBroker(options, config.onError);
   const hub = new Hub({ historyLength: config.historyLength, broker });
-  const actions = new ActionDispatcher(hub, { dedupeSize: config.actionDedupeSize, onError: (error) => config.onError(error, 'action handler') });
+  const actions = new ActionDispatcher(hub, {
+    dedupeSize: config.actionDedupeSize,
+    onError: (error) => config.onError(error, 'action handler'),
+  });
   const pollClients = new PollClients();
-  const publishEndpoint = new PublishEndpoint({ hub, keys: config.publishKeys, maxBytes: config.maxPublishBytes });
-  const security = { auth: createAuthenticator(config.auth), origins: new OriginPolicy(config.allowedOrigins) };
-  const api = new HttpApi({ hub, actions, pollClients, publish: publishEndpoint, maxFrameBytes: config.maxFrameBytes, maxTopics: config.maxSubscriptions, ...security });
+  const publishEndpoint = new PublishEndpoint({
+    hub,
+    keys: config.publishKeys,
+    maxBytes: config.maxPublishBytes,
+  });
+  const security = {
+    auth: createAuthenticator(config.auth),
+    origins: new OriginPolicy(config.allowedOrigins),
+  };
+  const api = new HttpApi({
+    hub,
+    actions,
+    pollClients,
+    publish: publishEndpoint,
+    maxFrameBytes: config.maxFrameBytes,
+    maxTopics: config.maxSubscriptions,
+    ...security,
+  });
   const dashboardJson = config.dashboard && JSON.stringify(config.dashboard);
   const gateway = new WsGateway(hub, actions, config, security);
   broker.trackClients(() => ({ websocket: gateway.size, polling: pollClients.count() }));
@@ -96,8 +118,14 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (HttpApi.handles(url.pathname)) api.handle(req, res, url).catch(fail);
-      else if (url.pathname === DASHBOARD_PATH && dashboardJson && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, dashboardJson);
-      else if (config.staticDir !== false) serveStatic(req, res, config.staticDir, url.pathname).catch(fail);
+      else if (
+        url.pathname === DASHBOARD_PATH &&
+        dashboardJson &&
+        (req.method === 'GET' || req.method === 'HEAD')
+      )
+        sendJson(res, 200, dashboardJson);
+      else if (config.staticDir !== false)
+        serveStatic(req, res, config.staticDir, url.pathname).catch(fail);
       else if (next) next();
       else sendError(res, 404, 'not_found', `no endpoint ${req.method} ${url.pathname}`);
     } catch (error) {
@@ -137,7 +165,8 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
   async function shutDown(): Promise<void> {
     // Stop accepting connections first; the ones already open are finished below.
     const listener = owned;
-    const listenerClosed = listener && new Promise<void>((resolve) => listener.close(() => resolve()));
+    const listenerClosed =
+      listener && new Promise<void>((resolve) => listener.close(() => resolve()));
     for (const hook of closeHooks.splice(0)) hook();
     // Held polls are answered at once, so nobody waits out their `wait`.
     api.releaseHeld();
@@ -174,9 +203,13 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
   };
 }
 
-function createBroker(options: TetherServerOptions, onError: (error: unknown, where: string) => void): Broker {
+function createBroker(
+  options: TetherServerOptions,
+  onError: (error: unknown, where: string) => void,
+): Broker {
   if (options.broker) return options.broker;
-  if (options.redisUrl) return new RedisBroker({ ...options.redis, url: options.redisUrl, onError });
+  if (options.redisUrl)
+    return new RedisBroker({ ...options.redis, url: options.redisUrl, onError });
   return new MemoryBroker();
 }
 

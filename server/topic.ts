@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 // The default import: Node's ESM loader cannot see fast-json-patch's CommonJS named exports.
 import jsonpatch from 'fast-json-patch';
 import { applyPatchImmutably, encodeFrame } from '../src/protocol/index.ts';
-import type { PatchFrame, PatchOperation, Position, SnapshotFrame, TopicFrame } from '../src/protocol/index.ts';
+import type {
+  PatchFrame,
+  PatchOperation,
+  Position,
+  SnapshotFrame,
+  TopicFrame,
+} from '../src/protocol/index.ts';
 
 export const DEFAULT_HISTORY_LENGTH = 1000;
 
@@ -29,9 +35,11 @@ export function newEpoch(): string {
 }
 
 /** What an update decides: ops to publish (none: nothing changes) or a refusal. */
-export type UpdateDecision = { ok: true; ops?: PatchOperation[] } | { ok: false; code: string; message: string };
+export type UpdateDecision =
+  { ok: true; ops?: PatchOperation[] } | { ok: false; code: string; message: string };
 /** What an update did: the patch it published (null: nothing to publish), or the refusal. */
-export type UpdateResult = { ok: true; patch: Encoded<PatchFrame> | null } | { ok: false; code: string; message: string };
+export type UpdateResult =
+  { ok: true; patch: Encoded<PatchFrame> | null } | { ok: false; code: string; message: string };
 
 /**
  * Who commits a topic's publishes when the topic is a replica of shared state (server/broker):
@@ -117,7 +125,13 @@ export class Topic<T = unknown> {
     if (ops.length === 0) return null;
     const result = applyPatchImmutably(this.#state, ops);
     if (!result.ok) throw new PatchRefusedError(this.name, result.error);
-    const frame: PatchFrame = { type: 'patch', topic: this.name, epoch: this.#epoch, seq: this.#seq + 1, ops: ops as PatchOperation[] };
+    const frame: PatchFrame = {
+      type: 'patch',
+      topic: this.name,
+      epoch: this.#epoch,
+      seq: this.#seq + 1,
+      ops: ops as PatchOperation[],
+    };
     // Encoded before anything changes: a patch that cannot be sent (JSON.stringify overflows the
     // stack on values nested a few thousand levels deep) must not advance the seq or the state.
     const encoded = { frame, text: encodeOrRefuse(this.name, frame) };
@@ -199,7 +213,13 @@ export class Topic<T = unknown> {
 
   snapshot(): Encoded<SnapshotFrame> {
     if (this.#snapshotCache?.frame.seq !== this.#seq) {
-      const frame: SnapshotFrame = { type: 'snapshot', topic: this.name, epoch: this.#epoch, seq: this.#seq, data: this.#state };
+      const frame: SnapshotFrame = {
+        type: 'snapshot',
+        topic: this.name,
+        epoch: this.#epoch,
+        seq: this.#seq,
+        data: this.#state,
+      };
       this.#snapshotCache = { frame, text: encodeFrame(frame) };
     }
     return this.#snapshotCache;
@@ -232,11 +252,15 @@ export function encodeOrRefuse(topic: string, frame: PatchFrame): string {
   try {
     return encodeFrame(frame);
   } catch (error) {
-    throw new PatchRefusedError(topic, `cannot be encoded: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PatchRefusedError(
+      topic,
+      `cannot be encoded: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
-const isContainer = (value: unknown): value is object => typeof value === 'object' && value !== null;
+const isContainer = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null;
 
 /**
  * The RFC 6902 operations that turn `previous` into `next` (fast-json-patch's `compare`). It only
@@ -245,7 +269,11 @@ const isContainer = (value: unknown): value is object => typeof value === 'objec
  * row, so time series are better published as `add /-` + `remove /0` operations.
  */
 export function diffStates(previous: unknown, next: unknown): PatchOperation[] {
-  if (isContainer(previous) && isContainer(next) && Array.isArray(previous) === Array.isArray(next)) {
+  if (
+    isContainer(previous) &&
+    isContainer(next) &&
+    Array.isArray(previous) === Array.isArray(next)
+  ) {
     return jsonpatch.compare(previous, next) as PatchOperation[];
   }
   return Object.is(previous, next) ? [] : [{ op: 'replace', path: '', value: next }];

@@ -9,8 +9,14 @@ import type { Topic } from './topic.ts';
  * a type error on both sides.
  */
 export interface TypedTopics<Topics extends object> {
-  define<K extends keyof Topics & string>(name: K, definition: TopicDefinition<Topics[K]>): Topic<Topics[K]>;
-  publish<K extends keyof Topics & string>(name: K, ops: readonly PatchOperation[]): PatchFrame | null;
+  define<K extends keyof Topics & string>(
+    name: K,
+    definition: TopicDefinition<Topics[K]>,
+  ): Topic<Topics[K]>;
+  publish<K extends keyof Topics & string>(
+    name: K,
+    ops: readonly PatchOperation[],
+  ): PatchFrame | null;
   publishState<K extends keyof Topics & string>(name: K, next: Topics[K]): PatchFrame | null;
   /** The topic's current state. */
   state<K extends keyof Topics & string>(name: K): Topics[K];

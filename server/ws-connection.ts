@@ -78,7 +78,11 @@ export class Connection {
     const bytes = toBuffer(data);
     const limit = this.deps.options.maxFrameBytes;
     if (bytes.length > limit) {
-      this.shut(CloseCode.tooLarge, 'frame too large', this.#error(ErrorCode.tooLarge, `frames are limited to ${limit} bytes`));
+      this.shut(
+        CloseCode.tooLarge,
+        'frame too large',
+        this.#error(ErrorCode.tooLarge, `frames are limited to ${limit} bytes`),
+      );
       return;
     }
     if (!this.#bucket.take(now)) return this.#rateLimited(now);
@@ -152,17 +156,34 @@ export class Connection {
     }
     if (frame.type === 'hello') return this.#hello(frame.token);
     const principal = this.#principal;
-    if (!principal) return this.#unauthorized('authenticate first: the first frame must be hello with a token');
+    if (!principal)
+      return this.#unauthorized('authenticate first: the first frame must be hello with a token');
     switch (frame.type) {
       case 'subscribe': {
         const already = this.subscriptions.has(frame.topic);
         // Permission before existence: a refused client learns nothing about which topics exist.
-        if (!principal.canSubscribe(frame.topic)) return this.sendFrame(this.#error(ErrorCode.forbidden, `not allowed to subscribe to "${frame.topic}"`, frame.topic));
+        if (!principal.canSubscribe(frame.topic))
+          return this.sendFrame(
+            this.#error(
+              ErrorCode.forbidden,
+              `not allowed to subscribe to "${frame.topic}"`,
+              frame.topic,
+            ),
+          );
         const topic = this.deps.hub.topic(frame.topic);
-        if (!topic) return this.sendFrame(this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic));
+        if (!topic)
+          return this.sendFrame(
+            this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic),
+          );
         const max = this.deps.options.maxSubscriptions;
         if (!already && this.subscriptions.size >= max) {
-          return this.sendFrame(this.#error(ErrorCode.tooManySubscriptions, `a connection may hold at most ${max} subscriptions`, frame.topic));
+          return this.sendFrame(
+            this.#error(
+              ErrorCode.tooManySubscriptions,
+              `a connection may hold at most ${max} subscriptions`,
+              frame.topic,
+            ),
+          );
         }
         // A repeat subscribe is a resume request: catch up, but the live feed is not added twice.
         if (!already) {
@@ -174,7 +195,9 @@ export class Connection {
       }
       case 'unsubscribe':
         if (!this.deps.hub.topic(frame.topic)) {
-          return this.sendFrame(this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic));
+          return this.sendFrame(
+            this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic),
+          );
         }
         this.subscriptions.delete(frame.topic);
         this.deps.subscribers.remove(frame.topic, this);
@@ -184,7 +207,12 @@ export class Connection {
       case 'action':
         // Checked before dispatch, so a refused id is not remembered as answered.
         if (!principal.canAct(frame.topic)) {
-          return this.sendFrame({ type: 'nack', id: frame.id, code: ErrorCode.forbidden, message: `not allowed to act on "${frame.topic}"` });
+          return this.sendFrame({
+            type: 'nack',
+            id: frame.id,
+            code: ErrorCode.forbidden,
+            message: `not allowed to act on "${frame.topic}"`,
+          });
         }
         void this.deps.actions.dispatch(frame, 'websocket').then((reply) => this.sendFrame(reply));
         return;
@@ -204,7 +232,12 @@ export class Connection {
       const held = this.#held;
       this.#held = null;
       if (!result.ok) {
-        if (result.reason === 'unavailable') return this.shut(CloseCode.internalError, 'cannot verify tokens', this.#error(ErrorCode.internal, result.message));
+        if (result.reason === 'unavailable')
+          return this.shut(
+            CloseCode.internalError,
+            'cannot verify tokens',
+            this.#error(ErrorCode.internal, result.message),
+          );
         return this.#unauthorized(result.message);
       }
       this.#authorize(result.principal);
@@ -223,7 +256,9 @@ export class Connection {
       if (principal.canSubscribe(topic)) continue;
       this.subscriptions.delete(topic);
       this.deps.subscribers.remove(topic, this);
-      this.sendFrame(this.#error(ErrorCode.forbidden, `no longer allowed to subscribe to "${topic}"`, topic));
+      this.sendFrame(
+        this.#error(ErrorCode.forbidden, `no longer allowed to subscribe to "${topic}"`, topic),
+      );
     }
     clearTimeout(this.#expiry);
     this.#expiry = undefined;
@@ -239,13 +274,17 @@ export class Connection {
       this.#expiry.unref();
       return;
     }
-    if (left <= 0) return this.#unauthorized('the token has expired; connect again with a fresh token');
+    if (left <= 0)
+      return this.#unauthorized('the token has expired; connect again with a fresh token');
     this.#expiry = setTimeout(() => this.#watchExpiry(expiresAt), Math.min(left, MAX_TIMER_MS));
     this.#expiry.unref();
   }
 
   #welcome(): void {
-    this.sendFrame({ type: 'welcome', heartbeatMs: Math.max(1, Math.round(this.deps.options.heartbeatMs)) });
+    this.sendFrame({
+      type: 'welcome',
+      heartbeatMs: Math.max(1, Math.round(this.deps.options.heartbeatMs)),
+    });
   }
 
   #unauthorized(message: string): void {
@@ -262,12 +301,15 @@ export class Connection {
   #refuse(now: number, message: string): void {
     const error = this.#error(ErrorCode.badFrame, message);
     const { count, windowMs } = this.deps.options.badFrameLimit;
-    if (this.#badFrames.hit(now)) this.shut(CloseCode.badFrames, `${count} bad frames within ${windowMs} ms`, error);
+    if (this.#badFrames.hit(now))
+      this.shut(CloseCode.badFrames, `${count} bad frames within ${windowMs} ms`, error);
     else this.sendFrame(error);
   }
 
   #error(code: string, message: string, topic?: string): ErrorFrame {
-    return topic === undefined ? { type: 'error', code, message } : { type: 'error', code, message, topic };
+    return topic === undefined
+      ? { type: 'error', code, message }
+      : { type: 'error', code, message, topic };
   }
 }
 

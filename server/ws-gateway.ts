@@ -43,7 +43,12 @@ export class WsGateway {
     private readonly security: { auth: Authenticator; origins: OriginPolicy },
   ) {
     const maxPayload = Math.max(2 * options.maxFrameBytes, options.maxFrameBytes + 64 * 1024);
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
     this.#wss.on('error', (error) => options.onError(error, 'websocket server'));
     this.#stopFanOut = hub.onPublish((topic, patch) => {
       const subscribers = this.#byTopic.get(topic.name);
@@ -60,16 +65,22 @@ export class WsGateway {
       const subscribers = this.#byTopic.get(topic.name);
       if (!subscribers?.size) return;
       if (this.#round.length === 0) queueMicrotask(() => this.#fanOut());
-      this.#round.push({ subscribers: [...subscribers], bytes: Buffer.from(topic.snapshot().text) });
+      this.#round.push({
+        subscribers: [...subscribers],
+        bytes: Buffer.from(topic.snapshot().text),
+      });
     });
     // Without the shared state a node cannot tell live data from frozen data: its clients are
     // closed (they show their data as stale and reconnect, to another node or here once it is back).
     this.#stopAvailability = hub.broker.onAvailability((available) => {
       if (available) return;
-      for (const connection of this.#connections) connection.shut(CloseCode.tryAgainLater, 'shared state unavailable');
+      for (const connection of this.#connections)
+        connection.shut(CloseCode.tryAgainLater, 'shared state unavailable');
     });
     // Sweeping at a quarter of the timeout closes a silent socket within 1.25× the timeout.
-    const watchedMs = security.auth.required ? Math.min(options.heartbeatTimeoutMs, options.helloTimeoutMs) : options.heartbeatTimeoutMs;
+    const watchedMs = security.auth.required
+      ? Math.min(options.heartbeatTimeoutMs, options.helloTimeoutMs)
+      : options.heartbeatTimeoutMs;
     const sweepMs = Math.max(10, Math.min(watchedMs / 4, 5000));
     this.#sweep = setInterval(() => this.#closeSilent(), sweepMs).unref();
   }
@@ -84,10 +95,18 @@ export class WsGateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== WS_PATH) return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here; use /ws');
-    if (!this.options.websocket) return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled; poll /api/poll');
+    if (path !== WS_PATH)
+      return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here; use /ws');
+    if (!this.options.websocket)
+      return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled; poll /api/poll');
     if (this.#closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down');
-    if (!this.hub.broker.available) return refuse(socket, 503, 'Service Unavailable', 'shared state (Redis) is unreachable; try again later');
+    if (!this.hub.broker.available)
+      return refuse(
+        socket,
+        503,
+        'Service Unavailable',
+        'shared state (Redis) is unreachable; try again later',
+      );
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
   }
 
@@ -108,7 +127,9 @@ export class WsGateway {
         }),
     );
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
+    const deadline = new Promise<void>(
+      (resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)),
+    );
     await Promise.race([Promise.all(closed), deadline]);
     clearTimeout(timer);
     for (const connection of this.#connections) connection.ws.terminate();
@@ -121,7 +142,13 @@ export class WsGateway {
    * an HTTP status on a refused upgrade.
    */
   #accept(ws: WebSocket, req: IncomingMessage): void {
-    const deps = { hub: this.hub, actions: this.actions, options: this.options, subscribers: this.#index, auth: this.security.auth };
+    const deps = {
+      hub: this.hub,
+      actions: this.actions,
+      options: this.options,
+      subscribers: this.#index,
+      auth: this.security.auth,
+    };
     const connection = new Connection(ws, deps, performance.now());
     this.#connections.add(connection);
     ws.on('message', (data, isBinary) => {
@@ -129,7 +156,11 @@ export class WsGateway {
         connection.receive(data, isBinary, performance.now());
       } catch (error) {
         this.options.onError(error, 'websocket frame');
-        connection.shut(1011, 'internal error', { type: 'error', code: ErrorCode.internal, message: 'internal error' });
+        connection.shut(1011, 'internal error', {
+          type: 'error',
+          code: ErrorCode.internal,
+          message: 'internal error',
+        });
       }
     });
     // Client-caused protocol errors (bad UTF-8, payload over ws's cap) end in a close; nothing to report.
@@ -143,12 +174,23 @@ export class WsGateway {
     });
     if (this.security.origins.check(req) === 'refused') {
       const message = `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} is not allowed to connect`;
-      return connection.shut(CloseCode.forbidden, 'origin not allowed', { type: 'error', code: ErrorCode.forbidden, message });
+      return connection.shut(CloseCode.forbidden, 'origin not allowed', {
+        type: 'error',
+        code: ErrorCode.forbidden,
+        message,
+      });
     }
     const open = this.#perAddress.get(address) ?? 0;
-    if (open >= this.options.maxConnectionsPerIp && !this.options.connectionLimitExempt.has(address)) {
+    if (
+      open >= this.options.maxConnectionsPerIp &&
+      !this.options.connectionLimitExempt.has(address)
+    ) {
       const message = `at most ${this.options.maxConnectionsPerIp} connections per address; try again later`;
-      return connection.shut(CloseCode.tryAgainLater, 'too many connections', { type: 'error', code: ErrorCode.tooManyConnections, message });
+      return connection.shut(CloseCode.tryAgainLater, 'too many connections', {
+        type: 'error',
+        code: ErrorCode.tooManyConnections,
+        message,
+      });
     }
     this.#perAddress.set(address, open + 1);
     counted = true;
@@ -183,12 +225,25 @@ export class WsGateway {
   #closeSilent(): void {
     const now = performance.now();
     for (const connection of this.#connections) {
-      if (!connection.closing && !connection.authenticated && now - connection.openedAt > this.options.helloTimeoutMs) {
+      if (
+        !connection.closing &&
+        !connection.authenticated &&
+        now - connection.openedAt > this.options.helloTimeoutMs
+      ) {
         const message = `no hello with a valid token within ${this.options.helloTimeoutMs} ms`;
-        connection.shut(CloseCode.unauthorized, 'unauthorized', { type: 'error', code: ErrorCode.unauthorized, message });
+        connection.shut(CloseCode.unauthorized, 'unauthorized', {
+          type: 'error',
+          code: ErrorCode.unauthorized,
+          message,
+        });
       }
-      if (connection.closing || now - connection.lastSeen <= this.options.heartbeatTimeoutMs) continue;
-      const error = { type: 'error' as const, code: ErrorCode.heartbeatTimeout, message: `no frame for ${this.options.heartbeatTimeoutMs} ms` };
+      if (connection.closing || now - connection.lastSeen <= this.options.heartbeatTimeoutMs)
+        continue;
+      const error = {
+        type: 'error' as const,
+        code: ErrorCode.heartbeatTimeout,
+        message: `no frame for ${this.options.heartbeatTimeoutMs} ms`,
+      };
       connection.shut(CloseCode.heartbeatTimeout, 'heartbeat timeout', error);
     }
   }

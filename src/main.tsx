@@ -1,5 +1,9 @@
 import { render } from 'solid-js/web';
-import { createSharedTetherClient, createTetherClient, type TetherClientOptions } from './client/index.ts';
+import {
+  createSharedTetherClient,
+  createTetherClient,
+  type TetherClientOptions,
+} from './client/index.ts';
 import { App } from './dashboard/App.tsx';
 import { loadDashboardConfig } from './dashboard/dashboard-config.ts';
 import './dashboard/styles.css';
@@ -8,7 +12,8 @@ import './dashboard/styles.css';
 const POLL_WAIT_MS = 20_000;
 /** Where the login link's token is kept: this tab only, gone when it closes. */
 const TOKEN_KEY = 'tether.token';
-const SIGN_IN_HINT = 'Open the login link printed by npm start (http://HOST:PORT/#token=…) in this browser, then Retry.';
+const SIGN_IN_HINT =
+  'Open the login link printed by npm start (http://HOST:PORT/#token=…) in this browser, then Retry.';
 
 /**
  * The login link carries the token in the URL fragment (`#token=…`), which the browser never
@@ -23,7 +28,11 @@ function loginToken(): () => string | undefined {
     memory = fromLink;
     params.delete('token');
     const rest = params.toString();
-    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+    history.replaceState(
+      history.state,
+      '',
+      `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`,
+    );
   }
   try {
     if (fromLink) sessionStorage.setItem(TOKEN_KEY, fromLink);
@@ -61,21 +70,34 @@ async function inspector(): Promise<TetherClientOptions['inspect']> {
 async function start() {
   const getToken = loginToken();
   // Which widgets to show; fetched alongside the inspector, before the client connects.
-  const [dashboard, inspect] = await Promise.all([loadDashboardConfig((url) => fetch(url, { cache: 'no-cache' })), inspector()]);
+  const [dashboard, inspect] = await Promise.all([
+    loadDashboardConfig((url) => fetch(url, { cache: 'no-cache' })),
+    inspector(),
+  ]);
   if (dashboard.warning) console.warn(`Tether: ${dashboard.warning}`);
   // One connection for all of this origin's tabs (docs/cross-tab.md), except where the statechart
   // must run in this tab: for the inspector, and with `?share=off`.
   const params = new URLSearchParams(location.search);
   const local = params.has('inspect') || params.get('share') === 'off';
   const options = { url: location.origin, polling: { waitMs: POLL_WAIT_MS }, getToken };
-  const client = local ? createTetherClient({ ...options, inspect }) : createSharedTetherClient(options);
+  const client = local
+    ? createTetherClient({ ...options, inspect })
+    : createSharedTetherClient(options);
   // A handle for the console and for end-to-end tests: `tether.connection.get()`, and
   // `tether.actor.getSnapshot()` when the statechart runs in this tab.
   Object.assign(window, { tether: client });
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root');
   const dispose = render(
-    () => <App client={client} pollWaitMs={POLL_WAIT_MS} dashboard={dashboard.config} configWarning={dashboard.warning} signInHint={SIGN_IN_HINT} />,
+    () => (
+      <App
+        client={client}
+        pollWaitMs={POLL_WAIT_MS}
+        dashboard={dashboard.config}
+        configWarning={dashboard.warning}
+        signInHint={SIGN_IN_HINT}
+      />
+    ),
     root,
   );
   // Dev server hot reload: leave no socket or timer of the old client behind.

@@ -14,7 +14,12 @@ const names = Array.from({ length: Number(topicsArg) }, (_, i) => `fan.${i}`);
 const now = () => performance.timeOrigin + performance.now();
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
-const server = createTetherServer({ staticDir: false, heartbeatTimeoutMs: 3_600_000, heartbeatMs: 1_800_000, ...(redis === 'memory' ? {} : { redisUrl: redis }) });
+const server = createTetherServer({
+  staticDir: false,
+  heartbeatTimeoutMs: 3_600_000,
+  heartbeatMs: 1_800_000,
+  ...(redis === 'memory' ? {} : { redisUrl: redis }),
+});
 const topics: Topic[] = names.map((name) => server.defineTopic(name, { initial: { t: 0, n: 0 } }));
 const { port } = await server.listen(0, '127.0.0.1');
 
@@ -24,13 +29,25 @@ process.on('message', (message: { cmd: string; rate?: number }) => {
     if (message.cmd === 'stats') gc();
     const { rss, heapUsed, external } = process.memoryUsage();
     const cpu = process.cpuUsage();
-    report({ stats: { rss, heapUsed, external, cpuMs: (cpu.user + cpu.system) / 1000, connections: server.clients().websocket } });
+    report({
+      stats: {
+        rss,
+        heapUsed,
+        external,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        connections: server.clients().websocket,
+      },
+    });
   } else if (message.cmd === 'publish' && role === 'publisher') {
     clearInterval(timer);
     let seq = 0;
     timer = setInterval(() => {
       seq++;
-      for (const topic of topics) topic.publish([{ op: 'replace', path: '/t', value: now() }, { op: 'replace', path: '/n', value: seq }]);
+      for (const topic of topics)
+        topic.publish([
+          { op: 'replace', path: '/t', value: now() },
+          { op: 'replace', path: '/n', value: seq },
+        ]);
     }, 1000 / message.rate!);
   } else if (message.cmd === 'quiet') clearInterval(timer);
 });

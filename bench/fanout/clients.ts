@@ -10,7 +10,8 @@ import { WebSocket } from 'ws';
 import { exitWithParent, report } from '../lib/proc.ts';
 
 exitWithParent();
-const [portArg, countArg, firstArg = '0', perConnArg = '3', topicsArg = '3'] = process.argv.slice(2);
+const [portArg, countArg, firstArg = '0', perConnArg = '3', topicsArg = '3'] =
+  process.argv.slice(2);
 const url = `ws://127.0.0.1:${portArg}/ws`;
 const count = Number(countArg);
 const first = Number(firstArg);
@@ -32,14 +33,21 @@ function connect(index: number): Promise<void> {
     ws.on('open', () => {
       open++;
       ws.send('{"type":"hello"}');
-      for (let k = 0; k < perConn; k++) ws.send(JSON.stringify({ type: 'subscribe', topic: `fan.${(index * perConn + k) % topicCount}` }));
+      for (let k = 0; k < perConn; k++)
+        ws.send(
+          JSON.stringify({ type: 'subscribe', topic: `fan.${(index * perConn + k) % topicCount}` }),
+        );
       resolve();
     });
     ws.on('message', (data) => {
       received++;
       if (!sampled) return;
-      const frame = JSON.parse(String(data)) as { type: string; ops?: { path: string; value: number }[] };
-      if (frame.type === 'patch' && frame.ops?.[0]?.path === '/t') latencies.push(now() - frame.ops[0].value);
+      const frame = JSON.parse(String(data)) as {
+        type: string;
+        ops?: { path: string; value: number }[];
+      };
+      if (frame.type === 'patch' && frame.ops?.[0]?.path === '/t')
+        latencies.push(now() - frame.ops[0].value);
     });
     ws.on('error', () => {
       failed++;

@@ -26,14 +26,28 @@ let port: number;
 
 if (kind === 'tether') {
   // Heartbeat sweeps off the table: the load generator does not ping, the bare server has none.
-  const server = createTetherServer({ staticDir: false, heartbeatTimeoutMs: 3_600_000, heartbeatMs: 1_800_000 });
-  const topics: Topic[] = names.map((name) => server.defineTopic(name, { initial: { t: 0, n: 0 } }));
-  publishOne = (index, seq) => void topics[index]!.publish([{ op: 'replace', path: '/t', value: now() }, { op: 'replace', path: '/n', value: seq }]);
+  const server = createTetherServer({
+    staticDir: false,
+    heartbeatTimeoutMs: 3_600_000,
+    heartbeatMs: 1_800_000,
+  });
+  const topics: Topic[] = names.map((name) =>
+    server.defineTopic(name, { initial: { t: 0, n: 0 } }),
+  );
+  publishOne = (index, seq) =>
+    void topics[index]!.publish([
+      { op: 'replace', path: '/t', value: now() },
+      { op: 'replace', path: '/n', value: seq },
+    ]);
   connections = () => server.clients().websocket;
   port = (await server.listen(0, '127.0.0.1')).port;
 } else {
   const http = createServer();
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({
+    server: http,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
   const byTopic = new Map<string, Set<WebSocket>>(names.map((name) => [name, new Set()]));
   let open = 0;
   wss.on('connection', (ws) => {
@@ -55,7 +69,16 @@ if (kind === 'tether') {
   });
   publishOne = (index, seq) => {
     const topic = names[index]!;
-    const text = JSON.stringify({ type: 'patch', topic, epoch: 'bare', seq, ops: [{ op: 'replace', path: '/t', value: now() }, { op: 'replace', path: '/n', value: seq }] });
+    const text = JSON.stringify({
+      type: 'patch',
+      topic,
+      epoch: 'bare',
+      seq,
+      ops: [
+        { op: 'replace', path: '/t', value: now() },
+        { op: 'replace', path: '/n', value: seq },
+      ],
+    });
     const bytes = Buffer.from(text);
     for (const ws of byTopic.get(topic)!) ws.send(bytes, { binary: false });
   };
@@ -70,7 +93,15 @@ process.on('message', (message: { cmd: string; rate?: number }) => {
     if (message.cmd === 'stats') gc(); // only for memory readings: a forced GC would bill the load
     const { rss, heapUsed, external } = process.memoryUsage();
     const cpu = process.cpuUsage();
-    report({ stats: { rss, heapUsed, external, cpuMs: (cpu.user + cpu.system) / 1000, connections: connections() } });
+    report({
+      stats: {
+        rss,
+        heapUsed,
+        external,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        connections: connections(),
+      },
+    });
   } else if (message.cmd === 'publish') {
     clearInterval(timer);
     // All topics publish on one timer, every 1000/rate ms, as the host-metric sources do.

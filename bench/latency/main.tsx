@@ -54,7 +54,8 @@ const lastWritten = new Map<number, number>();
 function written(widget: number, t: number, v: number) {
   if (pending.has(widget)) superseded++;
   const previous = lastWritten.get(widget);
-  if (measuring && previous !== undefined && v - previous > WIDGETS) superseded += (v - previous) / WIDGETS - 1;
+  if (measuring && previous !== undefined && v - previous > WIDGETS)
+    superseded += (v - previous) / WIDGETS - 1;
   lastWritten.set(widget, v);
   pending.set(widget, t);
   if (scheduled) return;
@@ -123,7 +124,12 @@ if (mode === 'raw') {
   const client =
     mode === 'shared'
       ? createSharedTetherClient({ url: location.origin, polling: false })
-      : createTetherClient({ url: location.origin, polling: false, handover, ...(mode === 'batched' ? { batchWindowMs: 4 } : {}) });
+      : createTetherClient({
+          url: location.origin,
+          polling: false,
+          handover,
+          ...(mode === 'batched' ? { batchWindowMs: 4 } : {}),
+        });
   render(
     () => (
       <TetherProvider client={client}>

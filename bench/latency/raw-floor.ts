@@ -17,7 +17,12 @@ interface Frame {
   ops?: Array<{ path: string; value: number }>;
 }
 
-export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (widget: number, t: number, v: number) => void, onReady: () => void): void {
+export function startRawFloor(
+  root: HTMLElement,
+  widgets: number,
+  onWritten: (widget: number, t: number, v: number) => void,
+  onReady: () => void,
+): void {
   const cells = Array.from({ length: widgets }, (_, i) => {
     const card = document.createElement('div');
     card.className = 'w';
@@ -44,7 +49,8 @@ export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (wi
   const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
   socket.onopen = () => {
     socket.send(JSON.stringify({ type: 'hello' }));
-    for (let i = 0; i < widgets; i++) socket.send(JSON.stringify({ type: 'subscribe', topic: `lat.${i}` }));
+    for (let i = 0; i < widgets; i++)
+      socket.send(JSON.stringify({ type: 'subscribe', topic: `lat.${i}` }));
   };
   socket.onmessage = (event) => {
     const frame = JSON.parse(event.data as string) as Frame;
@@ -52,7 +58,8 @@ export function startRawFloor(root: HTMLElement, widgets: number, onWritten: (wi
     const index = Number(frame.topic.slice(4));
     const cell = cells[index]!;
     if (frame.type === 'snapshot' && frame.data) cell.held = { ...frame.data };
-    else if (frame.type === 'patch' && frame.ops) for (const op of frame.ops) cell.held[op.path.slice(1) as keyof Value] = op.value;
+    else if (frame.type === 'patch' && frame.ops)
+      for (const op of frame.ops) cell.held[op.path.slice(1) as keyof Value] = op.value;
     else return;
     show(index);
   };

@@ -12,7 +12,9 @@ exitWithParent();
 const WIDGETS = 20;
 const now = () => performance.timeOrigin + performance.now();
 const server = createTetherServer({ staticDir: process.argv[2]!, historyLength: 100 });
-const topics = Array.from({ length: WIDGETS }, (_, i) => server.defineTopic(`lat.${i}`, { initial: { t: 0, v: 0 } }));
+const topics = Array.from({ length: WIDGETS }, (_, i) =>
+  server.defineTopic(`lat.${i}`, { initial: { t: 0, v: 0 } }),
+);
 const { port } = await server.listen(0, '127.0.0.1');
 
 let timer: NodeJS.Timeout | undefined;
@@ -25,7 +27,10 @@ process.on('message', (message: { cmd: string; rate?: number }) => {
     timer = setInterval(() => {
       const due = first + Math.floor(((performance.now() - start) * message.rate!) / 1000);
       for (; published < due; published++) {
-        topics[published % WIDGETS]!.publish([{ op: 'replace', path: '/t', value: now() }, { op: 'replace', path: '/v', value: published }]);
+        topics[published % WIDGETS]!.publish([
+          { op: 'replace', path: '/t', value: now() },
+          { op: 'replace', path: '/v', value: published },
+        ]);
       }
     }, 1);
   } else if (message.cmd === 'quiet') {

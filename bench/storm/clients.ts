@@ -53,14 +53,23 @@ for (let i = 0; i < count; i++) {
     } else if (!live && track.lostAt === null) track.lostAt = now();
     else if (live && track.lostAt !== null && track.backAt === null) {
       track.backAt = now();
-      if (++back === count) report({ back: tracks.map(({ lostAt, backAt, attempts }) => ({ lostAt, backAt, attempts })) });
+      if (++back === count)
+        report({
+          back: tracks.map(({ lostAt, backAt, attempts }) => ({ lostAt, backAt, attempts })),
+        });
     }
   });
 }
 
 process.on('message', (message: { cmd: string }) => {
   if (message.cmd === 'arm') armed = true;
-  else if (message.cmd === 'status') report({ status: { back, failed: clients.filter((c) => c.connection.get().status === 'failed').length } });
+  else if (message.cmd === 'status')
+    report({
+      status: {
+        back,
+        failed: clients.filter((c) => c.connection.get().status === 'failed').length,
+      },
+    });
   else if (message.cmd === 'stop') {
     for (const client of clients) client.stop();
     setTimeout(() => process.exit(0), 200);

@@ -16,7 +16,9 @@ const upgrades: number[] = [];
 const http = createServer();
 http.on('upgrade', () => upgrades.push(now()));
 server.attach(http);
-http.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => report({ port: (http.address() as { port: number }).port, listeningAt: now() }));
+http.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () =>
+  report({ port: (http.address() as { port: number }).port, listeningAt: now() }),
+);
 process.on('message', (message: { cmd: string }) => {
   if (message.cmd === 'upgrades') report({ upgrades: upgrades.splice(0) });
 });

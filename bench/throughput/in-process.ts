@@ -11,10 +11,16 @@ import { cpuMs, report } from '../lib/proc.ts';
 import { patchText, topicName } from '../lib/shapes.ts';
 import { standInSocket } from '../lib/stand-in-socket.ts';
 
-export async function inProcess(topics: number, frames: number, batch: number): Promise<{ wallMs: number; cpuMs: number }> {
+export async function inProcess(
+  topics: number,
+  frames: number,
+  batch: number,
+): Promise<{ wallMs: number; cpuMs: number }> {
   // Flat strings, as a socket hands them over: JSON.stringify can return a rope, which JSON.parse
   // flattens into a new string that this array then keeps alive (promotion a socket never causes).
-  const patches = Array.from({ length: frames }, (_, n) => Buffer.from(patchText(topicName(n % topics), Math.floor(n / topics) + 1)).toString());
+  const patches = Array.from({ length: frames }, (_, n) =>
+    Buffer.from(patchText(topicName(n % topics), Math.floor(n / topics) + 1)).toString(),
+  );
   let subscribed = 0;
   let ready: () => void;
   const allSubscribed = new Promise<void>((resolve) => (ready = resolve));
@@ -22,7 +28,12 @@ export async function inProcess(topics: number, frames: number, batch: number): 
     if (++subscribed === topics) setTimeout(ready, 5);
   });
 
-  const client = createTetherClient({ url: 'http://127.0.0.1:1', WebSocket: StandIn, fetch: null, network: false });
+  const client = createTetherClient({
+    url: 'http://127.0.0.1:1',
+    WebSocket: StandIn,
+    fetch: null,
+    network: false,
+  });
   let pending = topics;
   let finished: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
@@ -41,7 +52,7 @@ export async function inProcess(topics: number, frames: number, batch: number): 
   await new Promise((resolve) => setTimeout(resolve, 20));
   const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let next = 0; next < patches.length; ) {
+  for (let next = 0; next < patches.length;) {
     const end = Math.min(patches.length, next + batch);
     for (; next < end; next++) StandIn.last!.onmessage?.({ data: patches[next]! });
     await new Promise<void>((resolve) => setImmediate(resolve)); // a new task: queued microtasks run first
@@ -59,5 +70,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     report({ wallMs, cpuMs: cpu });
     process.exit(0);
   }
-  console.log(`topics=${topics} frames=${frames} batch=${batch}: ${((Number(frames) / wallMs) * 1000).toFixed(0)} frames/s wall, ${((cpu * 1000) / Number(frames)).toFixed(2)} µs CPU/frame`);
+  console.log(
+    `topics=${topics} frames=${frames} batch=${batch}: ${((Number(frames) / wallMs) * 1000).toFixed(0)} frames/s wall, ${((cpu * 1000) / Number(frames)).toFixed(2)} µs CPU/frame`,
+  );
 }

@@ -70,7 +70,8 @@ if (variant === 'raw') {
     if (frame.type === 'snapshot') held.set(frame.topic, { seq: frame.seq, data: frame.data });
     else {
       const doc = held.get(frame.topic);
-      if (!doc || frame.seq !== doc.seq + 1) throw new Error(`socketio receiver: ${frame.topic} out of sequence at ${frame.seq}`);
+      if (!doc || frame.seq !== doc.seq + 1)
+        throw new Error(`socketio receiver: ${frame.topic} out of sequence at ${frame.seq}`);
       const outcome = applyPatchImmutably(doc.data, frame.ops!);
       if (!outcome.ok) throw new Error(`socketio receiver: ${outcome.error}`);
       held.set(frame.topic, { seq: frame.seq, data: outcome.doc });
@@ -81,7 +82,12 @@ if (variant === 'raw') {
   socket.on('connect', () => socket.emit('go'));
   socket.on('frame', apply);
 } else {
-  const client = createTetherClient({ url: `http://127.0.0.1:${port}`, WebSocket, fetch: null, network: false });
+  const client = createTetherClient({
+    url: `http://127.0.0.1:${port}`,
+    WebSocket,
+    fetch: null,
+    network: false,
+  });
   // Connection steps while measuring, i.e. hand-overs (every batch of frames is one step, and
   // nothing else happens meanwhile): how many frames each brought explains the CPU per frame,
   // since each topic of a hand-over costs one subscription step.

@@ -21,7 +21,9 @@ const frames = Number(framesArg);
 
 // Pre-encoded, so the sender's speed does not depend on JSON.stringify.
 const snapshots = Array.from({ length: topics }, (_, i) => snapshotText(topicName(i)));
-const patches = Array.from({ length: frames }, (_, n) => patchText(topicName(n % topics), Math.floor(n / topics) + 1));
+const patches = Array.from({ length: frames }, (_, n) =>
+  patchText(topicName(n % topics), Math.floor(n / topics) + 1),
+);
 
 const HIGH_WATER = 1 << 20;
 const CHUNK = 256;
@@ -42,7 +44,11 @@ function pump(send: (text: string) => void, buffered: () => number, done: () => 
 
 const http = createServer();
 if (mode === 'socketio') {
-  const io = new SocketIoServer(http, { transports: ['websocket'], perMessageDeflate: false, maxHttpBufferSize: 1e8 });
+  const io = new SocketIoServer(http, {
+    transports: ['websocket'],
+    perMessageDeflate: false,
+    maxHttpBufferSize: 1e8,
+  });
   io.on('connection', (socket) => {
     // The frames go out as what `socket.emit('frame', frame)` puts on the wire (an engine.io
     // message holding a socket.io EVENT: `42["frame",{…}]`), pre-encoded and written straight to
@@ -56,20 +62,30 @@ if (mode === 'socketio') {
     const packets = new Map(patches.map((text) => [text, packet(text)]));
     socket.on('go', () => {
       for (const text of snapshots) ws.send(packet(text));
-      pump((text) => ws.send(packets.get(text)!), () => ws.bufferedAmount, () => report({ sent: frames }));
+      pump(
+        (text) => ws.send(packets.get(text)!),
+        () => ws.bufferedAmount,
+        () => report({ sent: frames }),
+      );
     });
   });
 } else {
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
   wss.on('connection', (ws) => {
     let subscribed = 0;
-    const start = () => pump((text) => ws.send(text), () => ws.bufferedAmount, () => report({ sent: frames }));
+    const start = () =>
+      pump(
+        (text) => ws.send(text),
+        () => ws.bufferedAmount,
+        () => report({ sent: frames }),
+      );
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as { type: string; topic?: string; t?: number };
       if (frame.type === 'go') {
         for (const text of snapshots) ws.send(text);
         start();
-      } else if (frame.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', heartbeatMs: 25_000 }));
+      } else if (frame.type === 'hello')
+        ws.send(JSON.stringify({ type: 'welcome', heartbeatMs: 25_000 }));
       else if (frame.type === 'ping') ws.send(JSON.stringify({ type: 'pong', t: frame.t }));
       else if (frame.type === 'subscribe') {
         ws.send(snapshots[Number(frame.topic!.slice('bench.m'.length))]!);

@@ -34,7 +34,9 @@ async function publish(body) {
 /** How many samples the topic holds now (a poll without `since` answers with a snapshot). */
 async function heldSamples() {
   // The publish key also lets a publisher read (GET /api/poll), so it can pick up where it left off.
-  const response = await fetch(`${url}/api/poll?topic=${encodeURIComponent(TOPIC)}`, { headers: { Authorization: `Bearer ${key}` } });
+  const response = await fetch(`${url}/api/poll?topic=${encodeURIComponent(TOPIC)}`, {
+    headers: { Authorization: `Bearer ${key}` },
+  });
   const { frames } = await response.json();
   const snapshot = frames.find((frame) => frame.type === 'snapshot');
   if (!snapshot) throw new Error(frames[0]?.message ?? `no snapshot of ${TOPIC}`);

@@ -26,7 +26,9 @@ function OrdersPerMinute() {
       </p>
       <Show when={recent().length > 0}>
         <ol class="recent">
-          <For each={recent()}>{(sample) => <li>{`${new Date(sample.t).toLocaleTimeString()}: ${sample.count}`}</li>}</For>
+          <For each={recent()}>
+            {(sample) => <li>{`${new Date(sample.t).toLocaleTimeString()}: ${sample.count}`}</li>}
+          </For>
         </ol>
       </Show>
     </section>

@@ -48,7 +48,9 @@ const app = createServer((req, res) => {
 app.on('upgrade', (req, socket, head) => tether.handleUpgrade(req, socket, head));
 app.listen(port, '127.0.0.1', () => {
   const address = app.address();
-  console.log(`custom-topic example on http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`);
+  console.log(
+    `custom-topic example on http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`,
+  );
 });
 
 const stop = () => {

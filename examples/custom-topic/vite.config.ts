@@ -8,5 +8,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [solid()],
   build: { outDir: 'dist', emptyOutDir: true },
-  server: { proxy: { '/ws': { target: 'ws://127.0.0.1:8090', ws: true }, '/api': 'http://127.0.0.1:8090' } },
+  server: {
+    proxy: { '/ws': { target: 'ws://127.0.0.1:8090', ws: true }, '/api': 'http://127.0.0.1:8090' },
+  },
 });

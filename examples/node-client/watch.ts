@@ -10,8 +10,14 @@
 import { WebSocket } from 'ws';
 import { createTetherClient } from 'tether/client';
 
-interface CpuData { cores: number; samples: { t: number; total: number }[] }
-interface Thresholds { version: number; cpuPercent: number }
+interface CpuData {
+  cores: number;
+  samples: { t: number; total: number }[];
+}
+interface Thresholds {
+  version: number;
+  cpuPercent: number;
+}
 
 const url = process.argv[2] ?? 'http://127.0.0.1:8080';
 const seconds = Number(process.argv[3] ?? 5);
@@ -24,7 +30,8 @@ const client = createTetherClient({ url, WebSocket, getToken: () => process.env.
 let lastStatus = '';
 const showConnection = () => {
   const { status, lastError } = client.connection.get();
-  if (status !== lastStatus) console.log(`connection ${status}${lastError ? ` (${lastError.message})` : ''}`);
+  if (status !== lastStatus)
+    console.log(`connection ${status}${lastError ? ` (${lastError.message})` : ''}`);
   lastStatus = status;
 };
 showConnection();
@@ -43,11 +50,15 @@ const stopWaiting = thresholds.view.subscribe(() => {
   const data = thresholds.view.get().data as Thresholds | undefined;
   if (!data) return;
   stopWaiting();
-  const id = client.send('alerts.thresholds', { version: data.version, set: { cpuPercent: data.cpuPercent } });
+  const id = client.send('alerts.thresholds', {
+    version: data.version,
+    set: { cpuPercent: data.cpuPercent },
+  });
   console.log(`sent action ${id}`);
 });
 client.outbox.subscribe(() => {
-  for (const refused of client.outbox.get().refused) console.log(`refused ${refused.id}: ${refused.code}`);
+  for (const refused of client.outbox.get().refused)
+    console.log(`refused ${refused.id}: ${refused.code}`);
 });
 
 // The statecharts themselves are there too, for tools: `client.actor` (the connection, null when

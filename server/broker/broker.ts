@@ -45,7 +45,11 @@ export interface Broker {
    * `start` returns the function that stops it. Publishes to `topics` are fenced by the lease:
    * a node that lost it cannot publish to them any more, even before it notices.
    */
-  exclusive(name: string, start: () => () => void, options?: { topics?: readonly Topic[] }): ExclusiveTask;
+  exclusive(
+    name: string,
+    start: () => () => void,
+    options?: { topics?: readonly Topic[] },
+  ): ExclusiveTask;
   /** How to read this node's client counts (reported to the other nodes). */
   trackClients(read: () => ClientCounts): void;
   /** Clients connected to the whole cluster: this node's now plus the others' last reports. */

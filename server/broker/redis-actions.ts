@@ -37,12 +37,21 @@ export class ActionClaims {
       }
     };
     for (;;) {
-      if ((await retrying(() => this.redis.set(key, RUNNING, 'PX', ACTION_REPLY_TTL_MS, 'NX'))) === 'OK') return 'claimed';
+      if (
+        (await retrying(() => this.redis.set(key, RUNNING, 'PX', ACTION_REPLY_TTL_MS, 'NX'))) ===
+        'OK'
+      )
+        return 'claimed';
       const stored = await retrying(() => this.redis.get(key));
       if (stored !== null && stored !== RUNNING) return JSON.parse(stored) as ActionReply;
       // Gone meanwhile (expired): claim again. Still running elsewhere: wait for its reply.
       if (stored === RUNNING && Date.now() > deadline) {
-        return { type: 'nack', id, code: ErrorCode.internal, message: 'this action is still being handled by another server; send it again later' };
+        return {
+          type: 'nack',
+          id,
+          code: ErrorCode.internal,
+          message: 'this action is still being handled by another server; send it again later',
+        };
       }
       if (stored === RUNNING) await sleep(POLL_MS);
     }

@@ -39,7 +39,13 @@ export function buildBatch(topic: Topic, id: string, items: Item[]): Batch {
       }
       const applied = applyPatchImmutably(batch.state, decision.ops);
       if (!applied.ok) throw new PatchRefusedError(topic.name, applied.error);
-      const frame: PatchFrame = { type: 'patch', topic: topic.name, epoch: topic.epoch, seq: topic.seq + batch.frames.length + 1, ops: decision.ops };
+      const frame: PatchFrame = {
+        type: 'patch',
+        topic: topic.name,
+        epoch: topic.epoch,
+        seq: topic.seq + batch.frames.length + 1,
+        ops: decision.ops,
+      };
       batch.frames.push({ frame, text: encodeOrRefuse(topic.name, frame) });
       batch.outcomes.push({ frame: batch.frames.length - 1 });
       batch.state = applied.doc;

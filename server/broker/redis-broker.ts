@@ -64,12 +64,21 @@ export class RedisBroker implements Broker {
     this.#prefix = options.keyPrefix ?? 'tether:';
     this.#leaseMs = options.leaseMs ?? 3000;
     this.#unavailableAfterMs = options.unavailableAfterMs ?? 1000;
-    this.#onError = options.onError ?? ((error, where) => console.error(`tether: ${where}:`, error));
+    this.#onError =
+      options.onError ?? ((error, where) => console.error(`tether: ${where}:`, error));
     // Commands fail at once while disconnected (no offline queue): every caller here retries on
     // its own terms after a reconnect, which keeps what was committed and what was not clear.
-    const connection = { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResubscribe: false, retryStrategy: (times: number) => Math.min(100 * times, 1000) };
+    const connection = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResubscribe: false,
+      retryStrategy: (times: number) => Math.min(100 * times, 1000),
+    };
     this.#cmd = new Redis(options.url, { ...connection, connectionName: `tether-${this.nodeId}` });
-    this.#sub = new Redis(options.url, { ...connection, connectionName: `tether-${this.nodeId}-sub` });
+    this.#sub = new Redis(options.url, {
+      ...connection,
+      connectionName: `tether-${this.nodeId}-sub`,
+    });
     this.#scripts = defineScripts(this.#cmd);
     this.#link.scripts = this.#scripts;
     this.#claims = new ActionClaims(this.#cmd, this.#prefix);
@@ -99,7 +108,11 @@ export class RedisBroker implements Broker {
 
   adopt(topic: Topic): void {
     const name = topic.name;
-    const keys = { hash: `${this.#prefix}topic:${name}`, stream: `${this.#prefix}log:${name}`, channel: `${this.#prefix}frames:${name}` };
+    const keys = {
+      hash: `${this.#prefix}topic:${name}`,
+      stream: `${this.#prefix}log:${name}`,
+      channel: `${this.#prefix}frames:${name}`,
+    };
     const replica = new TopicReplica(topic, this.#link, keys);
     topic.setWriter(replica);
     this.#replicas.set(name, replica);
@@ -107,7 +120,9 @@ export class RedisBroker implements Broker {
   }
 
   ready(): Promise<void> {
-    return Promise.all([...this.#replicas.values()].map((replica) => replica.whenLoaded())).then(() => undefined);
+    return Promise.all([...this.#replicas.values()].map((replica) => replica.whenLoaded())).then(
+      () => undefined,
+    );
   }
 
   claimAction(id: string): Promise<ActionReply | 'claimed'> {
@@ -115,10 +130,16 @@ export class RedisBroker implements Broker {
   }
 
   settleAction(id: string, reply: ActionReply): void {
-    this.#claims.settle(id, reply).catch((error: unknown) => this.#report(error, 'recording an action reply'));
+    this.#claims
+      .settle(id, reply)
+      .catch((error: unknown) => this.#report(error, 'recording an action reply'));
   }
 
-  exclusive(name: string, start: () => () => void, options: { topics?: readonly Topic[] } = {}): ExclusiveTask {
+  exclusive(
+    name: string,
+    start: () => () => void,
+    options: { topics?: readonly Topic[] } = {},
+  ): ExclusiveTask {
     let stopTask: (() => void) | null = null;
     const key = `${this.#prefix}lease:${name}`;
     const lease = new Lease({
@@ -163,14 +184,21 @@ export class RedisBroker implements Broker {
 
   clusterClients(): ClientCounts {
     const local = this.#countClients();
-    return { websocket: local.websocket + this.#others.websocket, polling: local.polling + this.#others.polling };
+    return {
+      websocket: local.websocket + this.#others.websocket,
+      polling: local.polling + this.#others.polling,
+    };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     // Publishes already made (a source's last sample, an acked action's commit) reach Redis first.
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    while (this.#cmd.status === 'ready' && [...this.#replicas.values()].some((replica) => !replica.idle) && Date.now() < deadline) {
+    while (
+      this.#cmd.status === 'ready' &&
+      [...this.#replicas.values()].some((replica) => !replica.idle) &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     this.#closed = true;
@@ -178,14 +206,18 @@ export class RedisBroker implements Broker {
     clearTimeout(this.#downTimer);
     for (const lease of this.#leases) lease.stop();
     this.#leases.clear();
-    if (this.#cmd.status === 'ready') await this.#cmd.hdel(`${this.#prefix}clients`, this.nodeId).catch(() => undefined);
+    if (this.#cmd.status === 'ready')
+      await this.#cmd.hdel(`${this.#prefix}clients`, this.nodeId).catch(() => undefined);
     // Give the lease releases a moment to leave, then go.
     await Promise.all([this.#quit(this.#cmd), this.#quit(this.#sub)]);
   }
 
   async #quit(client: Redis): Promise<void> {
     if (client.status !== 'ready') return client.disconnect();
-    await Promise.race([client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
+    await Promise.race([
+      client.quit().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 500)),
+    ]);
     client.disconnect();
   }
 
@@ -227,7 +259,10 @@ export class RedisBroker implements Broker {
       return; // dropped again; the next 'ready' resumes
     }
     const resumed = Promise.all([...this.#replicas.values()].map((replica) => replica.resume()));
-    await Promise.race([resumed, new Promise((resolve) => setTimeout(resolve, RESUME_TIMEOUT_MS).unref())]);
+    await Promise.race([
+      resumed,
+      new Promise((resolve) => setTimeout(resolve, RESUME_TIMEOUT_MS).unref()),
+    ]);
     if (!this.#bothReady() || this.#closed) return;
     clearTimeout(this.#downTimer);
     this.#downTimer = undefined;
@@ -243,7 +278,9 @@ export class RedisBroker implements Broker {
     this.#downTimer = setTimeout(() => {
       this.#downTimer = undefined;
       if (this.#bothReady() || this.#closed) return;
-      console.error(`tether: Redis has been unreachable for ${this.#unavailableAfterMs} ms; closing connections until it is back`);
+      console.error(
+        `tether: Redis has been unreachable for ${this.#unavailableAfterMs} ms; closing connections until it is back`,
+      );
       this.#setAvailable(false);
     }, this.#unavailableAfterMs);
   }

@@ -93,7 +93,9 @@ export class TopicReplica implements TopicWriter {
   }
 
   whenLoaded(): Promise<void> {
-    return this.#loaded ? Promise.resolve() : new Promise((resolve) => this.#loadedWaiters.push(resolve));
+    return this.#loaded
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#loadedWaiters.push(resolve));
   }
 
   // ---- writes ----
@@ -105,7 +107,13 @@ export class TopicReplica implements TopicWriter {
     const result = applyPatchImmutably(base, ops);
     if (!result.ok) throw new PatchRefusedError(this.topic.name, result.error);
     const seq = (pending === 0 ? this.topic.seq : this.#headSeq) + 1;
-    const frame: PatchFrame = { type: 'patch', topic: this.topic.name, epoch: this.topic.epoch, seq, ops: ops as PatchOperation[] };
+    const frame: PatchFrame = {
+      type: 'patch',
+      topic: this.topic.name,
+      epoch: this.topic.epoch,
+      seq,
+      ops: ops as PatchOperation[],
+    };
     const encoded = { frame, text: encodeOrRefuse(this.topic.name, frame) };
     this.#enqueue({
       decide: () => ({ ok: true, ops: ops as PatchOperation[] }),
@@ -129,14 +137,24 @@ export class TopicReplica implements TopicWriter {
   }
 
   #enqueue(item: Item): void {
-    if (this.#queue.length >= MAX_QUEUED) throw new Error(`topic "${this.topic.name}": ${MAX_QUEUED} publishes are waiting for Redis; refusing more`);
+    if (this.#queue.length >= MAX_QUEUED)
+      throw new Error(
+        `topic "${this.topic.name}": ${MAX_QUEUED} publishes are waiting for Redis; refusing more`,
+      );
     this.#queue.push(item);
     if (this.#queue.length === 1) queueMicrotask(() => this.flush());
   }
 
   /** Commits what is queued, one batch at a time. */
   flush(): void {
-    if (this.#inFlight || !this.#loaded || this.#syncing || this.#queue.length === 0 || !this.link.connected()) return;
+    if (
+      this.#inFlight ||
+      !this.#loaded ||
+      this.#syncing ||
+      this.#queue.length === 0 ||
+      !this.link.connected()
+    )
+      return;
     const token = this.fence ? this.fence.token() : '';
     if (token === null) return this.#rejectAll(new LeaseLostError(this.topic.name));
     const batch = buildBatch(this.topic, this.link.nextBatchId(), this.#queue.splice(0, MAX_BATCH));
@@ -148,14 +166,30 @@ export class TopicReplica implements TopicWriter {
     try {
       stateText = JSON.stringify(batch.state);
     } catch (error) {
-      for (const item of batch.items) item.reject(new PatchRefusedError(this.topic.name, `state cannot be encoded: ${(error as Error).message}`));
+      for (const item of batch.items)
+        item.reject(
+          new PatchRefusedError(
+            this.topic.name,
+            `state cannot be encoded: ${(error as Error).message}`,
+          ),
+        );
       return this.flush();
     }
     this.#inFlight = batch;
     this.#seenInFlight = false;
     const { hash, stream, channel } = this.keys;
     const streamLength = Math.max(this.topic.historyLength, MIN_STREAM_LENGTH);
-    const args = [this.topic.epoch, this.topic.seq, streamLength, channel, stateText, token, batch.id, batch.frames.length, ...batch.frames.map((f) => f.text)];
+    const args = [
+      this.topic.epoch,
+      this.topic.seq,
+      streamLength,
+      channel,
+      stateText,
+      token,
+      batch.id,
+      batch.frames.length,
+      ...batch.frames.map((f) => f.text),
+    ];
     this.link.scripts.commit({ hash, stream, lease: this.fence?.key ?? hash }, args).then(
       (reply) => this.#committed(batch, reply),
       (error: unknown) => {
@@ -172,7 +206,8 @@ export class TopicReplica implements TopicWriter {
     if (this.#inFlight !== batch) return;
     const verdict = reply[0];
     if (verdict === 'ok') {
-      for (const encoded of batch.frames) if (encoded.frame.seq === this.topic.seq + 1) this.topic.applyCommitted(encoded);
+      for (const encoded of batch.frames)
+        if (encoded.frame.seq === this.topic.seq + 1) this.topic.applyCommitted(encoded);
       return this.#finish(batch);
     }
     // Not committed: decide again on the newer state (or refuse, when the lease is gone).
@@ -207,7 +242,12 @@ export class TopicReplica implements TopicWriter {
     if (!encoded) return;
     const { frame } = encoded;
     if (frame.epoch === this.topic.epoch && frame.seq <= this.topic.seq) return; // already applied (our own commit reply came first)
-    if (frame.epoch === this.topic.epoch && frame.seq === this.topic.seq + 1 && this.topic.applyCommitted(encoded)) return;
+    if (
+      frame.epoch === this.topic.epoch &&
+      frame.seq === this.topic.seq + 1 &&
+      this.topic.applyCommitted(encoded)
+    )
+      return;
     // A message went missing, did not apply, or speaks of another epoch: Redis has the truth.
     void this.catchUp();
   }
@@ -227,16 +267,29 @@ export class TopicReplica implements TopicWriter {
     this.#syncing = true;
     this.#needsSync = false;
     const uncertain = this.#uncertain ? this.#inFlight : null;
-    let from = uncertain ? Math.min(this.topic.seq, uncertain.frames[0]!.frame.seq - 1) : this.topic.seq;
+    let from = uncertain
+      ? Math.min(this.topic.seq, uncertain.frames[0]!.frame.seq - 1)
+      : this.topic.seq;
     let reload = false;
     try {
       for (;;) {
-        const reply = await this.link.scripts.catchUp(this.keys.hash, this.keys.stream, from, CATCH_UP_COUNT);
+        const reply = await this.link.scripts.catchUp(
+          this.keys.hash,
+          this.keys.stream,
+          from,
+          CATCH_UP_COUNT,
+        );
         const [epoch, seqText] = reply;
         if (epoch === this.topic.epoch && Number(seqText) < this.topic.seq) {
           // Redis went back in time within our epoch: its next seqs would repeat ours with other
           // frames. A new epoch from our (newer) state makes every client take a snapshot instead.
-          await this.link.scripts.fork(this.keys.hash, this.keys.stream, { epoch, seq: seqText! }, newEpoch(), JSON.stringify(this.topic.state));
+          await this.link.scripts.fork(
+            this.keys.hash,
+            this.keys.stream,
+            { epoch, seq: seqText! },
+            newEpoch(),
+            JSON.stringify(this.topic.state),
+          );
         }
         if (epoch !== this.topic.epoch || Number(seqText) < this.topic.seq) {
           reload = true;
@@ -273,9 +326,17 @@ export class TopicReplica implements TopicWriter {
     this.#syncing = true;
     try {
       // On a re-creation (Redis lost the topic) the last committed state carries on in a new epoch.
-      const reply = await this.link.scripts.load(this.keys.hash, this.keys.stream, newEpoch(), JSON.stringify(this.topic.state), this.topic.historyLength);
+      const reply = await this.link.scripts.load(
+        this.keys.hash,
+        this.keys.stream,
+        newEpoch(),
+        JSON.stringify(this.topic.state),
+        this.topic.historyLength,
+      );
       const [epoch, seqText, stateText, ...texts] = reply;
-      const history = texts.map((text) => parseFrame(text ?? '')).filter((encoded): encoded is Encoded<PatchFrame> => encoded?.frame.epoch === epoch);
+      const history = texts
+        .map((text) => parseFrame(text ?? ''))
+        .filter((encoded): encoded is Encoded<PatchFrame> => encoded?.frame.epoch === epoch);
       this.topic.reset(epoch!, Number(seqText), JSON.parse(stateText!) as unknown, history);
       this.#loaded = true;
       this.#needsSync = false;

@@ -91,24 +91,48 @@ type Reply = (string | null)[];
 export interface TetherScripts {
   load(hash: string, stream: string, epoch: string, state: string, history: number): Promise<Reply>;
   catchUp(hash: string, stream: string, afterSeq: number, count: number): Promise<Reply>;
-  fork(hash: string, stream: string, seen: { epoch: string; seq: string }, epoch: string, state: string): Promise<number>;
-  commit(keys: { hash: string; stream: string; lease: string }, args: (string | number)[]): Promise<Reply>;
+  fork(
+    hash: string,
+    stream: string,
+    seen: { epoch: string; seq: string },
+    epoch: string,
+    state: string,
+  ): Promise<number>;
+  commit(
+    keys: { hash: string; stream: string; lease: string },
+    args: (string | number)[],
+  ): Promise<Reply>;
   renew(lease: string, token: string, ttlMs: number): Promise<number>;
   release(lease: string, token: string): Promise<number>;
 }
 
-const SCRIPTS = { tetherLoad: [LOAD, 2], tetherFork: [FORK, 2], tetherCatchUp: [CATCH_UP, 2], tetherCommit: [COMMIT, 3], tetherRenew: [RENEW, 1], tetherRelease: [RELEASE, 1] } as const;
+const SCRIPTS = {
+  tetherLoad: [LOAD, 2],
+  tetherFork: [FORK, 2],
+  tetherCatchUp: [CATCH_UP, 2],
+  tetherCommit: [COMMIT, 3],
+  tetherRenew: [RENEW, 1],
+  tetherRelease: [RELEASE, 1],
+} as const;
 
 /** Registers the scripts on `redis` (EVALSHA, falling back to EVAL once per connection). */
 export function defineScripts(redis: Redis): TetherScripts {
-  for (const [name, [lua, numberOfKeys]] of Object.entries(SCRIPTS)) redis.defineCommand(name, { lua, numberOfKeys });
+  for (const [name, [lua, numberOfKeys]] of Object.entries(SCRIPTS))
+    redis.defineCommand(name, { lua, numberOfKeys });
   // defineCommand adds methods ioredis's types cannot know about.
-  const call = redis as unknown as Record<keyof typeof SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
+  const call = redis as unknown as Record<
+    keyof typeof SCRIPTS,
+    (...args: (string | number)[]) => Promise<unknown>
+  >;
   return {
-    load: (hash, stream, epoch, state, history) => call.tetherLoad(hash, stream, epoch, state, history) as Promise<Reply>,
-    fork: (hash, stream, seen, epoch, state) => call.tetherFork(hash, stream, seen.epoch, seen.seq, epoch, state) as Promise<number>,
-    catchUp: (hash, stream, afterSeq, count) => call.tetherCatchUp(hash, stream, afterSeq, count) as Promise<Reply>,
-    commit: ({ hash, stream, lease }, args) => call.tetherCommit(hash, stream, lease, ...args) as Promise<Reply>,
+    load: (hash, stream, epoch, state, history) =>
+      call.tetherLoad(hash, stream, epoch, state, history) as Promise<Reply>,
+    fork: (hash, stream, seen, epoch, state) =>
+      call.tetherFork(hash, stream, seen.epoch, seen.seq, epoch, state) as Promise<number>,
+    catchUp: (hash, stream, afterSeq, count) =>
+      call.tetherCatchUp(hash, stream, afterSeq, count) as Promise<Reply>,
+    commit: ({ hash, stream, lease }, args) =>
+      call.tetherCommit(hash, stream, lease, ...args) as Promise<Reply>,
     renew: (lease, token, ttlMs) => call.tetherRenew(lease, token, ttlMs) as Promise<number>,
     release: (lease, token) => call.tetherRelease(lease, token) as Promise<number>,
   };

@@ -18,7 +18,11 @@ const CONNECT_TIMEOUT_MS = 1000;
  * connection's backend), skipping backends that refuse. Not for production: use any real load
  * balancer there, Tether needs no sticky sessions.
  */
-export async function startRoundRobinProxy(options: { port?: number; host?: string; backends: readonly number[] }): Promise<RoundRobinProxy> {
+export async function startRoundRobinProxy(options: {
+  port?: number;
+  host?: string;
+  backends: readonly number[];
+}): Promise<RoundRobinProxy> {
   let backends = [...options.backends];
   let next = 0;
   const counts = new Map<number, number>();
@@ -40,7 +44,10 @@ export async function startRoundRobinProxy(options: { port?: number; host?: stri
       const upstream = net.connect({ port, host: '127.0.0.1' });
       track(upstream);
       let connected = false;
-      const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => upstream.destroy(new Error('connect timeout')),
+        CONNECT_TIMEOUT_MS,
+      );
       upstream.on('error', () => {
         clearTimeout(timer);
         if (connected) client.destroy();

@@ -24,7 +24,11 @@ export interface FeedState {
 
 export type Readings = Record<AlertMetric, number>;
 
-const THRESHOLD_OF: Record<AlertMetric, keyof Omit<Thresholds, 'version'>> = { cpu: 'cpuPercent', memory: 'memoryPercent', load1: 'load1' };
+const THRESHOLD_OF: Record<AlertMetric, keyof Omit<Thresholds, 'version'>> = {
+  cpu: 'cpuPercent',
+  memory: 'memoryPercent',
+  load1: 'load1',
+};
 const LABEL: Record<AlertMetric, (value: number) => string> = {
   cpu: (value) => `CPU ${value}%`,
   memory: (value) => `memory ${value}%`,
@@ -58,7 +62,9 @@ export function defineAlertFeed(server: TetherServer, thresholds: () => Threshol
           level: isAbove ? 'warning' : 'resolved',
           value,
           threshold,
-          message: isAbove ? `${LABEL[metric](value)} is above the threshold of ${threshold}` : `${LABEL[metric](value)} is back within the threshold of ${threshold}`,
+          message: isAbove
+            ? `${LABEL[metric](value)} is above the threshold of ${threshold}`
+            : `${LABEL[metric](value)} is back within the threshold of ${threshold}`,
         };
         ops.push({ op: 'add', path: '/items/-', value: item });
         if (++length > FEED_LENGTH) {

@@ -30,12 +30,21 @@ const Finite = v.pipe(v.number(), v.finite());
 const ThresholdsPayload = v.object({
   version: v.pipe(v.number(), v.integer()),
   set: v.pipe(
-    v.strictObject({ cpuPercent: v.optional(Finite), memoryPercent: v.optional(Finite), load1: v.optional(Finite) }),
+    v.strictObject({
+      cpuPercent: v.optional(Finite),
+      memoryPercent: v.optional(Finite),
+      load1: v.optional(Finite),
+    }),
     v.check((set) => Object.keys(set).length > 0, 'set names at least one threshold'),
   ),
 });
 
-export const defaultThresholds = (): Thresholds => ({ version: 1, cpuPercent: 90, memoryPercent: 90, load1: os.availableParallelism() * 2 });
+export const defaultThresholds = (): Thresholds => ({
+  version: 1,
+  cpuPercent: 90,
+  memoryPercent: 90,
+  load1: os.availableParallelism() * 2,
+});
 
 /**
  * The `alerts.thresholds` action: `{ version, set: { cpuPercent?, memoryPercent?, load1? } }`.
@@ -47,28 +56,45 @@ export function applyThresholdsAction(payload: unknown, state: Thresholds): Acti
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = v.getDotPath(issue);
-    return { ok: false, code: ErrorCode.badFrame, message: `payload${path ? `.${path}` : ''}: ${issue.message}` };
+    return {
+      ok: false,
+      code: ErrorCode.badFrame,
+      message: `payload${path ? `.${path}` : ''}: ${issue.message}`,
+    };
   }
   const { version, set } = parsed.output;
   if (version !== state.version) {
-    return { ok: false, code: ErrorCode.conflict, message: `thresholds are at version ${state.version}, not ${version}; reload and retry` };
+    return {
+      ok: false,
+      code: ErrorCode.conflict,
+      message: `thresholds are at version ${state.version}, not ${version}; reload and retry`,
+    };
   }
   for (const [metric, value] of Object.entries(set) as [Metric, number | undefined][]) {
     const { min, max } = THRESHOLD_RANGES[metric];
     if (value !== undefined && (value < min || value > max)) {
-      return { ok: false, code: ErrorCode.outOfRange, message: `${metric} must be between ${min} and ${max}, got ${value}` };
+      return {
+        ok: false,
+        code: ErrorCode.outOfRange,
+        message: `${metric} must be between ${min} and ${max}, got ${value}`,
+      };
     }
   }
   const next: Thresholds = { ...state, ...definedOnly(set), version: state.version + 1 };
   return { ok: true, ops: jsonpatch.compare(state, next) as PatchOperation[] };
 }
 
-function definedOnly(set: Partial<Record<Metric, number | undefined>>): Partial<Record<Metric, number>> {
+function definedOnly(
+  set: Partial<Record<Metric, number | undefined>>,
+): Partial<Record<Metric, number>> {
   return Object.fromEntries(Object.entries(set).filter(([, value]) => value !== undefined));
 }
 
 /** `alerts.thresholds`: the writable topic the alert feed compares host metrics against. */
-export function defineAlertThresholds(server: TetherServer, initial: Thresholds = defaultThresholds()) {
+export function defineAlertThresholds(
+  server: TetherServer,
+  initial: Thresholds = defaultThresholds(),
+) {
   return server.defineTopic<Thresholds>(ALERTS_THRESHOLDS, {
     initial,
     writable: true,

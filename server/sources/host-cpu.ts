@@ -35,15 +35,25 @@ export function defineHostCpu(server: TetherServer, intervalMs: number) {
   let previous = readTimes();
   const cpus = os.cpus();
   const topic = server.defineTopic<CpuState>(HOST_CPU, {
-    initial: { cores: cpus.length || os.availableParallelism(), model: cpus[0]?.model.trim() ?? 'unknown', intervalMs, samples: [] },
+    initial: {
+      cores: cpus.length || os.availableParallelism(),
+      model: cpus[0]?.model.trim() ?? 'unknown',
+      intervalMs,
+      samples: [],
+    },
   });
   return {
     /** Publishes one sample and returns the total usage in percent. */
     sample(t: number): number {
       const current = readTimes();
       const perCore = current.map((times, index) => round2(usage(previous[index], times)));
-      const sum = (list: Times[]) => list.reduce((acc, times) => ({ busy: acc.busy + times.busy, all: acc.all + times.all }), { busy: 0, all: 0 });
-      const total = previous.length === current.length ? round2(usage(sum(previous), sum(current))) : 0;
+      const sum = (list: Times[]) =>
+        list.reduce((acc, times) => ({ busy: acc.busy + times.busy, all: acc.all + times.all }), {
+          busy: 0,
+          all: 0,
+        });
+      const total =
+        previous.length === current.length ? round2(usage(sum(previous), sum(current))) : 0;
       previous = current;
       topic.publish(appendSampleOps(topic.state.samples.length, { t, total, perCore }));
       return total;

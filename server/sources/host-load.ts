@@ -15,7 +15,14 @@ export interface LoadState {
 
 function read(t: number): LoadState {
   const [load1 = 0, load5 = 0, load15 = 0] = os.loadavg();
-  return { t, load1: round2(load1), load5: round2(load5), load15: round2(load15), cores: os.availableParallelism(), uptimeSec: Math.round(os.uptime()) };
+  return {
+    t,
+    load1: round2(load1),
+    load5: round2(load5),
+    load15: round2(load15),
+    cores: os.availableParallelism(),
+    uptimeSec: Math.round(os.uptime()),
+  };
 }
 
 /** `host.load`: the OS load averages with the core count to read them against, and uptime. */

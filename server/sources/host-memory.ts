@@ -12,14 +12,21 @@ export interface MemoryState {
 
 /** `host.memory`: used = total − free as the OS reports them, plus this server's resident set. */
 export function defineHostMemory(server: TetherServer, intervalMs: number) {
-  const topic = server.defineTopic<MemoryState>(HOST_MEMORY, { initial: { totalBytes: os.totalmem(), intervalMs, samples: [] } });
+  const topic = server.defineTopic<MemoryState>(HOST_MEMORY, {
+    initial: { totalBytes: os.totalmem(), intervalMs, samples: [] },
+  });
   return {
     /** Publishes one sample and returns memory used in percent of the total. */
     sample(t: number): number {
       const totalBytes = os.totalmem();
       const usedBytes = totalBytes - os.freemem();
-      const ops = appendSampleOps(topic.state.samples.length, { t, usedBytes, serverRssBytes: process.memoryUsage.rss() });
-      if (totalBytes !== topic.state.totalBytes) ops.push({ op: 'replace', path: '/totalBytes', value: totalBytes });
+      const ops = appendSampleOps(topic.state.samples.length, {
+        t,
+        usedBytes,
+        serverRssBytes: process.memoryUsage.rss(),
+      });
+      if (totalBytes !== topic.state.totalBytes)
+        ops.push({ op: 'replace', path: '/totalBytes', value: totalBytes });
       topic.publish(ops);
       return totalBytes > 0 ? round2((usedBytes / totalBytes) * 100) : 0;
     },

@@ -29,9 +29,13 @@ export const HOST_METRICS_LEASE = 'host-metrics';
  * holder of the `host-metrics` lease samples: the host topics then describe that node's machine,
  * and `server.clients` counts the whole cluster. If it dies, another node takes over.
  */
-export function registerHostMetrics(server: TetherServer, options: HostMetricsOptions = {}): { stop(): void } {
+export function registerHostMetrics(
+  server: TetherServer,
+  options: HostMetricsOptions = {},
+): { stop(): void } {
   const sampleMs = options.sampleMs ?? 1000;
-  if (!(Number.isFinite(sampleMs) && sampleMs >= 10)) throw new RangeError(`sampleMs must be at least 10, got ${sampleMs}`);
+  if (!(Number.isFinite(sampleMs) && sampleMs >= 10))
+    throw new RangeError(`sampleMs must be at least 10, got ${sampleMs}`);
   const cpu = defineHostCpu(server, sampleMs);
   const memory = defineHostMemory(server, sampleMs);
   const load = defineHostLoad(server);
@@ -40,7 +44,14 @@ export function registerHostMetrics(server: TetherServer, options: HostMetricsOp
   const thresholds = defineAlertThresholds(server, options.thresholds);
   const feed = defineAlertFeed(server, () => thresholds.state);
 
-  const sampled = [HOST_CPU, HOST_MEMORY, HOST_LOAD, SERVER_EVENTLOOP, SERVER_CLIENTS, ALERTS_FEED].map((name) => server.hub.topic(name)!);
+  const sampled = [
+    HOST_CPU,
+    HOST_MEMORY,
+    HOST_LOAD,
+    SERVER_EVENTLOOP,
+    SERVER_CLIENTS,
+    ALERTS_FEED,
+  ].map((name) => server.hub.topic(name)!);
   const task = server.exclusive(
     HOST_METRICS_LEASE,
     () => {

@@ -7,9 +7,14 @@ export const SERIES_WINDOW = 120;
  * The ops that append one sample to a `{ samples: [...] }` document and, once the window is full,
  * drop the oldest, so a client applies a constant-size patch instead of receiving the series again.
  */
-export function appendSampleOps(currentLength: number, sample: unknown, window = SERIES_WINDOW): PatchOperation[] {
+export function appendSampleOps(
+  currentLength: number,
+  sample: unknown,
+  window = SERIES_WINDOW,
+): PatchOperation[] {
   const ops: PatchOperation[] = [{ op: 'add', path: '/samples/-', value: sample }];
-  for (let length = currentLength + 1; length > window; length--) ops.push({ op: 'remove', path: '/samples/0' });
+  for (let length = currentLength + 1; length > window; length--)
+    ops.push({ op: 'remove', path: '/samples/0' });
   return ops;
 }
 

@@ -16,7 +16,8 @@ export interface EventLoopState {
 const RESOLUTION_MS = 10;
 
 /** Histogram values are nanoseconds; with nothing recorded yet, the mean is NaN (the rest read 0). */
-const toMs = (nanoseconds: number): number => (Number.isFinite(nanoseconds) ? round2(nanoseconds / 1e6) : 0);
+const toMs = (nanoseconds: number): number =>
+  Number.isFinite(nanoseconds) ? round2(nanoseconds / 1e6) : 0;
 
 /**
  * `server.eventloop`: event-loop delay of this process over the last interval: how late a
@@ -37,10 +38,18 @@ export function defineServerEventLoop(server: TetherServer) {
     lastRun = now;
     histogram.record(Math.max(1, Math.round(lateMs * 1e6))); // record() takes integers ≥ 1
   }, RESOLUTION_MS).unref();
-  const topic = server.defineTopic<EventLoopState>(SERVER_EVENTLOOP, { initial: { t: Date.now(), meanMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 } });
+  const topic = server.defineTopic<EventLoopState>(SERVER_EVENTLOOP, {
+    initial: { t: Date.now(), meanMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 },
+  });
   return {
     sample(t: number): void {
-      topic.publishState({ t, meanMs: toMs(histogram.mean), p50Ms: toMs(histogram.percentile(50)), p99Ms: toMs(histogram.percentile(99)), maxMs: toMs(histogram.max) });
+      topic.publishState({
+        t,
+        meanMs: toMs(histogram.mean),
+        p50Ms: toMs(histogram.percentile(50)),
+        p99Ms: toMs(histogram.percentile(99)),
+        maxMs: toMs(histogram.max),
+      });
       histogram.reset();
     },
     stop(): void {

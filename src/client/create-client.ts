@@ -12,7 +12,11 @@ import { browserFrames } from './frame-handover.ts';
 import { browserPage, pageLifecycle } from './page-lifecycle.ts';
 import type { PageLifecycleSettings } from './page-lifecycle.ts';
 import type { NetworkSettings } from './network-status.ts';
-import { DEFAULT_POLL_MIN_INTERVAL_MS, DEFAULT_POLL_WAIT_MS, pollingTransport } from './polling-transport.ts';
+import {
+  DEFAULT_POLL_MIN_INTERVAL_MS,
+  DEFAULT_POLL_WAIT_MS,
+  pollingTransport,
+} from './polling-transport.ts';
 import type { FetchLike, PollingSettings } from './polling-transport.ts';
 import { DEFAULT_SEND_RATE, SendPacer } from './send-pacer.ts';
 import type { SendRate } from './send-pacer.ts';
@@ -129,7 +133,8 @@ export interface LocalTetherClient extends TetherClient {
 }
 
 const defaultId = () =>
-  globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+  globalThis.crypto?.randomUUID?.() ??
+  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
 function browserNetwork(): NetworkSettings | null {
   if (typeof window === 'undefined' || typeof navigator === 'undefined') return null;
@@ -138,21 +143,38 @@ function browserNetwork(): NetworkSettings | null {
 
 export function createTetherClient(options: TetherClientOptions = {}): LocalTetherClient {
   const baseUrl = (options.url ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
-  if (!/^https?:\/\//.test(baseUrl)) throw new Error('createTetherClient: `url` must be an http(s) URL (there is no location to default to)');
-  const WebSocket: WebSocketConstructor | null = options.WebSocket === undefined ? globalThis.WebSocket ?? null : options.WebSocket;
-  const fetch: FetchLike | null = options.fetch === undefined ? globalThis.fetch?.bind(globalThis) ?? null : options.fetch;
+  if (!/^https?:\/\//.test(baseUrl))
+    throw new Error(
+      'createTetherClient: `url` must be an http(s) URL (there is no location to default to)',
+    );
+  const WebSocket: WebSocketConstructor | null =
+    options.WebSocket === undefined ? (globalThis.WebSocket ?? null) : options.WebSocket;
+  const fetch: FetchLike | null =
+    options.fetch === undefined ? (globalThis.fetch?.bind(globalThis) ?? null) : options.fetch;
   const random = options.random ?? Math.random;
   const generateId = options.generateId ?? defaultId;
-  const polling = options.polling === false ? null : options.polling ?? {};
+  const polling = options.polling === false ? null : (options.polling ?? {});
   const now = options.now ?? Date.now;
   const { getToken, token: fixedToken } = options;
-  const credentials = getToken ? new Credentials(getToken) : fixedToken !== undefined ? new Credentials(() => fixedToken) : null;
+  const credentials = getToken
+    ? new Credentials(getToken)
+    : fixedToken !== undefined
+      ? new Credentials(() => fixedToken)
+      : null;
   const pacer = new SendPacer({ ...DEFAULT_SEND_RATE, ...options.sendRate }, now);
 
   // The machine hands these to the transports untouched; typed here, where they are built.
   const batchWindowMs = options.batchWindowMs ?? 0;
   const frames = options.handover === 'task' ? null : browserFrames();
-  const webSocketSettings: WebSocketSettings | null = WebSocket && { url: `${baseUrl.replace(/^http/, 'ws')}/ws`, WebSocket, credentials, pacer, frames, batchWindowMs, now };
+  const webSocketSettings: WebSocketSettings | null = WebSocket && {
+    url: `${baseUrl.replace(/^http/, 'ws')}/ws`,
+    WebSocket,
+    credentials,
+    pacer,
+    frames,
+    batchWindowMs,
+    now,
+  };
   const pollingSettings: PollingSettings | null = polling &&
     fetch && {
       baseUrl,
@@ -164,11 +186,15 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
       random,
       credentials,
     };
-  const networkSettings: NetworkSettings | null = options.network === false ? null : options.network ?? browserNetwork();
+  const networkSettings: NetworkSettings | null =
+    options.network === false ? null : (options.network ?? browserNetwork());
 
-  const pageSettings: PageLifecycleSettings | null = options.page === false ? null : options.page ?? browserPage(now);
+  const pageSettings: PageLifecycleSettings | null =
+    options.page === false ? null : (options.page ?? browserPage(now));
 
-  const logic = connectionMachine.provide({ actors: { webSocketTransport, pollingTransport, networkStatus, pageLifecycle } });
+  const logic = connectionMachine.provide({
+    actors: { webSocketTransport, pollingTransport, networkStatus, pageLifecycle },
+  });
   const actor = createActor(logic, {
     ...(options.inspect ? { inspect: options.inspect } : {}),
     input: {
@@ -210,7 +236,8 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
     subscribe(topic) {
       actor.send({ type: 'SUBSCRIBE', topic });
       const ref = actor.getSnapshot().children[subscriptionId(topic)];
-      if (!ref) throw new Error(`createTetherClient: cannot subscribe to "${topic}" on a stopped client`);
+      if (!ref)
+        throw new Error(`createTetherClient: cannot subscribe to "${topic}" on a stopped client`);
       let held = true;
       return {
         view: topicView(ref),
@@ -246,7 +273,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Keeps a live WebSocket's credential fresh: while connected, shortly before the token's `exp`,
  * asks getToken and sends a changed token in a fresh hello. (Reconnects ask getToken anyway.)
  */
-function tokenRefresher(actor: ConnectionActorRef, credentials: Credentials | null, now: () => number) {
+function tokenRefresher(
+  actor: ConnectionActorRef,
+  credentials: Credentials | null,
+  now: () => number,
+) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const connected = () => actor.getSnapshot().matches({ websocket: 'connected' });
   const schedule = () => {
@@ -256,14 +287,21 @@ function tokenRefresher(actor: ConnectionActorRef, credentials: Credentials | nu
     if (expiresAt === null) return;
     const left = expiresAt - now();
     const delay = Math.max(REFRESH_MIN_INTERVAL_MS, left - Math.min(REFRESH_LEAD_MS, left / 2));
-    timer = setTimeout(() => void refreshNow().catch(() => undefined), Math.min(delay, MAX_TIMER_MS));
+    timer = setTimeout(
+      () => void refreshNow().catch(() => undefined),
+      Math.min(delay, MAX_TIMER_MS),
+    );
   };
   async function refreshNow(): Promise<void> {
     if (!credentials) return;
     const before = credentials.current;
     const token = await credentials.next();
     if (!connected()) return; // the next connection asks getToken itself
-    if (token !== before) actor.send({ type: 'SEND', frame: token === undefined ? { type: 'hello' } : { type: 'hello', token } });
+    if (token !== before)
+      actor.send({
+        type: 'SEND',
+        frame: token === undefined ? { type: 'hello' } : { type: 'hello', token },
+      });
     schedule();
   }
   let wasConnected = false;

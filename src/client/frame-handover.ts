@@ -46,7 +46,11 @@ export function browserFrames(): FrameEnvironment | null {
  * Runs `run` at the start of the next frame while the page is visible, else through `nextTask`.
  * Scheduling again before it ran does nothing.
  */
-export function nextFrameScheduler(run: () => void, frames: FrameEnvironment, nextTask: HandoverScheduler): HandoverScheduler {
+export function nextFrameScheduler(
+  run: () => void,
+  frames: FrameEnvironment,
+  nextTask: HandoverScheduler,
+): HandoverScheduler {
   let frame: number | null = null;
   let fallback: ReturnType<typeof setTimeout> | undefined;
   const cancel = () => {

@@ -2,7 +2,14 @@
 export { createTetherClient } from './create-client.ts';
 export { createSharedTetherClient } from './shared/share.ts';
 export type { SharedClientOptions } from './shared/share.ts';
-export type { ConnectionActorRef, SubscriptionActorRef, TetherClient, TetherClientOptions, TopicHold, LocalTetherClient } from './create-client.ts';
+export type {
+  ConnectionActorRef,
+  SubscriptionActorRef,
+  TetherClient,
+  TetherClientOptions,
+  TopicHold,
+  LocalTetherClient,
+} from './create-client.ts';
 export { snapshotViews } from './view-source.ts';
 export type { SnapshotSource, ViewSource } from './view-source.ts';
 export { connectionView, outboxView, subscriptionView } from './views.ts';
@@ -14,4 +21,9 @@ export type { GetToken } from './credentials.ts';
 export type { SendRate } from './send-pacer.ts';
 export type { NetworkSettings, NetworkTarget } from './network-status.ts';
 export type { AppliedEvent } from '../../machines/subscription.ts';
-export type { PageLifecycleSettings, PageWindow, PageDocument, WakeDetection } from './page-lifecycle.ts';
+export type {
+  PageLifecycleSettings,
+  PageWindow,
+  PageDocument,
+  WakeDetection,
+} from './page-lifecycle.ts';

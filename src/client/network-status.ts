@@ -19,17 +19,19 @@ export interface NetworkSettings {
  * network at all); `true` only means "maybe", which is why going online triggers an attempt
  * rather than being trusted as a link.
  */
-export const networkStatus = fromCallback<EventObject, { settings: NetworkSettings | null }>(({ input, sendBack }) => {
-  const { settings } = input;
-  if (!settings) return;
-  const report = (event: NetworkEvent) => sendBack(event);
-  const online = () => report({ type: 'NETWORK.ONLINE' });
-  const offline = () => report({ type: 'NETWORK.OFFLINE' });
-  if (!settings.isOnline()) offline();
-  settings.target.addEventListener('online', online);
-  settings.target.addEventListener('offline', offline);
-  return () => {
-    settings.target.removeEventListener('online', online);
-    settings.target.removeEventListener('offline', offline);
-  };
-});
+export const networkStatus = fromCallback<EventObject, { settings: NetworkSettings | null }>(
+  ({ input, sendBack }) => {
+    const { settings } = input;
+    if (!settings) return;
+    const report = (event: NetworkEvent) => sendBack(event);
+    const online = () => report({ type: 'NETWORK.ONLINE' });
+    const offline = () => report({ type: 'NETWORK.OFFLINE' });
+    if (!settings.isOnline()) offline();
+    settings.target.addEventListener('online', online);
+    settings.target.addEventListener('offline', offline);
+    return () => {
+      settings.target.removeEventListener('online', online);
+      settings.target.removeEventListener('offline', offline);
+    };
+  },
+);

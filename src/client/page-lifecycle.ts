@@ -4,8 +4,14 @@ import type { PageEvent } from '../../machines/connection.ts';
 
 /** The window events this actor follows (`window` in a browser, a fake in tests). */
 export interface PageWindow {
-  addEventListener(type: 'pagehide' | 'pageshow', listener: (event: { persisted?: boolean }) => void): void;
-  removeEventListener(type: 'pagehide' | 'pageshow', listener: (event: { persisted?: boolean }) => void): void;
+  addEventListener(
+    type: 'pagehide' | 'pageshow',
+    listener: (event: { persisted?: boolean }) => void,
+  ): void;
+  removeEventListener(
+    type: 'pagehide' | 'pageshow',
+    listener: (event: { persisted?: boolean }) => void,
+  ): void;
 }
 
 /** The document's visibility (`document` in a browser). */
@@ -58,37 +64,39 @@ export function browserPage(now: () => number): PageLifecycleSettings | null {
  * that cache sends `PAGE.SHOW`. Wake checks are made only while visible: a hidden tab's ticks are
  * late by design, and the check on becoming visible covers it.
  */
-export const pageLifecycle = fromCallback<EventObject, { settings: PageLifecycleSettings | null }>(({ input, sendBack }) => {
-  const { settings } = input;
-  if (!settings) return;
-  const report = (event: PageEvent) => sendBack(event);
-  const { window: page, document: doc, wake } = settings;
-  const visible = () => doc === null || doc.visibilityState === 'visible';
+export const pageLifecycle = fromCallback<EventObject, { settings: PageLifecycleSettings | null }>(
+  ({ input, sendBack }) => {
+    const { settings } = input;
+    if (!settings) return;
+    const report = (event: PageEvent) => sendBack(event);
+    const { window: page, document: doc, wake } = settings;
+    const visible = () => doc === null || doc.visibilityState === 'visible';
 
-  const onVisibility = () => {
-    if (visible()) report({ type: 'LINK.CHECK' });
-  };
-  const onHide = () => report({ type: 'PAGE.HIDE' });
-  const onShow = (event: { persisted?: boolean }) => {
-    if (event.persisted) report({ type: 'PAGE.SHOW' });
-  };
-  doc?.addEventListener('visibilitychange', onVisibility);
-  page?.addEventListener('pagehide', onHide);
-  page?.addEventListener('pageshow', onShow);
+    const onVisibility = () => {
+      if (visible()) report({ type: 'LINK.CHECK' });
+    };
+    const onHide = () => report({ type: 'PAGE.HIDE' });
+    const onShow = (event: { persisted?: boolean }) => {
+      if (event.persisted) report({ type: 'PAGE.SHOW' });
+    };
+    doc?.addEventListener('visibilitychange', onVisibility);
+    page?.addEventListener('pagehide', onHide);
+    page?.addEventListener('pageshow', onShow);
 
-  let lastTick = settings.now();
-  const tick = () => {
-    const now = settings.now();
-    const late = now - lastTick - (wake?.intervalMs ?? 0);
-    lastTick = now;
-    if (wake && late > wake.thresholdMs && visible()) report({ type: 'LINK.CHECK' });
-  };
-  const timer = wake ? settings.setInterval(tick, wake.intervalMs) : undefined;
+    let lastTick = settings.now();
+    const tick = () => {
+      const now = settings.now();
+      const late = now - lastTick - (wake?.intervalMs ?? 0);
+      lastTick = now;
+      if (wake && late > wake.thresholdMs && visible()) report({ type: 'LINK.CHECK' });
+    };
+    const timer = wake ? settings.setInterval(tick, wake.intervalMs) : undefined;
 
-  return () => {
-    doc?.removeEventListener('visibilitychange', onVisibility);
-    page?.removeEventListener('pagehide', onHide);
-    page?.removeEventListener('pageshow', onShow);
-    if (timer !== undefined) settings.clearInterval(timer);
-  };
-});
+    return () => {
+      doc?.removeEventListener('visibilitychange', onVisibility);
+      page?.removeEventListener('pagehide', onHide);
+      page?.removeEventListener('pageshow', onShow);
+      if (timer !== undefined) settings.clearInterval(timer);
+    };
+  },
+);

@@ -1,6 +1,12 @@
 import { fromCallback } from 'xstate';
 import { backoffDelay } from '../../machines/backoff.ts';
-import type { InboundFrame, PollEvent, PollingInput, SendEvent, TopicCursor } from '../../machines/connection.ts';
+import type {
+  InboundFrame,
+  PollEvent,
+  PollingInput,
+  SendEvent,
+  TopicCursor,
+} from '../../machines/connection.ts';
 import { ErrorCode, encodeFrame, validateServerFrame } from '../protocol/index.ts';
 import type { Credentials } from './credentials.ts';
 
@@ -34,7 +40,10 @@ export const DEFAULT_POLL_WAIT_MS = 20_000;
 export const DEFAULT_POLL_MIN_INTERVAL_MS = 250;
 
 class Refused extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -44,7 +53,10 @@ class Refused extends Error {
  * connection holds, from the position its subscription holds (read fresh for every request), so a
  * lost response costs nothing but time. A new subscribe restarts the held request at once.
  */
-export const pollingTransport = fromCallback<SendEvent, PollingInput & { settings: PollingSettings }>(({ input, sendBack, receive }) => {
+export const pollingTransport = fromCallback<
+  SendEvent,
+  PollingInput & { settings: PollingSettings }
+>(({ input, sendBack, receive }) => {
   const { settings, cursors } = input;
   let stopped = false;
   // Responses can land after cleanup; a stopped actor reports nothing.
@@ -56,15 +68,32 @@ export const pollingTransport = fromCallback<SendEvent, PollingInput & { setting
   /** A subscribe came after the current poll was built: the next one must not wait. */
   let hurry = false;
 
-  const request = async (path: string, init: { method?: string; body?: string } = {}, controller = new AbortController()): Promise<unknown> => {
+  const request = async (
+    path: string,
+    init: { method?: string; body?: string } = {},
+    controller = new AbortController(),
+  ): Promise<unknown> => {
     inFlight.add(controller);
     try {
-      const headers: Record<string, string> = init.body === undefined ? {} : { 'content-type': 'application/json' };
+      const headers: Record<string, string> =
+        init.body === undefined ? {} : { 'content-type': 'application/json' };
       const token = settings.credentials ? await settings.credentials.next() : undefined;
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
-      const response = await settings.fetch(`${settings.baseUrl}${path}`, { ...init, headers, signal: controller.signal });
-      if (response.status === 401) throw new Refused(ErrorCode.unauthorized, await refusalMessage(response, 'the server refused our credentials (HTTP 401)'));
-      if (response.status === 403) throw new Refused(ErrorCode.forbidden, await refusalMessage(response, 'the server refused access (HTTP 403)'));
+      const response = await settings.fetch(`${settings.baseUrl}${path}`, {
+        ...init,
+        headers,
+        signal: controller.signal,
+      });
+      if (response.status === 401)
+        throw new Refused(
+          ErrorCode.unauthorized,
+          await refusalMessage(response, 'the server refused our credentials (HTTP 401)'),
+        );
+      if (response.status === 403)
+        throw new Refused(
+          ErrorCode.forbidden,
+          await refusalMessage(response, 'the server refused access (HTTP 403)'),
+        );
       if (!response.ok) throw new Error(`HTTP ${response.status} from ${path.split('?')[0]}`);
       return await response.json();
     } finally {
@@ -109,10 +138,20 @@ export const pollingTransport = fromCallback<SendEvent, PollingInput & { setting
         failures = 0;
       } catch (error) {
         if (stopped) return;
-        if (error instanceof Refused) return report({ type: 'POLL.REFUSED', code: error.code, message: error.message });
+        if (error instanceof Refused)
+          return report({ type: 'POLL.REFUSED', code: error.code, message: error.message });
         if (poll?.signal.aborted) continue; // restarted for a new subscribe
-        report({ type: 'POLL.ERROR', message: error instanceof Error ? error.message : String(error) });
-        await sleep(backoffDelay(failures++, { ...settings.retry, minMs: settings.retry.baseMs }, settings.random));
+        report({
+          type: 'POLL.ERROR',
+          message: error instanceof Error ? error.message : String(error),
+        });
+        await sleep(
+          backoffDelay(
+            failures++,
+            { ...settings.retry, minMs: settings.retry.baseMs },
+            settings.random,
+          ),
+        );
       } finally {
         poll = undefined;
       }
@@ -132,7 +171,8 @@ export const pollingTransport = fromCallback<SendEvent, PollingInput & { setting
       report({ type: 'POLL.FRAMES', frames: framesIn({ frames: [reply] }), topics: [] });
     } catch (error) {
       // Lost replies are the outbox's business: it sends again, with the same id, on its timeout.
-      if (error instanceof Refused) report({ type: 'POLL.REFUSED', code: error.code, message: error.message });
+      if (error instanceof Refused)
+        report({ type: 'POLL.REFUSED', code: error.code, message: error.message });
     }
   };
 
@@ -153,7 +193,10 @@ export const pollingTransport = fromCallback<SendEvent, PollingInput & { setting
 });
 
 /** The server's own reason from an error frame body, else `fallback`. */
-async function refusalMessage(response: { json(): Promise<unknown> }, fallback: string): Promise<string> {
+async function refusalMessage(
+  response: { json(): Promise<unknown> },
+  fallback: string,
+): Promise<string> {
   try {
     const body = (await response.json()) as { message?: unknown } | null;
     return typeof body?.message === 'string' && body.message !== '' ? body.message : fallback;
@@ -164,7 +207,12 @@ async function refusalMessage(response: { json(): Promise<unknown> }, fallback: 
 
 /** The valid server frames of a `{"frames":[…]}` body; anything else is dropped. */
 function framesIn(body: unknown): InboundFrame[] {
-  const list = typeof body === 'object' && body !== null && Array.isArray((body as { frames?: unknown }).frames) ? (body as { frames: unknown[] }).frames : [];
+  const list =
+    typeof body === 'object' &&
+    body !== null &&
+    Array.isArray((body as { frames?: unknown }).frames)
+      ? (body as { frames: unknown[] }).frames
+      : [];
   const frames: InboundFrame[] = [];
   for (const value of list) {
     const decoded = validateServerFrame(value);

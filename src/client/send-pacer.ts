@@ -45,7 +45,10 @@ export class SendPacer {
   /** 0: send now (the frame is counted); otherwise how many ms to wait before asking again. */
   take(): number {
     const now = this.now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + (Math.max(0, now - this.#last) * this.#rate) / 1000);
+    this.#tokens = Math.min(
+      this.#burst,
+      this.#tokens + (Math.max(0, now - this.#last) * this.#rate) / 1000,
+    );
     this.#last = now;
     if (this.#tokens >= 1) {
       this.#tokens -= 1;

@@ -21,7 +21,11 @@ export interface SnapshotSource<S> {
  * equal to the previous one (`same`) is dropped, so `get()` keeps its identity and listeners hear
  * only real changes: a connection snapshot changes with every frame, its view rarely.
  */
-export function snapshotViews<S, V>(actor: SnapshotSource<S>, toView: (snapshot: S) => V, same: (a: V, b: V) => boolean = shallowEqual): ViewSource<V> {
+export function snapshotViews<S, V>(
+  actor: SnapshotSource<S>,
+  toView: (snapshot: S) => V,
+  same: (a: V, b: V) => boolean = shallowEqual,
+): ViewSource<V> {
   let snapshot = actor.getSnapshot();
   let view = toView(snapshot);
   const listeners = new Set<() => void>();

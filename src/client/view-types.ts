@@ -1,8 +1,20 @@
 /** What a UI needs to know, derived from actor snapshots by the functions in views.ts. */
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline' | 'failed' | 'suspended' | 'closed';
+export type ConnectionStatus =
+  | 'idle'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'polling'
+  | 'offline'
+  | 'failed'
+  | 'suspended'
+  | 'closed';
 export type TransportKind = 'websocket' | 'polling';
-export interface ErrorInfo { code: string; message: string }
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
 
 export interface ConnectionView {
   status: ConnectionStatus;
@@ -19,7 +31,8 @@ export interface ConnectionView {
   statePath: string;
 }
 
-export type SubscriptionStatus = 'pending' | 'subscribing' | 'live' | 'resyncing' | 'stale' | 'error';
+export type SubscriptionStatus =
+  'pending' | 'subscribing' | 'live' | 'resyncing' | 'stale' | 'error';
 
 export interface SubscriptionView<T = unknown> {
   topic: string;
@@ -36,6 +49,21 @@ export interface SubscriptionView<T = unknown> {
   statePath: string;
 }
 
-export interface PendingAction { id: string; topic: string; payload: unknown; state: 'queued' | 'sent' }
-export interface RefusedAction { id: string; topic: string; payload: unknown; code: string; message: string; at: number }
-export interface OutboxView { pending: PendingAction[]; refused: RefusedAction[] }
+export interface PendingAction {
+  id: string;
+  topic: string;
+  payload: unknown;
+  state: 'queued' | 'sent';
+}
+export interface RefusedAction {
+  id: string;
+  topic: string;
+  payload: unknown;
+  code: string;
+  message: string;
+  at: number;
+}
+export interface OutboxView {
+  pending: PendingAction[];
+  refused: RefusedAction[];
+}

@@ -3,7 +3,12 @@ import { attemptLimit } from '../../machines/connection.ts';
 import type { connectionMachine } from '../../machines/connection.ts';
 import type { outboxMachine } from '../../machines/outbox.ts';
 import type { subscriptionMachine } from '../../machines/subscription.ts';
-import type { ConnectionStatus, ConnectionView, OutboxView, SubscriptionView } from './view-types.ts';
+import type {
+  ConnectionStatus,
+  ConnectionView,
+  OutboxView,
+  SubscriptionView,
+} from './view-types.ts';
 import { shallowEqual } from './view-source.ts';
 
 export type ConnectionSnapshot = SnapshotFrom<typeof connectionMachine>;
@@ -14,7 +19,14 @@ export type OutboxSnapshot = SnapshotFrom<typeof outboxMachine>;
 function statePath(value: StateValue): string {
   if (typeof value === 'string') return value;
   return Object.entries(value)
-    .map(([key, child]) => (child === undefined ? key : statePath(child).split(', ').map((leaf) => `${key}.${leaf}`).join(', ')))
+    .map(([key, child]) =>
+      child === undefined
+        ? key
+        : statePath(child)
+            .split(', ')
+            .map((leaf) => `${key}.${leaf}`)
+            .join(', '),
+    )
     .join(', ');
 }
 
@@ -71,6 +83,7 @@ export function outboxView(snapshot: OutboxSnapshot): OutboxView {
 
 /** Outbox views are rebuilt as copies; equal entries mean an equal view. */
 export function sameOutboxView(a: OutboxView, b: OutboxView): boolean {
-  const sameList = <T>(x: T[], y: T[]) => x.length === y.length && x.every((entry, i) => shallowEqual(entry, y[i]));
+  const sameList = <T>(x: T[], y: T[]) =>
+    x.length === y.length && x.every((entry, i) => shallowEqual(entry, y[i]));
   return sameList(a.pending, b.pending) && sameList(a.refused, b.refused);
 }

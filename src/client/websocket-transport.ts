@@ -1,5 +1,10 @@
 import { fromCallback } from 'xstate';
-import type { InboundFrame, OutboundFrame, SendEvent, SocketEvent } from '../../machines/connection.ts';
+import type {
+  InboundFrame,
+  OutboundFrame,
+  SendEvent,
+  SocketEvent,
+} from '../../machines/connection.ts';
 import { CloseCode, ErrorCode, decodeServerFrame, encodeFrame } from '../protocol/index.ts';
 import type { Credentials } from './credentials.ts';
 import { nextFrameScheduler } from './frame-handover.ts';
@@ -85,151 +90,176 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
  * (frames were dropped: only a fresh connection resubscribes and resends reliably) after slowing
  * the pacer, whose cool-down then delays the next socket.
  */
-export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketSettings }>(({ input, sendBack, receive }) => {
-  const { settings } = input;
-  let ended = false;
-  const report = (event: SocketEvent) => ended || sendBack(event);
-  let socket: WebSocketLike | null = null;
-  let openTimer: ReturnType<typeof setTimeout> | undefined;
-  let pumpTimer: ReturnType<typeof setTimeout> | undefined;
-  const outgoing: OutboundFrame[] = [];
-  let handshakeSent = false;
+export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketSettings }>(
+  ({ input, sendBack, receive }) => {
+    const { settings } = input;
+    let ended = false;
+    const report = (event: SocketEvent) => ended || sendBack(event);
+    let socket: WebSocketLike | null = null;
+    let openTimer: ReturnType<typeof setTimeout> | undefined;
+    let pumpTimer: ReturnType<typeof setTimeout> | undefined;
+    const outgoing: OutboundFrame[] = [];
+    let handshakeSent = false;
 
-  // The token for this connection: asked now, so an async getToken runs while the socket opens.
-  let token: { ready: false } | { ready: true; value: string | undefined } | { ready: true; error: string } = { ready: true, value: undefined };
-  if (settings.credentials) {
-    try {
-      const answer = settings.credentials.next();
-      if (typeof answer === 'string' || answer === undefined) token = { ready: true, value: answer };
-      else {
-        token = { ready: false };
-        answer.then(
-          (value) => ((token = { ready: true, value }), pump()),
-          (error: unknown) => ((token = { ready: true, error: reasonOf(error) }), pump()),
-        );
+    // The token for this connection: asked now, so an async getToken runs while the socket opens.
+    let token:
+      | { ready: false }
+      | { ready: true; value: string | undefined }
+      | { ready: true; error: string } = { ready: true, value: undefined };
+    if (settings.credentials) {
+      try {
+        const answer = settings.credentials.next();
+        if (typeof answer === 'string' || answer === undefined)
+          token = { ready: true, value: answer };
+        else {
+          token = { ready: false };
+          answer.then(
+            (value) => ((token = { ready: true, value }), pump()),
+            (error: unknown) => ((token = { ready: true, error: reasonOf(error) }), pump()),
+          );
+        }
+      } catch (error) {
+        token = { ready: true, error: reasonOf(error) };
       }
-    } catch (error) {
-      token = { ready: true, error: reasonOf(error) };
     }
-  }
 
-  /** Sends what is queued, in order, as fast as the token and the pacer allow. */
-  function pump(): void {
-    if (pumpTimer !== undefined || ended) return;
-    while (outgoing.length > 0 && socket?.readyState === OPEN) {
-      let frame = outgoing[0]!;
-      if (frame.type === 'hello' && !handshakeSent && settings.credentials) {
-        if (!token.ready) return; // resumes when getToken answers
-        if ('error' in token) return abort(ABNORMAL_CLOSURE, `getToken() failed: ${token.error}`);
-        frame = token.value === undefined ? { type: 'hello' } : { type: 'hello', token: token.value };
+    /** Sends what is queued, in order, as fast as the token and the pacer allow. */
+    function pump(): void {
+      if (pumpTimer !== undefined || ended) return;
+      while (outgoing.length > 0 && socket?.readyState === OPEN) {
+        let frame = outgoing[0]!;
+        if (frame.type === 'hello' && !handshakeSent && settings.credentials) {
+          if (!token.ready) return; // resumes when getToken answers
+          if ('error' in token) return abort(ABNORMAL_CLOSURE, `getToken() failed: ${token.error}`);
+          frame =
+            token.value === undefined ? { type: 'hello' } : { type: 'hello', token: token.value };
+        }
+        const wait = settings.pacer?.take() ?? 0;
+        if (wait > 0) {
+          pumpTimer = setTimeout(() => ((pumpTimer = undefined), pump()), wait);
+          return;
+        }
+        outgoing.shift();
+        if (frame.type === 'hello') handshakeSent = true;
+        socket.send(encodeFrame(frame));
       }
-      const wait = settings.pacer?.take() ?? 0;
-      if (wait > 0) {
-        pumpTimer = setTimeout(() => ((pumpTimer = undefined), pump()), wait);
+    }
+
+    /** Ends this socket from our side and tells the connection why. */
+    function abort(code: number, reason: string): void {
+      flush();
+      report({ type: 'SOCKET.CLOSED', code, reason });
+      ended = true;
+      cleanup();
+    }
+
+    let batch: InboundFrame[] = [];
+    let receivedAt = 0;
+    let pongAt: number | undefined;
+    let lastFlushAt = Number.NEGATIVE_INFINITY;
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+      if (batch.length === 0) return;
+      const event: SocketEvent = { type: 'SOCKET.FRAMES', frames: batch, receivedAt, pongAt };
+      batch = [];
+      pongAt = undefined;
+      lastFlushAt = now();
+      report(event);
+    };
+    // The flush runs in the next task, so one statechart step takes every frame that is already
+    // there: in Node all the reads of one I/O phase (with 50 topics, one event per topic per phase
+    // instead of per read), in a browser every message task queued before it (a backlog is handed
+    // over at once, while an idle page still hands a frame over straight away). Under a steady
+    // stream `batchWindowMs` goes further and waits out the window, and one step takes everything
+    // that arrived meanwhile; a frame after a quiet spell is still handed over at once. A visible
+    // page with `frames` hands over once per display frame instead.
+    const windowMs = settings.batchWindowMs ?? 0;
+    const now = settings.now ?? Date.now;
+    const handover = settings.frames
+      ? nextFrameScheduler(flush, settings.frames, nextTaskScheduler(flush))
+      : nextTaskScheduler(flush);
+    const scheduleFlush = () => {
+      if (!settings.frames && windowMs > 0 && now() - lastFlushAt < windowMs)
+        flushTimer = setTimeout(flush, windowMs);
+      else handover.schedule();
+    };
+
+    function open(): void {
+      openTimer = undefined;
+      let opened: WebSocketLike;
+      try {
+        opened = new settings.WebSocket(settings.url);
+      } catch (error) {
+        // A bad URL or a blocked scheme: report it as a failed connection, after start() returns.
+        queueMicrotask(() =>
+          report({ type: 'SOCKET.CLOSED', code: ABNORMAL_CLOSURE, reason: reasonOf(error) }),
+        );
         return;
       }
-      outgoing.shift();
-      if (frame.type === 'hello') handshakeSent = true;
-      socket.send(encodeFrame(frame));
+      socket = opened;
+      settings.pacer?.startSocket();
+      opened.onopen = () => report({ type: 'SOCKET.OPENED' });
+      opened.onmessage = ({ data }) => {
+        if (typeof data !== 'string')
+          return report({
+            type: 'SOCKET.BAD_FRAME',
+            message: 'binary frames are not part of the protocol',
+          });
+        const decoded = decodeServerFrame(data);
+        if (!decoded.ok) return report({ type: 'SOCKET.BAD_FRAME', message: decoded.message });
+        if (batch.push(decoded.frame) === 1) scheduleFlush();
+        const frame = decoded.frame;
+        // The link was heard, and a round trip ended, now, however much later the batch is handed over.
+        receivedAt = now();
+        if (frame.type === 'pong') pongAt = receivedAt;
+        if (
+          settings.pacer &&
+          frame.type === 'error' &&
+          frame.code === ErrorCode.rateLimited &&
+          frame.topic === undefined
+        ) {
+          settings.pacer.slowDown();
+          abort(
+            CloseCode.rateLimited,
+            `${frame.message} (rate_limited); reconnecting at ${settings.pacer.framesPerSecond} frames/s`,
+          );
+        }
+      };
+      opened.onclose = ({ code, reason }) => {
+        flush(); // frames that arrived before the close are processed before it
+        report({ type: 'SOCKET.CLOSED', code, reason });
+      };
+      // A close event always follows an error; `ws` throws on an error nobody listens to.
+      opened.onerror = ignore;
     }
-  }
 
-  /** Ends this socket from our side and tells the connection why. */
-  function abort(code: number, reason: string): void {
-    flush();
-    report({ type: 'SOCKET.CLOSED', code, reason });
-    ended = true;
-    cleanup();
-  }
+    receive(({ frame }) => {
+      if (socket?.readyState !== OPEN || ended) return;
+      outgoing.push(frame);
+      pump();
+    });
 
-  let batch: InboundFrame[] = [];
-  let receivedAt = 0;
-  let pongAt: number | undefined;
-  let lastFlushAt = Number.NEGATIVE_INFINITY;
-  let flushTimer: ReturnType<typeof setTimeout> | undefined;
-  const flush = () => {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    if (batch.length === 0) return;
-    const event: SocketEvent = { type: 'SOCKET.FRAMES', frames: batch, receivedAt, pongAt };
-    batch = [];
-    pongAt = undefined;
-    lastFlushAt = now();
-    report(event);
-  };
-  // The flush runs in the next task, so one statechart step takes every frame that is already
-  // there: in Node all the reads of one I/O phase (with 50 topics, one event per topic per phase
-  // instead of per read), in a browser every message task queued before it (a backlog is handed
-  // over at once, while an idle page still hands a frame over straight away). Under a steady
-  // stream `batchWindowMs` goes further and waits out the window, and one step takes everything
-  // that arrived meanwhile; a frame after a quiet spell is still handed over at once. A visible
-  // page with `frames` hands over once per display frame instead.
-  const windowMs = settings.batchWindowMs ?? 0;
-  const now = settings.now ?? Date.now;
-  const handover = settings.frames ? nextFrameScheduler(flush, settings.frames, nextTaskScheduler(flush)) : nextTaskScheduler(flush);
-  const scheduleFlush = () => {
-    if (!settings.frames && windowMs > 0 && now() - lastFlushAt < windowMs) flushTimer = setTimeout(flush, windowMs);
-    else handover.schedule();
-  };
-
-  function open(): void {
-    openTimer = undefined;
-    let opened: WebSocketLike;
-    try {
-      opened = new settings.WebSocket(settings.url);
-    } catch (error) {
-      // A bad URL or a blocked scheme: report it as a failed connection, after start() returns.
-      queueMicrotask(() => report({ type: 'SOCKET.CLOSED', code: ABNORMAL_CLOSURE, reason: reasonOf(error) }));
-      return;
+    function cleanup(): void {
+      ended = true;
+      batch = []; // a flush already queued must not report for a stopped actor
+      clearTimeout(flushTimer);
+      handover.close();
+      outgoing.length = 0;
+      clearTimeout(openTimer);
+      clearTimeout(pumpTimer);
+      if (!socket) return;
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      socket.onerror = ignore; // closing a connecting `ws` socket emits an error later
+      if (socket.readyState === CONNECTING || socket.readyState === OPEN)
+        socket.close(1000, 'client closed');
     }
-    socket = opened;
-    settings.pacer?.startSocket();
-    opened.onopen = () => report({ type: 'SOCKET.OPENED' });
-    opened.onmessage = ({ data }) => {
-      if (typeof data !== 'string') return report({ type: 'SOCKET.BAD_FRAME', message: 'binary frames are not part of the protocol' });
-      const decoded = decodeServerFrame(data);
-      if (!decoded.ok) return report({ type: 'SOCKET.BAD_FRAME', message: decoded.message });
-      if (batch.push(decoded.frame) === 1) scheduleFlush();
-      const frame = decoded.frame;
-      // The link was heard, and a round trip ended, now, however much later the batch is handed over.
-      receivedAt = now();
-      if (frame.type === 'pong') pongAt = receivedAt;
-      if (settings.pacer && frame.type === 'error' && frame.code === ErrorCode.rateLimited && frame.topic === undefined) {
-        settings.pacer.slowDown();
-        abort(CloseCode.rateLimited, `${frame.message} (rate_limited); reconnecting at ${settings.pacer.framesPerSecond} frames/s`);
-      }
-    };
-    opened.onclose = ({ code, reason }) => {
-      flush(); // frames that arrived before the close are processed before it
-      report({ type: 'SOCKET.CLOSED', code, reason });
-    };
-    // A close event always follows an error; `ws` throws on an error nobody listens to.
-    opened.onerror = ignore;
-  }
 
-  receive(({ frame }) => {
-    if (socket?.readyState !== OPEN || ended) return;
-    outgoing.push(frame);
-    pump();
-  });
-
-  function cleanup(): void {
-    ended = true;
-    batch = []; // a flush already queued must not report for a stopped actor
-    clearTimeout(flushTimer);
-    handover.close();
-    outgoing.length = 0;
-    clearTimeout(openTimer);
-    clearTimeout(pumpTimer);
-    if (!socket) return;
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    socket.onerror = ignore; // closing a connecting `ws` socket emits an error later
-    if (socket.readyState === CONNECTING || socket.readyState === OPEN) socket.close(1000, 'client closed');
-  }
-
-  // After `rate_limited`, the next socket waits out the pacer's cool-down.
-  const hold = settings.pacer?.holdMs() ?? 0;
-  if (hold > 0) openTimer = setTimeout(open, hold);
-  else open();
-  return cleanup;
-});
+    // After `rate_limited`, the next socket waits out the pacer's cool-down.
+    const hold = settings.pacer?.holdMs() ?? 0;
+    if (hold > 0) openTimer = setTimeout(open, hold);
+    else open();
+    return cleanup;
+  },
+);

@@ -1,6 +1,13 @@
 import { For, Show, createSignal, type JSX } from 'solid-js';
 import type { TetherClient } from '../client/index.ts';
-import { DEFAULT_DASHBOARD_CONFIG, isTopicWidget, widgetId, type BuiltinWidget, type DashboardConfig, type WidgetEntry } from '../protocol/index.ts';
+import {
+  DEFAULT_DASHBOARD_CONFIG,
+  isTopicWidget,
+  widgetId,
+  type BuiltinWidget,
+  type DashboardConfig,
+  type WidgetEntry,
+} from '../protocol/index.ts';
 import { TetherProvider } from '../solid/index.ts';
 import { createActivityLog } from './activity-log.ts';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
@@ -38,12 +45,22 @@ export interface AppProps {
 export function App(props: AppProps) {
   return (
     <TetherProvider client={props.client}>
-      <Dashboard config={props.dashboard ?? DEFAULT_DASHBOARD_CONFIG} pollWaitMs={props.pollWaitMs} configWarning={props.configWarning ?? null} signInHint={props.signInHint} />
+      <Dashboard
+        config={props.dashboard ?? DEFAULT_DASHBOARD_CONFIG}
+        pollWaitMs={props.pollWaitMs}
+        configWarning={props.configWarning ?? null}
+        signInHint={props.signInHint}
+      />
     </TetherProvider>
   );
 }
 
-function Dashboard(props: { config: DashboardConfig; pollWaitMs: number; configWarning: string | null; signInHint: string | undefined }) {
+function Dashboard(props: {
+  config: DashboardConfig;
+  pollWaitMs: number;
+  configWarning: string | null;
+  signInHint: string | undefined;
+}) {
   const client = useTetherClient();
   const toasts = createToasts();
   const connection = useConnection();
@@ -73,7 +90,8 @@ function Dashboard(props: { config: DashboardConfig; pollWaitMs: number; configW
     thresholds: () => <ThresholdControl />,
     activity: () => <ActivityLog entries={activity()} />,
   };
-  const render = (entry: WidgetEntry) => (isTopicWidget(entry) ? <TopicWidget entry={entry} /> : builtin[entry.view]());
+  const render = (entry: WidgetEntry) =>
+    isTopicWidget(entry) ? <TopicWidget entry={entry} /> : builtin[entry.view]();
   const visible = () => entries.filter((w) => widgets.shown(w.id));
 
   return (
@@ -86,18 +104,33 @@ function Dashboard(props: { config: DashboardConfig; pollWaitMs: number; configW
           <div class="header-tools">
             <ConnectionBadge view={connection()} onRetry={retry} />
             <WidgetMenu widgets={entries} shown={widgets.shown} onToggle={widgets.toggle} />
-            <button type="button" class="button" aria-pressed={showState()} onClick={() => setShowState(!showState())}>
+            <button
+              type="button"
+              class="button"
+              aria-pressed={showState()}
+              onClick={() => setShowState(!showState())}
+            >
               State
             </button>
           </div>
         </header>
-        <OfflineBanner view={connection()} pollWaitMs={props.pollWaitMs} onRetry={retry} signInHint={props.signInHint} />
+        <OfflineBanner
+          view={connection()}
+          pollWaitMs={props.pollWaitMs}
+          onRetry={retry}
+          signInHint={props.signInHint}
+        />
       </div>
       <Show when={showState()}>
         <StatePanel client={client} connection={connection()} outbox={outbox()} />
       </Show>
       <main>
-        <Show when={visible().length > 0} fallback={<p class="empty-grid">All widgets are hidden. Turn some on from the Widgets menu.</p>}>
+        <Show
+          when={visible().length > 0}
+          fallback={
+            <p class="empty-grid">All widgets are hidden. Turn some on from the Widgets menu.</p>
+          }
+        >
           <div class="grid">
             <For each={visible()}>{(widget) => render(widget.entry)}</For>
           </div>

@@ -4,7 +4,12 @@ import { useNow } from './clock.ts';
 import { formatDuration } from './format.ts';
 
 /** Statuses where the user can usefully cut a wait short or leave a dead end. */
-const RETRYABLE: ReadonlySet<ConnectionStatus> = new Set(['reconnecting', 'polling', 'failed', 'offline']);
+const RETRYABLE: ReadonlySet<ConnectionStatus> = new Set([
+  'reconnecting',
+  'polling',
+  'failed',
+  'offline',
+]);
 
 function latencyText(ms: number | null): string {
   if (ms === null) return 'Live';
@@ -17,7 +22,8 @@ export function countdownText(at: number | null, now: number): string | null {
   return at - now > 0 ? `in ${formatDuration(at - now)}` : 'now';
 }
 
-const errorText = (view: ConnectionView) => view.lastError?.message || view.lastError?.code || 'unknown reason';
+const errorText = (view: ConnectionView) =>
+  view.lastError?.message || view.lastError?.code || 'unknown reason';
 
 /** Label (always visible) and tooltip for each status: colour is never the only signal. */
 function describeConnection(view: ConnectionView, now: number): { label: string; title: string } {
@@ -27,29 +33,50 @@ function describeConnection(view: ConnectionView, now: number): { label: string;
       return { label: 'Idle', title: 'Not connected yet' };
     case 'connecting':
       return view.attempt > 0
-        ? { label: `Connecting… ${view.attempt}/${view.maxAttempts}`, title: `Link lost; reconnect attempt ${view.attempt} of ${view.maxAttempts} under way` }
+        ? {
+            label: `Connecting… ${view.attempt}/${view.maxAttempts}`,
+            title: `Link lost; reconnect attempt ${view.attempt} of ${view.maxAttempts} under way`,
+          }
         : { label: 'Connecting…', title: 'Opening the realtime link' };
     case 'connected':
       return {
         label: latencyText(view.latencyMs),
-        title: `Connected over ${view.transport ?? 'websocket'}` + (view.latencyMs === null ? '' : `; last ping round trip ${view.latencyMs.toFixed(1)} ms`),
+        title:
+          `Connected over ${view.transport ?? 'websocket'}` +
+          (view.latencyMs === null ? '' : `; last ping round trip ${view.latencyMs.toFixed(1)} ms`),
       };
     case 'reconnecting':
       return {
-        label: `Reconnecting ${view.attempt}/${view.maxAttempts}` + (countdown ? ` · ${countdown}` : ''),
-        title: `Link lost${view.lastError ? ` (${errorText(view)})` : ''}. Attempt ${view.attempt} of ${view.maxAttempts}` + (countdown ? `, next try ${countdown}` : '') + '. Data shown is the last received.',
+        label:
+          `Reconnecting ${view.attempt}/${view.maxAttempts}` + (countdown ? ` · ${countdown}` : ''),
+        title:
+          `Link lost${view.lastError ? ` (${errorText(view)})` : ''}. Attempt ${view.attempt} of ${view.maxAttempts}` +
+          (countdown ? `, next try ${countdown}` : '') +
+          '. Data shown is the last received.',
       };
     case 'polling':
       return {
         label: 'Polling',
-        title: 'Realtime link unavailable; updates arrive by HTTP polling' + (countdown ? `. Next WebSocket probe ${countdown}` : ''),
+        title:
+          'Realtime link unavailable; updates arrive by HTTP polling' +
+          (countdown ? `. Next WebSocket probe ${countdown}` : ''),
       };
     case 'offline':
-      return { label: 'Offline', title: 'The browser reports no network; reconnects when it returns' };
+      return {
+        label: 'Offline',
+        title: 'The browser reports no network; reconnects when it returns',
+      };
     case 'failed':
-      return { label: `Failed · ${errorText(view)}`, title: `Connection refused: ${view.lastError ? `${view.lastError.code} — ${view.lastError.message}` : 'unknown reason'}. Use Retry now to try again.` };
+      return {
+        label: `Failed · ${errorText(view)}`,
+        title: `Connection refused: ${view.lastError ? `${view.lastError.code} — ${view.lastError.message}` : 'unknown reason'}. Use Retry now to try again.`,
+      };
     case 'suspended':
-      return { label: 'Paused', title: 'The page was hidden or is unloading, so the link was closed; it reconnects when the page shows again' };
+      return {
+        label: 'Paused',
+        title:
+          'The page was hidden or is unloading, so the link was closed; it reconnects when the page shows again',
+      };
     case 'closed':
       return { label: 'Closed', title: 'The client was stopped' };
   }

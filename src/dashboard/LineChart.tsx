@@ -17,7 +17,11 @@ export interface LineChartProps {
   height?: number;
 }
 
-const AXIS = { stroke: '#a3aebb', grid: { stroke: 'rgba(255,255,255,0.07)' }, ticks: { stroke: 'rgba(255,255,255,0.12)' } };
+const AXIS = {
+  stroke: '#a3aebb',
+  grid: { stroke: 'rgba(255,255,255,0.07)' },
+  ticks: { stroke: 'rgba(255,255,255,0.12)' },
+};
 
 /**
  * A thin uPlot wrapper. Data and size changes are applied in one animation-frame flush, so the
@@ -58,7 +62,8 @@ export function LineChart(props: LineChartProps) {
             ...AXIS,
             size: 64,
             ...(props.yIncrs ? { incrs: props.yIncrs } : {}),
-            values: (_u, splits) => splits.map((v) => (props.yFormat ? props.yFormat(v) : String(v))),
+            values: (_u, splits) =>
+              splits.map((v) => (props.yFormat ? props.yFormat(v) : String(v))),
           },
         ],
       },

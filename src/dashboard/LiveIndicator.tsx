@@ -9,28 +9,58 @@ const UPDATING_MS = 1500;
 type IndicatorState = SubscriptionView['status'] | 'updating';
 type IndicatorInput = Pick<SubscriptionView, 'status' | 'updatedAt' | 'staleSince' | 'error'>;
 
-function describeSubscription(view: IndicatorInput, now: number): { state: IndicatorState; label: string; title: string } {
+function describeSubscription(
+  view: IndicatorInput,
+  now: number,
+): { state: IndicatorState; label: string; title: string } {
   switch (view.status) {
     case 'pending':
-      return { state: 'pending', label: 'Pending', title: 'Waiting for the connection before subscribing' };
+      return {
+        state: 'pending',
+        label: 'Pending',
+        title: 'Waiting for the connection before subscribing',
+      };
     case 'subscribing':
-      return { state: 'subscribing', label: 'Subscribing…', title: 'Asked the server for a snapshot' };
+      return {
+        state: 'subscribing',
+        label: 'Subscribing…',
+        title: 'Asked the server for a snapshot',
+      };
     case 'live': {
       // now ticks coarsely, so it can trail updatedAt; a negative age is "just now".
       const recent = view.updatedAt !== null && now - view.updatedAt < UPDATING_MS;
       return recent
         ? { state: 'updating', label: 'Updating', title: 'New data just arrived' }
-        : { state: 'live', label: 'Live', title: view.updatedAt === null ? 'Subscribed' : `Subscribed; last change at ${formatClock(view.updatedAt)}` };
+        : {
+            state: 'live',
+            label: 'Live',
+            title:
+              view.updatedAt === null
+                ? 'Subscribed'
+                : `Subscribed; last change at ${formatClock(view.updatedAt)}`,
+          };
     }
     case 'stale': {
       const since = view.staleSince === null ? '' : ` since ${formatClock(view.staleSince)}`;
-      return { state: 'stale', label: `Stale${since}`, title: `No updates${since}; showing the last known data` };
+      return {
+        state: 'stale',
+        label: `Stale${since}`,
+        title: `No updates${since}; showing the last known data`,
+      };
     }
     case 'resyncing':
-      return { state: 'resyncing', label: 'Resyncing…', title: 'Missed updates or a server restart; fetching a fresh snapshot' };
+      return {
+        state: 'resyncing',
+        label: 'Resyncing…',
+        title: 'Missed updates or a server restart; fetching a fresh snapshot',
+      };
     case 'error': {
       const message = view.error?.message || view.error?.code || 'unknown error';
-      return { state: 'error', label: `Error: ${message}`, title: view.error ? `${view.error.code}: ${view.error.message}` : 'Subscription failed' };
+      return {
+        state: 'error',
+        label: `Error: ${message}`,
+        title: view.error ? `${view.error.code}: ${view.error.message}` : 'Subscription failed',
+      };
     }
   }
 }

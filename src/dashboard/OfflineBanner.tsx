@@ -10,7 +10,12 @@ const STALE_NOTE = 'Widgets show the last data received.';
  * Says plainly when the data on screen is not live: an alert while the link is down, a quieter
  * status notice while updates still arrive by polling. Renders nothing when all is well.
  */
-export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number; onRetry: () => void; signInHint?: string | undefined }) {
+export function OfflineBanner(props: {
+  view: ConnectionView;
+  pollWaitMs: number;
+  onRetry: () => void;
+  signInHint?: string | undefined;
+}) {
   const now = useNow(250);
   const countdown = () => countdownText(props.view.nextRetryAt, now());
   const Retry = () => (
@@ -21,11 +26,22 @@ export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number;
   return (
     <Switch>
       {/* A reconnect attempt in progress shows as `connecting`, but the link is still down. */}
-      <Match when={props.view.status === 'reconnecting' || (props.view.status === 'connecting' && props.view.attempt > 0)}>
+      <Match
+        when={
+          props.view.status === 'reconnecting' ||
+          (props.view.status === 'connecting' && props.view.attempt > 0)
+        }
+      >
         <div class="banner" data-severity="down" role="alert">
           <p>
-            <strong>Connection lost.</strong> Reconnecting (attempt {props.view.attempt} of {props.view.maxAttempts}
-            {props.view.status === 'connecting' ? ', trying now' : countdown() ? `, next try ${countdown()}` : ''}). {STALE_NOTE}
+            <strong>Connection lost.</strong> Reconnecting (attempt {props.view.attempt} of{' '}
+            {props.view.maxAttempts}
+            {props.view.status === 'connecting'
+              ? ', trying now'
+              : countdown()
+                ? `, next try ${countdown()}`
+                : ''}
+            ). {STALE_NOTE}
           </p>
           <Retry />
         </div>
@@ -33,7 +49,8 @@ export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number;
       <Match when={props.view.status === 'offline'}>
         <div class="banner" data-severity="down" role="alert">
           <p>
-            <strong>You are offline.</strong> Tether reconnects when the network returns. {STALE_NOTE}
+            <strong>You are offline.</strong> Tether reconnects when the network returns.{' '}
+            {STALE_NOTE}
           </p>
           <Retry />
         </div>
@@ -41,7 +58,8 @@ export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number;
       <Match when={props.view.status === 'failed' && props.view.lastError?.code === 'unauthorized'}>
         <div class="banner" data-severity="down" role="alert" data-reason="unauthorized">
           <p>
-            <strong>Not signed in:</strong> {props.view.lastError?.message}. {props.signInHint ?? 'Sign in again, then retry.'}
+            <strong>Not signed in:</strong> {props.view.lastError?.message}.{' '}
+            {props.signInHint ?? 'Sign in again, then retry.'}
           </p>
           <Retry />
         </div>
@@ -49,7 +67,9 @@ export function OfflineBanner(props: { view: ConnectionView; pollWaitMs: number;
       <Match when={props.view.status === 'failed'}>
         <div class="banner" data-severity="down" role="alert">
           <p>
-            <strong>Connection failed:</strong> {props.view.lastError?.message || props.view.lastError?.code || 'unknown reason'}. {STALE_NOTE}
+            <strong>Connection failed:</strong>{' '}
+            {props.view.lastError?.message || props.view.lastError?.code || 'unknown reason'}.{' '}
+            {STALE_NOTE}
           </p>
           <Retry />
         </div>

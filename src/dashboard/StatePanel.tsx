@@ -1,6 +1,13 @@
 import { For, Show, createMemo } from 'solid-js';
 import { fromActorRef } from '@xstate/solid';
-import { subscriptionView, type ConnectionActorRef, type ConnectionView, type OutboxView, type SubscriptionActorRef, type TetherClient } from '../client/index.ts';
+import {
+  subscriptionView,
+  type ConnectionActorRef,
+  type ConnectionView,
+  type OutboxView,
+  type SubscriptionActorRef,
+  type TetherClient,
+} from '../client/index.ts';
 
 /**
  * The actor tree at a glance, in the page itself (no inspector, works offline): the connection's
@@ -12,14 +19,27 @@ import { subscriptionView, type ConnectionActorRef, type ConnectionView, type Ou
  * the statecharts. The widgets read view sources instead (src/solid), which cost far less per frame
  * than reconciling every snapshot into a store (docs/architecture.md, "Solid layer").
  */
-export function StatePanel(props: { client: Pick<TetherClient, 'actor'>; connection: ConnectionView; outbox: OutboxView }) {
+export function StatePanel(props: {
+  client: Pick<TetherClient, 'actor'>;
+  connection: ConnectionView;
+  outbox: OutboxView;
+}) {
   return (
     <section class="state-panel" aria-labelledby="state-panel-title">
       <h2 id="state-panel-title">State</h2>
       <p>
-        Connection: <code>{props.connection.statePath}</code> · outbox: {props.outbox.pending.length} pending, {props.outbox.refused.length} refused
+        Connection: <code>{props.connection.statePath}</code> · outbox:{' '}
+        {props.outbox.pending.length} pending, {props.outbox.refused.length} refused
       </p>
-      <Show when={props.client.actor} keyed fallback={<p class="muted">The connection runs in another tab; its subscriptions are listed there.</p>}>
+      <Show
+        when={props.client.actor}
+        keyed
+        fallback={
+          <p class="muted">
+            The connection runs in another tab; its subscriptions are listed there.
+          </p>
+        }
+      >
         {(actor) => <SubscriptionTable actor={actor} />}
       </Show>
     </section>

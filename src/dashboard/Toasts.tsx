@@ -11,7 +11,12 @@ export function Toasts(props: { store: ToastStore }) {
           <div class="toast" data-tone={toast.tone} role="status">
             <strong class="toast-tone">{TONE_LABEL[toast.tone]}</strong>
             <span class="toast-text">{toast.text}</span>
-            <button type="button" class="icon-button" aria-label="Dismiss notification" onClick={() => props.store.dismiss(toast.id)}>
+            <button
+              type="button"
+              class="icon-button"
+              aria-label="Dismiss notification"
+              onClick={() => props.store.dismiss(toast.id)}
+            >
               ×
             </button>
           </div>

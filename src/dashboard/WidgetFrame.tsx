@@ -13,7 +13,12 @@ export function WidgetFrame(props: {
 }) {
   const headingId = createUniqueId();
   return (
-    <section class="widget" classList={{ wide: props.wide === true }} data-widget={props.widget} aria-labelledby={headingId}>
+    <section
+      class="widget"
+      classList={{ wide: props.wide === true }}
+      data-widget={props.widget}
+      aria-labelledby={headingId}
+    >
       <header class="widget-header">
         <h2 id={headingId}>{props.title}</h2>
         <Show when={props.view}>{(view) => <LiveIndicator view={view()} />}</Show>

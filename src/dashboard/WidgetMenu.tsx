@@ -2,7 +2,11 @@ import { For } from 'solid-js';
 import type { WidgetChoice } from './widget-settings.ts';
 
 /** Header menu with one toggle per configured widget; hiding a widget unmounts it and ends its subscription. */
-export function WidgetMenu(props: { widgets: readonly WidgetChoice[]; shown: (id: string) => boolean; onToggle: (id: string) => void }) {
+export function WidgetMenu(props: {
+  widgets: readonly WidgetChoice[];
+  shown: (id: string) => boolean;
+  onToggle: (id: string) => void;
+}) {
   return (
     <details class="menu">
       <summary class="button">Widgets</summary>
@@ -11,7 +15,11 @@ export function WidgetMenu(props: { widgets: readonly WidgetChoice[]; shown: (id
         <For each={props.widgets}>
           {(widget) => (
             <label>
-              <input type="checkbox" checked={props.shown(widget.id)} onChange={() => props.onToggle(widget.id)} />
+              <input
+                type="checkbox"
+                checked={props.shown(widget.id)}
+                onChange={() => props.onToggle(widget.id)}
+              />
               {widget.label}
             </label>
           )}

@@ -15,7 +15,9 @@ function activityText(view: ConnectionView): string {
     case 'idle':
       return 'Idle';
     case 'connecting':
-      return view.attempt > 0 ? `Reconnect attempt ${view.attempt} of ${view.maxAttempts}` : 'Connecting';
+      return view.attempt > 0
+        ? `Reconnect attempt ${view.attempt} of ${view.maxAttempts}`
+        : 'Connecting';
     case 'connected':
       return `Connected over ${view.transport ?? 'websocket'}`;
     case 'reconnecting':
@@ -38,7 +40,10 @@ function activityText(view: ConnectionView): string {
  * are left out (they would bury the transitions people care about); a new attempt, transport or
  * error is a new entry. Lives in App, so hiding the log widget does not lose its history.
  */
-export function createActivityLog(view: Accessor<ConnectionView>, max = 100): Accessor<ActivityEntry[]> {
+export function createActivityLog(
+  view: Accessor<ConnectionView>,
+  max = 100,
+): Accessor<ActivityEntry[]> {
   const [entries, setEntries] = createSignal<ActivityEntry[]>([]);
   let nextId = 1;
   // A memo, so a view change that leaves the key alone (a pong, a heartbeat step) logs nothing.
@@ -49,7 +54,13 @@ export function createActivityLog(view: Accessor<ConnectionView>, max = 100): Ac
   createEffect(
     on(key, () => {
       const v = view();
-      const entry = { id: nextId++, t: Date.now(), status: v.status, text: activityText(v), statePath: v.statePath };
+      const entry = {
+        id: nextId++,
+        t: Date.now(),
+        status: v.status,
+        text: activityText(v),
+        statePath: v.statePath,
+      };
       setEntries((list) => [entry, ...list].slice(0, max));
     }),
   );

@@ -24,7 +24,9 @@ export function isThresholdAction(payload: unknown): payload is ThresholdAction 
   if (typeof payload !== 'object' || payload === null) return false;
   const { version, set } = payload as Record<string, unknown>;
   if (typeof version !== 'number' || typeof set !== 'object' || set === null) return false;
-  return Object.entries(set).every(([k, v]) => (THRESHOLD_FIELDS as readonly string[]).includes(k) && typeof v === 'number');
+  return Object.entries(set).every(
+    ([k, v]) => (THRESHOLD_FIELDS as readonly string[]).includes(k) && typeof v === 'number',
+  );
 }
 
 /**

@@ -11,7 +11,11 @@ export function toastRefusals(outbox: Accessor<OutboxView>, toasts: ToastStore):
   createEffect(
     on(outbox, (view) => {
       for (const r of view.refused) {
-        if (!known.has(r.id)) toasts.push('error', `${WHAT[r.topic] ?? `Change to ${r.topic}`} refused (${r.code}): ${r.message}. Showing the server value again.`);
+        if (!known.has(r.id))
+          toasts.push(
+            'error',
+            `${WHAT[r.topic] ?? `Change to ${r.topic}`} refused (${r.code}): ${r.message}. Showing the server value again.`,
+          );
       }
       // The outbox keeps only the last few refusals; tracking exactly those keeps this bounded too.
       known = new Set(view.refused.map((r) => r.id));

@@ -1,7 +1,11 @@
 import { createContext, createSignal, onCleanup, useContext, type Accessor } from 'solid-js';
 
 export type ToastTone = 'info' | 'warning' | 'error';
-export interface Toast { id: number; tone: ToastTone; text: string }
+export interface Toast {
+  id: number;
+  tone: ToastTone;
+  text: string;
+}
 
 export interface ToastStore {
   toasts: Accessor<Toast[]>;
@@ -27,7 +31,10 @@ export function createToasts(options: { max?: number; ttlMs?: number } = {}): To
   };
   const push = (tone: ToastTone, text: string) => {
     const id = nextId++;
-    timers.set(id, setTimeout(() => dismiss(id), ttlMs));
+    timers.set(
+      id,
+      setTimeout(() => dismiss(id), ttlMs),
+    );
     const next = [...toasts(), { id, tone, text }];
     for (const dropped of next.splice(0, Math.max(0, next.length - max))) {
       clearTimeout(timers.get(dropped.id));

@@ -12,9 +12,27 @@ export interface MemoryData {
   intervalMs: number;
   samples: { t: number; usedBytes: number; serverRssBytes: number }[];
 }
-export interface LoadData { t: number; load1: number; load5: number; load15: number; cores: number; uptimeSec: number }
-export interface EventLoopData { t: number; meanMs: number; p50Ms: number; p99Ms: number; maxMs: number }
-export interface ClientsData { t: number; websocket: number; polling: number; total: number }
+export interface LoadData {
+  t: number;
+  load1: number;
+  load5: number;
+  load15: number;
+  cores: number;
+  uptimeSec: number;
+}
+export interface EventLoopData {
+  t: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+export interface ClientsData {
+  t: number;
+  websocket: number;
+  polling: number;
+  total: number;
+}
 export interface AlertItem {
   id: string;
   t: number;
@@ -24,7 +42,9 @@ export interface AlertItem {
   threshold: number;
   message: string;
 }
-export interface AlertFeedData { items: AlertItem[] }
+export interface AlertFeedData {
+  items: AlertItem[];
+}
 
 /** The dashboard's topic map: `useTopic('host.cpu').data()` is a CpuData (see hooks.ts). */
 export interface DashboardTopics {

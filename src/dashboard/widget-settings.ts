@@ -41,7 +41,11 @@ export function createWidgetSettings(widgets: readonly WidgetChoice[]) {
   const read = (): Set<string> => {
     try {
       const parsed: unknown = JSON.parse(storage?.getItem(WIDGETS_STORAGE_KEY) ?? '[]');
-      return new Set(Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string' && known.has(id)) : []);
+      return new Set(
+        Array.isArray(parsed)
+          ? parsed.filter((id): id is string => typeof id === 'string' && known.has(id))
+          : [],
+      );
     } catch {
       return new Set();
     }

@@ -8,7 +8,8 @@ const { applyOperation } = jsonpatch;
 export type PatchResult<T> = { ok: true; doc: T } | { ok: false; error: string };
 
 type Container = Record<string, unknown> | unknown[];
-const isContainer = (value: unknown): value is Container => typeof value === 'object' && value !== null;
+const isContainer = (value: unknown): value is Container =>
+  typeof value === 'object' && value !== null;
 
 const unescapeToken = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
 
@@ -35,7 +36,10 @@ export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): 
       root = applyOperation(root, op as Operation, true, true).newDocument;
     }
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+    return {
+      ok: false,
+      error: error instanceof Error ? error.message.split('\n')[0]! : String(error),
+    };
   }
   return { ok: true, doc: root as T };
 }
@@ -54,7 +58,7 @@ function copyPath(root: Container, pointer: string, copies: Set<object>): Contai
   if (pointer.charCodeAt(0) !== 47 /* '/' */) return null; // '' (the root) or invalid
   const last = pointer.lastIndexOf('/');
   let parent: Container = root;
-  for (let start = 1; start <= last; ) {
+  for (let start = 1; start <= last;) {
     const end = pointer.indexOf('/', start);
     const raw = pointer.slice(start, end);
     start = end + 1;
@@ -96,7 +100,8 @@ function applyInPlace(parent: Container, op: PatchOperation): boolean {
   }
   const object = parent as Record<string, unknown>;
   if (op.op === 'add') object[key] = op.value;
-  else if (object[key] === undefined) return false; // not there: the library reports it
+  else if (object[key] === undefined)
+    return false; // not there: the library reports it
   else if (op.op === 'replace') object[key] = op.value;
   else delete object[key];
   return true;
@@ -112,7 +117,11 @@ function hasUndefined(value: unknown): boolean {
   }
   // for…in with an own-key check visits what Object.keys lists without allocating its array (once per op).
   for (const key in value) {
-    if (Object.prototype.hasOwnProperty.call(value, key) && hasUndefined((value as Record<string, unknown>)[key])) return true;
+    if (
+      Object.prototype.hasOwnProperty.call(value, key) &&
+      hasUndefined((value as Record<string, unknown>)[key])
+    )
+      return true;
   }
   return false;
 }

@@ -13,7 +13,10 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
     .map((issue) => {
       const path = v.getDotPath(issue);
       // Strict objects (config files) report an unknown key as "Expected never".
-      const message = issue.type === 'strict_object' && issue.expected === 'never' ? 'unknown field (misspelt?)' : issue.message;
+      const message =
+        issue.type === 'strict_object' && issue.expected === 'never'
+          ? 'unknown field (misspelt?)'
+          : issue.message;
       return path ? `${path}: ${message}` : message;
     })
     .join('; ');
@@ -27,7 +30,9 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
  */
 type FrameVariant = typeof ClientFrame | typeof ServerFrame;
 function optionsByType(schema: FrameVariant): (value: object) => v.GenericSchema {
-  const byType = new Map<unknown, v.GenericSchema>(schema.options.map((option) => [option.entries.type.literal, option]));
+  const byType = new Map<unknown, v.GenericSchema>(
+    schema.options.map((option) => [option.entries.type.literal, option]),
+  );
   return (value) => byType.get((value as { type?: unknown }).type) ?? schema;
 }
 const optionPickers = new Map<v.GenericSchema, (value: object) => v.GenericSchema>([
@@ -49,7 +54,10 @@ function decodeWith<S extends v.GenericSchema>(schema: S, text: string): Decoded
   return validateFrame(schema, value);
 }
 
-function validateFrame<S extends v.GenericSchema>(schema: S, value: unknown): Decoded<v.InferOutput<S>> {
+function validateFrame<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+): Decoded<v.InferOutput<S>> {
   if ((schema as v.GenericSchema) === ServerFrame) {
     const frame = acceptTopicFrame(value);
     if (frame) return { ok: true, frame: frame as v.InferOutput<S> };
@@ -86,7 +94,13 @@ export function acceptTopicFrame(value: unknown): TopicFrame | null {
   const body = frame.type === 'patch' ? 'ops' : frame.type === 'snapshot' ? 'data' : null;
   if (body === null || !hasExactly(frame, 5, 'type', 'topic', 'epoch', 'seq', body)) return null;
   const { topic, epoch, seq } = frame;
-  if (typeof topic !== 'string' || topic.length < 1 || topic.length > 128 || !TOPIC_PATTERN.test(topic)) return null;
+  if (
+    typeof topic !== 'string' ||
+    topic.length < 1 ||
+    topic.length > 128 ||
+    !TOPIC_PATTERN.test(topic)
+  )
+    return null;
   if (typeof epoch !== 'string' || epoch.length < 1 || epoch.length > 64) return null;
   if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return null;
   if (body === 'data') return frame.data === undefined ? null : (frame as TopicFrame);
@@ -96,7 +110,8 @@ export function acceptTopicFrame(value: unknown): TopicFrame | null {
   return frame as TopicFrame;
 }
 
-const isPointer = (value: unknown) => typeof value === 'string' && (value === '' || value.startsWith('/'));
+const isPointer = (value: unknown) =>
+  typeof value === 'string' && (value === '' || value.startsWith('/'));
 
 function isPatchOperation(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -105,7 +120,9 @@ function isPatchOperation(value: unknown): boolean {
     case 'add':
     case 'replace':
     case 'test':
-      return hasExactly(op, 3, 'op', 'path', 'value') && isPointer(op.path) && op.value !== undefined;
+      return (
+        hasExactly(op, 3, 'op', 'path', 'value') && isPointer(op.path) && op.value !== undefined
+      );
     case 'remove':
       return hasExactly(op, 2, 'op', 'path') && isPointer(op.path);
     case 'move':

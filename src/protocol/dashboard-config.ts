@@ -10,7 +10,16 @@ import { JsonPointer } from './patch.ts';
  */
 
 /** The dashboard's own widgets, each bound to its default topic (or, for `activity`, to the connection). */
-export const BUILTIN_WIDGETS = ['cpu', 'memory', 'load', 'eventloop', 'clients', 'alerts', 'thresholds', 'activity'] as const;
+export const BUILTIN_WIDGETS = [
+  'cpu',
+  'memory',
+  'load',
+  'eventloop',
+  'clients',
+  'alerts',
+  'thresholds',
+  'activity',
+] as const;
 export type BuiltinWidget = (typeof BUILTIN_WIDGETS)[number];
 
 /** How the generic widget renders a topic. */
@@ -18,7 +27,11 @@ export const TOPIC_VIEWS = ['series', 'number', 'table', 'events'] as const;
 export type TopicView = (typeof TOPIC_VIEWS)[number];
 
 const FieldName = v.pipe(v.string(), v.minLength(1, 'a field name is not empty'), v.maxLength(128));
-const Fields = v.pipe(v.array(FieldName), v.minLength(1, 'list at least one field, or leave "fields" out'), v.maxLength(24));
+const Fields = v.pipe(
+  v.array(FieldName),
+  v.minLength(1, 'list at least one field, or leave "fields" out'),
+  v.maxLength(24),
+);
 
 export const BuiltinWidgetEntry = v.strictObject({ view: v.picklist(BUILTIN_WIDGETS) });
 
@@ -27,7 +40,9 @@ export const TopicWidgetEntry = v.strictObject({
   topic: TopicName,
   title: v.pipe(v.string(), v.minLength(1, 'a title is not empty'), v.maxLength(80)),
   /** Names the widget in the Widgets menu's memory and `data-widget`; default `<view>:<topic>`. */
-  id: v.optional(v.pipe(v.string(), v.regex(/^[\w.:/-]{1,128}$/, 'an id uses letters, digits and . _ : / -'))),
+  id: v.optional(
+    v.pipe(v.string(), v.regex(/^[\w.:/-]{1,128}$/, 'an id uses letters, digits and . _ : / -')),
+  ),
   /** JSON Pointer to the part of the topic to show; default the whole document. */
   path: v.optional(JsonPointer),
   /** series: the y columns; number: the figures; table: the columns; events: the text of an event. */
@@ -51,7 +66,8 @@ export type WidgetEntry = v.InferOutput<typeof WidgetEntry>;
 export const isTopicWidget = (entry: WidgetEntry): entry is TopicWidgetEntry => 'topic' in entry;
 
 /** A widget's stable id: its `id`, `<view>:<topic>` for a topic widget, the view for a built-in one. */
-export const widgetId = (entry: WidgetEntry): string => (isTopicWidget(entry) ? entry.id ?? `${entry.view}:${entry.topic}` : entry.view);
+export const widgetId = (entry: WidgetEntry): string =>
+  isTopicWidget(entry) ? (entry.id ?? `${entry.view}:${entry.topic}`) : entry.view;
 
 function firstDuplicate(entries: readonly WidgetEntry[]): string | undefined {
   const seen = new Set<string>();
@@ -72,7 +88,8 @@ export const DashboardConfig = v.strictObject({
     v.rawCheck(({ dataset, addIssue }) => {
       if (!dataset.typed) return;
       const id = firstDuplicate(dataset.value);
-      if (id !== undefined) addIssue({ message: `two widgets have the id "${id}"; give one of them another "id"` });
+      if (id !== undefined)
+        addIssue({ message: `two widgets have the id "${id}"; give one of them another "id"` });
     }),
   ),
 });
@@ -88,5 +105,7 @@ export type ConfigResult = { ok: true; config: DashboardConfig } | { ok: false; 
 
 export function validateDashboardConfig(value: unknown): ConfigResult {
   const result = v.safeParse(DashboardConfig, value);
-  return result.success ? { ok: true, config: result.output } : { ok: false, message: describeIssues(result.issues) };
+  return result.success
+    ? { ok: true, config: result.output }
+    : { ok: false, message: describeIssues(result.issues) };
 }

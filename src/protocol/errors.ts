@@ -38,7 +38,12 @@ export const CloseCode = {
 
 /** A refusal the client must not retry blindly: it goes to `failed` and waits for RETRY. */
 export function isTerminalClose(code: number): boolean {
-  return code === CloseCode.unauthorized || code === CloseCode.forbidden || code === CloseCode.protocolError || code === CloseCode.badFrames;
+  return (
+    code === CloseCode.unauthorized ||
+    code === CloseCode.forbidden ||
+    code === CloseCode.protocolError ||
+    code === CloseCode.badFrames
+  );
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;

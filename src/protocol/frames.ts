@@ -13,7 +13,11 @@ export const TopicName = v.pipe(
   v.regex(TOPIC_PATTERN, 'a topic uses letters, digits and . _ : / -'),
 );
 export const Epoch = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
-export const Seq = v.pipe(v.number(), v.integer('seq is an integer'), v.minValue(0, 'seq is not negative'));
+export const Seq = v.pipe(
+  v.number(),
+  v.integer('seq is an integer'),
+  v.minValue(0, 'seq is not negative'),
+);
 export const Position = v.object({ epoch: Epoch, seq: Seq });
 export type Position = v.InferOutput<typeof Position>;
 
@@ -21,25 +25,76 @@ const ActionId = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 const Millis = v.pipe(v.number(), v.finite());
 
 // Client → server
-export const HelloFrame = v.object({ type: v.literal('hello'), token: v.optional(v.pipe(v.string(), v.maxLength(8192))) });
-export const SubscribeFrame = v.object({ type: v.literal('subscribe'), topic: TopicName, since: v.optional(Position) });
+export const HelloFrame = v.object({
+  type: v.literal('hello'),
+  token: v.optional(v.pipe(v.string(), v.maxLength(8192))),
+});
+export const SubscribeFrame = v.object({
+  type: v.literal('subscribe'),
+  topic: TopicName,
+  since: v.optional(Position),
+});
 export const UnsubscribeFrame = v.object({ type: v.literal('unsubscribe'), topic: TopicName });
 export const PingFrame = v.object({ type: v.literal('ping'), t: Millis });
-export const ActionFrame = v.object({ type: v.literal('action'), id: ActionId, topic: TopicName, payload: JsonValue });
+export const ActionFrame = v.object({
+  type: v.literal('action'),
+  id: ActionId,
+  topic: TopicName,
+  payload: JsonValue,
+});
 
-export const ClientFrame = v.variant('type', [HelloFrame, SubscribeFrame, UnsubscribeFrame, PingFrame, ActionFrame]);
+export const ClientFrame = v.variant('type', [
+  HelloFrame,
+  SubscribeFrame,
+  UnsubscribeFrame,
+  PingFrame,
+  ActionFrame,
+]);
 
 // Server → client
-export const WelcomeFrame = v.object({ type: v.literal('welcome'), heartbeatMs: v.pipe(v.number(), v.integer(), v.minValue(1)) });
-export const SnapshotFrame = v.object({ type: v.literal('snapshot'), topic: TopicName, epoch: Epoch, seq: Seq, data: JsonValue });
-export const PatchFrame = v.object({ type: v.literal('patch'), topic: TopicName, epoch: Epoch, seq: Seq, ops: PatchOperations });
+export const WelcomeFrame = v.object({
+  type: v.literal('welcome'),
+  heartbeatMs: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+export const SnapshotFrame = v.object({
+  type: v.literal('snapshot'),
+  topic: TopicName,
+  epoch: Epoch,
+  seq: Seq,
+  data: JsonValue,
+});
+export const PatchFrame = v.object({
+  type: v.literal('patch'),
+  topic: TopicName,
+  epoch: Epoch,
+  seq: Seq,
+  ops: PatchOperations,
+});
 export const PongFrame = v.object({ type: v.literal('pong'), t: Millis });
 export const AckFrame = v.object({ type: v.literal('ack'), id: ActionId });
-export const NackFrame = v.object({ type: v.literal('nack'), id: ActionId, code: v.string(), message: v.string() });
+export const NackFrame = v.object({
+  type: v.literal('nack'),
+  id: ActionId,
+  code: v.string(),
+  message: v.string(),
+});
 /** `topic` is an addition to v1 (optional, so old clients ignore it): which subscription an error concerns. */
-export const ErrorFrame = v.object({ type: v.literal('error'), code: v.string(), message: v.string(), topic: v.optional(v.string()) });
+export const ErrorFrame = v.object({
+  type: v.literal('error'),
+  code: v.string(),
+  message: v.string(),
+  topic: v.optional(v.string()),
+});
 
-export const ServerFrame = v.variant('type', [WelcomeFrame, SnapshotFrame, PatchFrame, PongFrame, AckFrame, NackFrame, ErrorFrame]);
+export const ServerFrame = v.variant('type', [
+  WelcomeFrame,
+  SnapshotFrame,
+  PatchFrame,
+  PongFrame,
+  AckFrame,
+  NackFrame,
+  ErrorFrame,
+]);
 
 export type HelloFrame = v.InferOutput<typeof HelloFrame>;
 export type SubscribeFrame = v.InferOutput<typeof SubscribeFrame>;

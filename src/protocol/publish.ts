@@ -29,12 +29,18 @@ const exactlyOne = <T extends { ops?: unknown; data?: unknown }>() =>
 
 const TopicChangeObject = v.object(changeEntries);
 /** `{ ops }` or `{ data }`: a change to a topic, as publishes and patch actions carry it. */
-export const TopicChange = v.pipe(TopicChangeObject, exactlyOne<v.InferOutput<typeof TopicChangeObject>>());
+export const TopicChange = v.pipe(
+  TopicChangeObject,
+  exactlyOne<v.InferOutput<typeof TopicChangeObject>>(),
+);
 export type TopicChange = v.InferOutput<typeof TopicChange>;
 
 const PublishObject = v.object({ topic: TopicName, ...changeEntries });
 /** The body of `POST /api/publish`: `{ "topic": T, "ops": [...] }` or `{ "topic": T, "data": ... }`. */
-export const PublishRequest = v.pipe(PublishObject, exactlyOne<v.InferOutput<typeof PublishObject>>());
+export const PublishRequest = v.pipe(
+  PublishObject,
+  exactlyOne<v.InferOutput<typeof PublishObject>>(),
+);
 export type PublishRequest = v.InferOutput<typeof PublishRequest>;
 
 /**

@@ -33,7 +33,10 @@ export function useTopic<T = unknown>(topic: string): TopicState<T> {
 }
 
 /** useTopic with an explicit client, for code outside a <TetherProvider>. Must run inside a reactive owner. */
-export function subscribeTopic<T = unknown>(client: Pick<TetherClient, 'subscribe'>, topic: string): TopicState<T> {
+export function subscribeTopic<T = unknown>(
+  client: Pick<TetherClient, 'subscribe'>,
+  topic: string,
+): TopicState<T> {
   const { view: source, release } = client.subscribe(topic);
   onCleanup(release);
   const read = () => source.get() as SubscriptionView<T>;

@@ -18,7 +18,12 @@ const pageDir = fileURLToPath(new URL('./cross-tab-page/', import.meta.url));
 
 export async function buildTestPage(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tether-cross-tab-'));
-  await build({ configFile: false, root: pageDir, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
+  await build({
+    configFile: false,
+    root: pageDir,
+    logLevel: 'warn',
+    build: { outDir: dir, emptyOutDir: true },
+  });
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
@@ -34,7 +39,10 @@ export async function startTicksServer(dir: string, everyMs = 50): Promise<Ticks
   const started = await startServer({ staticDir: dir });
   started.server.defineTopic('ticks', { initial: { values: [] as number[] } });
   let n = 0;
-  const timer = setInterval(() => started.server.publish('ticks', [{ op: 'add', path: '/values/-', value: ++n }]), everyMs);
+  const timer = setInterval(
+    () => started.server.publish('ticks', [{ op: 'add', path: '/values/-', value: ++n }]),
+    everyMs,
+  );
   return {
     ...started,
     published: () => n,
@@ -55,7 +63,11 @@ export interface ProbeState {
 /** What the page's `window.probe` recorded. */
 export function probe(page: Page): Promise<ProbeState> {
   return page.evaluate(() => {
-    const { connection, ticks, tickStatuses } = (window as unknown as { probe: { connection: unknown; ticks: () => unknown; tickStatuses: unknown } }).probe;
+    const { connection, ticks, tickStatuses } = (
+      window as unknown as {
+        probe: { connection: unknown; ticks: () => unknown; tickStatuses: unknown };
+      }
+    ).probe;
     return { connection, ticks: ticks(), tickStatuses } as never;
   });
 }
@@ -72,7 +84,12 @@ export async function freeze(context: BrowserContext, page: Page, ms: number): P
   const paused = new Promise<void>((resolve) => cdp.once('Debugger.paused', () => resolve()));
   await cdp.send('Debugger.pause');
   // The pause takes effect when the page next runs script (its timers run every few seconds at most).
-  await Promise.race([paused, new Promise((_, reject) => setTimeout(() => reject(new Error('the page did not pause')), 10_000))]);
+  await Promise.race([
+    paused,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('the page did not pause')), 10_000),
+    ),
+  ]);
   await new Promise((resolve) => setTimeout(resolve, ms));
   await cdp.send('Debugger.resume');
   await cdp.send('Debugger.disable');
@@ -89,16 +106,29 @@ export async function inSharedWorker<T>(browser: Browser, expression: string): P
     const { targetInfos } = await cdp.send('Target.getTargets');
     const worker = targetInfos.find((target) => target.type === 'shared_worker');
     if (!worker) throw new Error('no shared worker is running');
-    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
+    const { sessionId } = await cdp.send('Target.attachToTarget', {
+      targetId: worker.targetId,
+      flatten: false,
+    });
     return await new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the shared worker did not answer')), 5_000);
       cdp.on('Target.receivedMessageFromTarget', (event) => {
-        const message = JSON.parse(event.message) as { id?: number; result?: { result?: { value?: T } } };
+        const message = JSON.parse(event.message) as {
+          id?: number;
+          result?: { result?: { value?: T } };
+        };
         if (message.id !== 1) return;
         clearTimeout(timer);
         resolve(message.result?.result?.value as T);
       });
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }) });
+      void cdp.send('Target.sendMessageToTarget', {
+        sessionId,
+        message: JSON.stringify({
+          id: 1,
+          method: 'Runtime.evaluate',
+          params: { expression, returnByValue: true },
+        }),
+      });
     });
   } finally {
     await cdp.detach();

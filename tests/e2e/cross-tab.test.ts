@@ -5,7 +5,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
 import { browserAvailability, launchChromium } from './browser.ts';
-import { buildTestPage, freeze, inSharedWorker, isGapless, probe, startTicksServer } from './cross-tab-fixture.ts';
+import {
+  buildTestPage,
+  freeze,
+  inSharedWorker,
+  isGapless,
+  probe,
+  startTicksServer,
+} from './cross-tab-fixture.ts';
 import type { TicksServer } from './cross-tab-fixture.ts';
 
 // Cross-tab sharing in real Chromium: the test page built by Vite, its SharedWorker emitted and
@@ -33,12 +40,19 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
     server = undefined;
   });
 
-  async function openTabs(count: number, query = '', { withoutSharedWorker = false } = {}): Promise<Page[]> {
+  async function openTabs(
+    count: number,
+    query = '',
+    { withoutSharedWorker = false } = {},
+  ): Promise<Page[]> {
     server ??= await startTicksServer(built.dir);
     if (!context) {
       context = await browser.newContext();
       // As in browsers without SharedWorker (Chrome on Android): the BroadcastChannel + leader fallback.
-      if (withoutSharedWorker) await context.addInitScript(() => void delete (window as { SharedWorker?: unknown }).SharedWorker);
+      if (withoutSharedWorker)
+        await context.addInitScript(
+          () => void delete (window as { SharedWorker?: unknown }).SharedWorker,
+        );
     }
     const pages: Page[] = [];
     for (let i = 0; i < count; i++) {
@@ -47,7 +61,10 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
       await page.goto(`${server.httpUrl}/${query}`);
       pages.push(page);
     }
-    for (const page of pages) await expect.poll(async () => (await probe(page)).ticks.status, { timeout: 15_000 }).toBe('live');
+    for (const page of pages)
+      await expect
+        .poll(async () => (await probe(page)).ticks.status, { timeout: 15_000 })
+        .toBe('live');
     return pages;
   }
 
@@ -71,7 +88,8 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
   it('three tabs open one WebSocket on the server; without sharing they open three', async () => {
     const shared = await openTabs(3);
     expect(server!.server.clients().websocket).toBe(1);
-    for (const page of shared) expect((await probe(page)).connection.at(-1)).toMatchObject({ status: 'connected' });
+    for (const page of shared)
+      expect((await probe(page)).connection.at(-1)).toMatchObject({ status: 'connected' });
     await context!.close();
     context = undefined;
     await expect.poll(() => server!.server.clients().websocket, { timeout: 10_000 }).toBe(0);
@@ -86,14 +104,21 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
     await first!.close();
     const target = server!.published() + 20; // another second of updates after the close
     for (const page of others) {
-      await expect.poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(target);
+      await expect
+        .poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(target);
     }
     expect(connections()).toEqual({ min: 1, max: 1 });
     for (const page of others) {
       const seen = await probe(page);
       expect(isGapless(seen.ticks.data?.values)).toBe(true);
       expect(seen.tickStatuses.slice(seen.tickStatuses.indexOf('live'))).toEqual(['live']);
-      expect(seen.connection.filter((view) => view.status !== 'connected' && view.status !== 'connecting' && view.status !== 'idle')).toEqual([]);
+      expect(
+        seen.connection.filter(
+          (view) =>
+            view.status !== 'connected' && view.status !== 'connecting' && view.status !== 'idle',
+        ),
+      ).toEqual([]);
     }
   });
 
@@ -101,8 +126,16 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
     server ??= await startTicksServer(built.dir);
     server.server.defineTopic('extra', { initial: { n: 0 } });
     const [leaving, staying] = await openTabs(2);
-    await leaving!.evaluate(() => (window as unknown as { probe: { client: { subscribe(topic: string): unknown } } }).probe.client.subscribe('extra'));
-    const hub = () => inSharedWorker<{ tabs: number; topics: string[] }>(browser, '({ tabs: tetherHub.tabCount, topics: tetherHub.topics })');
+    await leaving!.evaluate(() =>
+      (
+        window as unknown as { probe: { client: { subscribe(topic: string): unknown } } }
+      ).probe.client.subscribe('extra'),
+    );
+    const hub = () =>
+      inSharedWorker<{ tabs: number; topics: string[] }>(
+        browser,
+        '({ tabs: tetherHub.tabCount, topics: tetherHub.topics })',
+      );
     await expect.poll(hub, { timeout: 5_000 }).toEqual({ tabs: 2, topics: ['ticks', 'extra'] });
     await leaving!.close();
     await expect.poll(hub, { timeout: 5_000 }).toEqual({ tabs: 1, topics: ['ticks'] });
@@ -113,21 +146,31 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
     const [hidden, other] = await openTabs(2);
     const connections = watchConnections();
     await hidden!.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => 'hidden',
+      });
       document.dispatchEvent(new Event('visibilitychange'));
     });
     const frozenAt = server!.published();
     await freeze(context!, hidden!, 4_000);
     expect((await probe(other!)).ticks.data?.values.length ?? 0).toBeGreaterThan(frozenAt + 40); // the other tab went on meanwhile
     await hidden!.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => 'visible',
+      });
       document.dispatchEvent(new Event('visibilitychange'));
     });
     const target = server!.published();
-    await expect.poll(async () => (await probe(hidden!)).ticks.data?.values.length ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(target);
+    await expect
+      .poll(async () => (await probe(hidden!)).ticks.data?.values.length ?? 0, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(target);
     expect(isGapless((await probe(hidden!)).ticks.data?.values)).toBe(true);
     expect(connections()).toEqual({ min: 1, max: 1 });
-    expect((await probe(hidden!)).connection.filter((view) => view.status === 'reconnecting')).toEqual([]);
+    expect(
+      (await probe(hidden!)).connection.filter((view) => view.status === 'reconnecting'),
+    ).toEqual([]);
   });
 
   it('offline emulation does not reach the SharedWorker: the shared link stays up, and the tabs ask for a check when back online', async () => {
@@ -135,25 +178,45 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
     const connections = watchConnections();
     await context!.setOffline(true);
     const before = server!.published();
-    await expect.poll(async () => (await probe(pages[0]!)).ticks.data?.values.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(before + 10);
+    await expect
+      .poll(async () => (await probe(pages[0]!)).ticks.data?.values.length ?? 0, {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(before + 10);
     await context!.setOffline(false);
     // The tab's `online` makes the worker ping at once (liveness.checking), answered at once.
-    await expect.poll(async () => (await probe(pages[0]!)).connection.some((view) => view.statePath.includes('liveness.checking')), { timeout: 10_000 }).toBe(true);
-    await expect.poll(async () => (await probe(pages[0]!)).connection.at(-1)?.statePath, { timeout: 10_000 }).toContain('liveness.watching');
+    await expect
+      .poll(
+        async () =>
+          (await probe(pages[0]!)).connection.some((view) =>
+            view.statePath.includes('liveness.checking'),
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    await expect
+      .poll(async () => (await probe(pages[0]!)).connection.at(-1)?.statePath, { timeout: 10_000 })
+      .toContain('liveness.watching');
     expect(connections()).toEqual({ min: 1, max: 1 });
   });
 
   it('without SharedWorker, the tabs elect a leader that holds the one connection; when it closes another takes over and the data stays whole', async () => {
     const [leader, ...others] = await openTabs(3, '', { withoutSharedWorker: true });
-    expect(await leader!.evaluate(() => typeof (window as { SharedWorker?: unknown }).SharedWorker)).toBe('undefined');
+    expect(
+      await leader!.evaluate(() => typeof (window as { SharedWorker?: unknown }).SharedWorker),
+    ).toBe('undefined');
     expect(server!.server.clients().websocket).toBe(1);
     await leader!.close();
     const closedAt = Date.now();
     const target = server!.published() + 20;
     for (const page of others) {
-      await expect.poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 15_000 }).toBeGreaterThanOrEqual(target);
+      await expect
+        .poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(target);
     }
-    console.log(`leader handover: updates flowing again in every tab ${Date.now() - closedAt} ms after the leader closed`);
+    console.log(
+      `leader handover: updates flowing again in every tab ${Date.now() - closedAt} ms after the leader closed`,
+    );
     await expect.poll(() => server!.server.clients().websocket, { timeout: 10_000 }).toBe(1);
     for (const page of others) {
       const seen = await probe(page);
@@ -162,7 +225,7 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
     }
   });
 
-  it('the built dashboard (npm run build, served by the CLI) shares one connection; a tab opened without the login link uses the signed-in tab\'s credential', async () => {
+  it("the built dashboard (npm run build, served by the CLI) shares one connection; a tab opened without the login link uses the signed-in tab's credential", async () => {
     const cli = await spawnServer(); // auth on, host metrics, dist/ with its CSP
     try {
       context = await browser.newContext();
@@ -171,14 +234,23 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
       const plain = await context.newPage();
       for (const page of [signedIn, plain]) {
         page.on('pageerror', (error) => problems.push(error.message));
-        page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+        page.on(
+          'console',
+          (message) => message.type() === 'error' && problems.push(message.text()),
+        );
       }
       await signedIn.goto(cli.loginUrl!);
       await plain.goto(cli.httpUrl); // no token in this tab's storage
-      for (const page of [signedIn, plain]) await expect.poll(() => page.locator('.badge').textContent(), { timeout: 15_000 }).toMatch(/^Live/);
+      for (const page of [signedIn, plain])
+        await expect
+          .poll(() => page.locator('.badge').textContent(), { timeout: 15_000 })
+          .toMatch(/^Live/);
       const clients = async () => {
-        const response = await fetch(`${cli.httpUrl}/api/poll?topic=server.clients`, { headers: cli.authHeaders });
-        return ((await response.json()) as { frames: { data: { websocket: number } }[] }).frames[0]!.data.websocket;
+        const response = await fetch(`${cli.httpUrl}/api/poll?topic=server.clients`, {
+          headers: cli.authHeaders,
+        });
+        return ((await response.json()) as { frames: { data: { websocket: number } }[] }).frames[0]!
+          .data.websocket;
       };
       await expect.poll(clients, { timeout: 10_000 }).toBe(1);
       expect(await plain.evaluate(() => sessionStorage.getItem('tether.token'))).toBeNull();
@@ -191,10 +263,14 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
   it('when the shared worker cannot start (its script is gone after a deploy), each tab connects by itself and shows the data', async () => {
     const broken = await mkdtemp(join(tmpdir(), 'tether-no-worker-'));
     try {
-      await cp(built.dir, broken, { recursive: true, filter: (source) => !/[\\/]worker-[^\\/]*\.js$/.test(source) });
+      await cp(built.dir, broken, {
+        recursive: true,
+        filter: (source) => !/[\\/]worker-[^\\/]*\.js$/.test(source),
+      });
       server = await startTicksServer(broken);
       const pages = await openTabs(2);
-      for (const page of pages) expect(isGapless((await probe(page)).ticks.data?.values)).toBe(true);
+      for (const page of pages)
+        expect(isGapless((await probe(page)).ticks.data?.values)).toBe(true);
       expect(server.server.clients().websocket).toBe(2);
     } finally {
       await context?.close();

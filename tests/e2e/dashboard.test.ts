@@ -4,7 +4,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
-import { browserAvailability, closeBrowserAndServers, closeContextAndServers, launchChromium } from './browser.ts';
+import {
+  browserAvailability,
+  closeBrowserAndServers,
+  closeContextAndServers,
+  launchChromium,
+} from './browser.ts';
 
 // The dashboard as a person sees it: built by `npm test` (vite build), served by the real server
 // CLI, driven in Debian's Chromium. Every check waits on what the page shows, bounded in time.
@@ -13,10 +18,28 @@ const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const availability = browserAvailability();
 /** One secret for a server and its restarted self, so the page's login token stays valid across the restart. */
 const TETHER_JWT_SECRET = 'e2e-dashboard-secret-0123456789abcdef';
-const TOPICS = ['host.cpu', 'host.memory', 'host.load', 'server.eventloop', 'server.clients', 'alerts.thresholds', 'alerts.feed'];
+const TOPICS = [
+  'host.cpu',
+  'host.memory',
+  'host.load',
+  'server.eventloop',
+  'server.clients',
+  'alerts.thresholds',
+  'alerts.feed',
+];
 
-interface Held { epoch: string | null; seq: number | null; data: unknown }
-interface PolledSnapshot { type: 'snapshot'; topic: string; epoch: string; seq: number; data: unknown }
+interface Held {
+  epoch: string | null;
+  seq: number | null;
+  data: unknown;
+}
+interface PolledSnapshot {
+  type: 'snapshot';
+  topic: string;
+  epoch: string;
+  seq: number;
+  data: unknown;
+}
 
 /**
  * What the page's subscriptions to `topics` hold, read through the `tether` debugging handle's
@@ -25,7 +48,9 @@ interface PolledSnapshot { type: 'snapshot'; topic: string; epoch: string; seq: 
 function heldInPage(page: Page, topics: readonly string[]): Promise<Record<string, Held>> {
   return page.evaluate((names) => {
     type View = { epoch: string | null; seq: number | null; data: unknown };
-    const { tether } = window as unknown as { tether: { subscribe(topic: string): { view: { get(): View }; release(): void } } };
+    const { tether } = window as unknown as {
+      tether: { subscribe(topic: string): { view: { get(): View }; release(): void } };
+    };
     const held: Record<string, Held> = {};
     for (const topic of names) {
       const hold = tether.subscribe(topic);
@@ -38,7 +63,9 @@ function heldInPage(page: Page, topics: readonly string[]): Promise<Record<strin
 }
 
 async function serverSnapshot(server: SpawnedServer, topic: string): Promise<PolledSnapshot> {
-  const response = await fetch(`${server.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`, { headers: server.authHeaders });
+  const response = await fetch(`${server.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`, {
+    headers: server.authHeaders,
+  });
   const { frames } = (await response.json()) as { frames: PolledSnapshot[] };
   return frames[0]!;
 }
@@ -47,14 +74,26 @@ async function serverSnapshot(server: SpawnedServer, topic: string): Promise<Pol
  * Every subscription in the page equals the server's own snapshot at the same epoch and seq.
  * Topics keep moving, so each is compared at a seq both sides have seen: poll until they meet.
  */
-async function expectPageMatchesServer(page: Page, server: SpawnedServer, topics: readonly string[]) {
+async function expectPageMatchesServer(
+  page: Page,
+  server: SpawnedServer,
+  topics: readonly string[],
+) {
   for (const topic of topics) {
-    await expect.poll(async () => {
-      const snapshot = await serverSnapshot(server, topic);
-      const held = (await heldInPage(page, [topic]))[topic];
-      if (!held || held.epoch !== snapshot.epoch || held.seq !== snapshot.seq) return `page at ${held?.epoch}:${held?.seq}, server at ${snapshot.epoch}:${snapshot.seq}`;
-      return JSON.stringify(held.data) === JSON.stringify(snapshot.data) ? 'equal' : `data differs at seq ${snapshot.seq}`;
-    }, { timeout: 15_000, interval: 50 }).toBe('equal');
+    await expect
+      .poll(
+        async () => {
+          const snapshot = await serverSnapshot(server, topic);
+          const held = (await heldInPage(page, [topic]))[topic];
+          if (!held || held.epoch !== snapshot.epoch || held.seq !== snapshot.seq)
+            return `page at ${held?.epoch}:${held?.seq}, server at ${snapshot.epoch}:${snapshot.seq}`;
+          return JSON.stringify(held.data) === JSON.stringify(snapshot.data)
+            ? 'equal'
+            : `data differs at seq ${snapshot.seq}`;
+        },
+        { timeout: 15_000, interval: 50 },
+      )
+      .toBe('equal');
   }
 }
 
@@ -88,8 +127,18 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     const errors = await open(server);
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
     // Every widget reaches live; the clients tile counts this very page.
-    await expect.poll(() => page.locator('[data-indicator]').evaluateAll((els) => els.map((el) => el.getAttribute('data-indicator'))), { timeout: 10_000 })
-      .toSatisfy((states: string[]) => states.length >= 7 && states.every((s) => s === 'live' || s === 'updating'));
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-indicator]')
+            .evaluateAll((els) => els.map((el) => el.getAttribute('data-indicator'))),
+        { timeout: 10_000 },
+      )
+      .toSatisfy(
+        (states: string[]) =>
+          states.length >= 7 && states.every((s) => s === 'live' || s === 'updating'),
+      );
     await expectPageMatchesServer(page, server, TOPICS);
     const load = await serverSnapshot(server, 'host.load');
     expect((load.data as { cores: number }).cores).toBeGreaterThan(0);
@@ -103,7 +152,9 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     const server = await spawnServer();
     await open(server, 360);
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: `${artifacts}dashboard-360.png`, fullPage: true });
   });
@@ -116,13 +167,21 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
 
     first.kill('SIGKILL');
     await first.exited;
-    await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/Reconnecting|Connecting/);
-    await expect.poll(() => page.locator('[data-indicator="stale"]').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await expect
+      .poll(() => badge(page).textContent(), { timeout: 10_000 })
+      .toMatch(/Reconnecting|Connecting/);
+    await expect
+      .poll(() => page.locator('[data-indicator="stale"]').count(), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(5);
     await page.screenshot({ path: `${artifacts}dashboard-reconnecting.png`, fullPage: true });
 
     const second = await spawnServer({ TETHER_JWT_SECRET, PORT: String(first.port) });
     // Skips the backoff wait; the badge must reach Live either way.
-    await page.getByRole('button', { name: 'Retry now' }).first().click({ timeout: 5_000 }).catch(() => undefined);
+    await page
+      .getByRole('button', { name: 'Retry now' })
+      .first()
+      .click({ timeout: 5_000 })
+      .catch(() => undefined);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toMatch(/^Live/);
     await expectPageMatchesServer(page, second, TOPICS);
     const after = (await heldInPage(page, ['host.load']))['host.load']!;
@@ -134,7 +193,11 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     await open(server);
     await expect.poll(() => badge(page).textContent(), { timeout: 30_000 }).toMatch(/^Polling/);
     const first = (await heldInPage(page, ['host.cpu']))['host.cpu']!.seq!;
-    await expect.poll(async () => (await heldInPage(page, ['host.cpu']))['host.cpu']!.seq!, { timeout: 10_000 }).toBeGreaterThan(first + 2);
+    await expect
+      .poll(async () => (await heldInPage(page, ['host.cpu']))['host.cpu']!.seq!, {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(first + 2);
     await expectPageMatchesServer(page, server, ['host.load', 'alerts.thresholds']);
     await page.screenshot({ path: `${artifacts}dashboard-polling.png`, fullPage: true });
   });
@@ -143,7 +206,10 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     const server = await spawnServer();
     await open(server, 1280, { shared: false });
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
-    const before = (await serverSnapshot(server, 'alerts.thresholds')).data as { version: number; cpuPercent: number };
+    const before = (await serverSnapshot(server, 'alerts.thresholds')).data as {
+      version: number;
+      cpuPercent: number;
+    };
     const target = before.cpuPercent === 77 ? 78 : 77;
 
     await context.setOffline(true);
@@ -151,13 +217,20 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     const field = page.locator('[data-widget="thresholds"]').getByLabel(/CPU/);
     await field.fill(String(target));
     await field.press('Enter');
-    await expect.poll(() => page.locator('[data-widget="thresholds"]').textContent()).toMatch(/Queued/);
+    await expect
+      .poll(() => page.locator('[data-widget="thresholds"]').textContent())
+      .toMatch(/Queued/);
     expect(await field.inputValue()).toBe(String(target));
 
     await context.setOffline(false);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toMatch(/^Live/);
-    await expect.poll(() => page.locator('[data-widget="thresholds"]').textContent(), { timeout: 10_000 }).toMatch(/Saved/);
-    const after = (await serverSnapshot(server, 'alerts.thresholds')).data as { version: number; cpuPercent: number };
+    await expect
+      .poll(() => page.locator('[data-widget="thresholds"]').textContent(), { timeout: 10_000 })
+      .toMatch(/Saved/);
+    const after = (await serverSnapshot(server, 'alerts.thresholds')).data as {
+      version: number;
+      cpuPercent: number;
+    };
     expect(after).toMatchObject({ version: before.version + 1, cpuPercent: target });
   });
 });

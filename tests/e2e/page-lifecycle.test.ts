@@ -13,10 +13,13 @@ import type { TicksServer } from './cross-tab-fixture.ts';
 const availability = browserAvailability();
 
 async function setVisible(page: Page, visible: boolean): Promise<void> {
-  await page.evaluate((state) => {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, visible ? 'visible' : 'hidden');
+  await page.evaluate(
+    (state) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      document.dispatchEvent(new Event('visibilitychange'));
+    },
+    visible ? 'visible' : 'hidden',
+  );
 }
 
 describe.skipIf(!availability.available)('the client through the page lifecycle (Chromium)', () => {
@@ -50,12 +53,16 @@ describe.skipIf(!availability.available)('the client through the page lifecycle 
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error(`page: ${error.message}`));
     await page.goto(`${proxy?.httpUrl ?? server.httpUrl}/?${query}`);
-    await expect.poll(async () => (await probe(page)).ticks.status, { timeout: 15_000 }).toBe('live');
+    await expect
+      .poll(async () => (await probe(page)).ticks.status, { timeout: 15_000 })
+      .toBe('live');
     return page;
   }
 
   it('does not reconnect a healthy but quiet link after the tab was hidden and frozen for twice the heartbeat timeout: it asks first', async () => {
-    const page = await openTab('mode=local&heartbeatMs=1000&heartbeatTimeoutMs=4000&checkTimeoutMs=1000');
+    const page = await openTab(
+      'mode=local&heartbeatMs=1000&heartbeatTimeoutMs=4000&checkTimeoutMs=1000',
+    );
     server!.pause(); // a quiet topic: only the pings keep the link heard, and a frozen tab sends none
     await setVisible(page, false);
     const frozeAt = Date.now();
@@ -71,51 +78,82 @@ describe.skipIf(!availability.available)('the client through the page lifecycle 
   it('goes offline with the network and is back, resumed without a gap, promptly after it returns', async () => {
     const page = await openTab('mode=local');
     await context!.setOffline(true);
-    await expect.poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 }).toBe('offline');
+    await expect
+      .poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 })
+      .toBe('offline');
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // updates are missed meanwhile
     await context!.setOffline(false);
     const back = Date.now();
-    await expect.poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 }).toBe('connected');
+    await expect
+      .poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 })
+      .toBe('connected');
     expect(Date.now() - back).toBeLessThan(5_000);
     const target = server!.published();
-    await expect.poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(target);
+    await expect
+      .poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(target);
     expect(isGapless((await probe(page)).ticks.data?.values)).toBe(true);
   });
 
-  it.each(['local', 'shared'])('notices a silently dead link within the check timeout when the tab becomes visible, and resumes (%s)', async (mode) => {
-    // A heartbeat far longer than the test: only the check on becoming visible can find the dead link.
-    const page = await openTab(`mode=${mode}&heartbeatMs=30000&heartbeatTimeoutMs=60000&checkTimeoutMs=1000`, { throughProxy: true });
-    await setVisible(page, false);
-    proxy!.blackhole(true);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const shown = Date.now();
-    await setVisible(page, true);
-    // The backoff is short: the reconnecting view may already be history when the test looks.
-    const lost = async () => (await probe(page)).connection.find((view) => view.at >= shown && view.status === 'reconnecting');
-    await expect.poll(lost, { timeout: 10_000 }).toBeDefined();
-    expect((await lost())!.at - shown).toBeLessThan(5_000); // the check (1 s), far inside the 60 s heartbeat timeout
-    expect((await probe(page)).connection.some((view) => view.statePath.includes('liveness.checking'))).toBe(true);
-    proxy!.blackhole(false);
-    proxy!.drop(); // the stranded socket goes; the reconnect gets a fresh one
-    await expect.poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 }).toBe('connected');
-    const target = server!.published();
-    await expect.poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(target);
-    expect(isGapless((await probe(page)).ticks.data?.values)).toBe(true);
-  });
+  it.each(['local', 'shared'])(
+    'notices a silently dead link within the check timeout when the tab becomes visible, and resumes (%s)',
+    async (mode) => {
+      // A heartbeat far longer than the test: only the check on becoming visible can find the dead link.
+      const page = await openTab(
+        `mode=${mode}&heartbeatMs=30000&heartbeatTimeoutMs=60000&checkTimeoutMs=1000`,
+        { throughProxy: true },
+      );
+      await setVisible(page, false);
+      proxy!.blackhole(true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const shown = Date.now();
+      await setVisible(page, true);
+      // The backoff is short: the reconnecting view may already be history when the test looks.
+      const lost = async () =>
+        (await probe(page)).connection.find(
+          (view) => view.at >= shown && view.status === 'reconnecting',
+        );
+      await expect.poll(lost, { timeout: 10_000 }).toBeDefined();
+      expect((await lost())!.at - shown).toBeLessThan(5_000); // the check (1 s), far inside the 60 s heartbeat timeout
+      expect(
+        (await probe(page)).connection.some((view) => view.statePath.includes('liveness.checking')),
+      ).toBe(true);
+      proxy!.blackhole(false);
+      proxy!.drop(); // the stranded socket goes; the reconnect gets a fresh one
+      await expect
+        .poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 })
+        .toBe('connected');
+      const target = server!.published();
+      await expect
+        .poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(target);
+      expect(isGapless((await probe(page)).ticks.data?.values)).toBe(true);
+    },
+  );
 
   it('after a sleep (the page frozen 12 s while its link died silently), pings on wake and finds the dead link within the check timeout', async () => {
-    const page = await openTab('mode=local&heartbeatMs=30000&heartbeatTimeoutMs=60000&checkTimeoutMs=1000', { throughProxy: true });
+    const page = await openTab(
+      'mode=local&heartbeatMs=30000&heartbeatTimeoutMs=60000&checkTimeoutMs=1000',
+      { throughProxy: true },
+    );
     proxy!.blackhole(true); // the network forgets the connection while the machine sleeps
     await freeze(context!, page, 12_000); // longer than the wake detector notices for sure (10 s)
     const woke = Date.now();
-    const lost = async () => (await probe(page)).connection.find((view) => view.at >= woke && view.status === 'reconnecting');
+    const lost = async () =>
+      (await probe(page)).connection.find(
+        (view) => view.at >= woke && view.status === 'reconnecting',
+      );
     await expect.poll(lost, { timeout: 10_000 }).toBeDefined();
     expect((await lost())!.at - woke).toBeLessThan(6_000); // wake tick (≤ 5 s) + the 1 s check; the heartbeat timeout is 60 s
     proxy!.blackhole(false);
     proxy!.drop();
-    await expect.poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 }).toBe('connected');
+    await expect
+      .poll(async () => (await probe(page)).connection.at(-1)?.status, { timeout: 10_000 })
+      .toBe('connected');
     const target = server!.published();
-    await expect.poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(target);
+    await expect
+      .poll(async () => (await probe(page)).ticks.data?.values.length ?? 0, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(target);
     expect(isGapless((await probe(page)).ticks.data?.values)).toBe(true);
   }, 40_000);
 

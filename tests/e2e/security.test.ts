@@ -2,7 +2,12 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
-import { browserAvailability, closeBrowserAndServers, closeContextAndServers, launchChromium } from './browser.ts';
+import {
+  browserAvailability,
+  closeBrowserAndServers,
+  closeContextAndServers,
+  launchChromium,
+} from './browser.ts';
 
 // Signing in with the login link `npm start` prints, being refused without it, and the page
 // running under its Content-Security-Policy with untrusted data shown as text, in Chromium.
@@ -37,7 +42,11 @@ describe.skipIf(!availability.available)('security in Chromium', () => {
       if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
     });
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => console.error(`Refused to load: CSP violation of ${event.violatedDirective} by ${event.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (event) =>
+        console.error(
+          `Refused to load: CSP violation of ${event.violatedDirective} by ${event.blockedURI}`,
+        ),
+      );
     });
     return { page, urls, problems };
   }
@@ -71,7 +80,9 @@ describe.skipIf(!availability.available)('security in Chromium', () => {
     const { page, urls } = await newPage();
     await page.goto(`${server.httpUrl}/?share=off`); // the page's own socket, so its URLs are seen
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Failed/);
-    await expect.poll(() => page.locator('.banner[data-reason="unauthorized"]').textContent()).toMatch(/Not signed in: .*token is required.*Open the login link printed by npm start/);
+    await expect
+      .poll(() => page.locator('.banner[data-reason="unauthorized"]').textContent())
+      .toMatch(/Not signed in: .*token is required.*Open the login link printed by npm start/);
     await page.waitForTimeout(2500);
     expect(urls.filter((url) => url.startsWith('ws://'))).toHaveLength(1);
     expect(urls.filter((url) => url.includes('/api/poll'))).toEqual([]);
@@ -79,7 +90,11 @@ describe.skipIf(!availability.available)('security in Chromium', () => {
   });
 
   it('shows a published value containing markup as text, and nothing in it runs', async () => {
-    const server = await spawnServer({ TETHER_TOPICS: `${examples}topics.json`, TETHER_DASHBOARD: `${examples}dashboard.json`, TETHER_PUBLISH_KEY: KEY });
+    const server = await spawnServer({
+      TETHER_TOPICS: `${examples}topics.json`,
+      TETHER_DASHBOARD: `${examples}dashboard.json`,
+      TETHER_PUBLISH_KEY: KEY,
+    });
     const { page, problems } = await newPage();
     await page.goto(server.loginUrl!);
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
@@ -87,7 +102,16 @@ describe.skipIf(!availability.available)('security in Chromium', () => {
     const res = await fetch(`${server.httpUrl}/api/publish`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ topic: 'deploys', ops: [{ op: 'add', path: '/items/-', value: { t: Date.now(), level: 'info', message: payload } }] }),
+      body: JSON.stringify({
+        topic: 'deploys',
+        ops: [
+          {
+            op: 'add',
+            path: '/items/-',
+            value: { t: Date.now(), level: 'info', message: payload },
+          },
+        ],
+      }),
     });
     expect(res.status).toBe(200);
     const deploys = page.locator('[data-widget="events:deploys"]');

@@ -7,7 +7,10 @@ export const SOAK = Math.max(1, Number(process.env.TETHER_SOAK) || 1);
 
 const seedEnv = process.env.TETHER_FUZZ_SEED;
 /** Fixed by default so CI failures replay; fast-check prints it (and the shrunk case) on failure. */
-export const SEED = seedEnv === 'random' ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(seedEnv ?? 20_251_106);
+export const SEED =
+  seedEnv === 'random'
+    ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0
+    : Number(seedEnv ?? 20_251_106);
 
 /** `n` scaled for a soak run. */
 export const scaled = (n: number) => Math.round(n * SOAK);

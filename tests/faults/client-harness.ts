@@ -1,7 +1,12 @@
 import { expect, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { AppliedEvent, SubscriptionActorRef, LocalTetherClient, TetherClientOptions } from '../../src/client/index.ts';
+import type {
+  AppliedEvent,
+  SubscriptionActorRef,
+  LocalTetherClient,
+  TetherClientOptions,
+} from '../../src/client/index.ts';
 import type { WebSocketConstructor } from '../../src/client/websocket-transport.ts';
 import type { Position } from '../../src/protocol/index.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
@@ -25,7 +30,11 @@ import type { TcpProxy } from './tcp-proxy.ts';
  */
 
 /** Short settings so detection and recovery take milliseconds, not seconds. */
-export const FAST = { heartbeatMs: 200, heartbeatTimeoutMs: 600, backoff: { baseMs: 50, capMs: 250, maxAttempts: 1_000_000 } } as const;
+export const FAST = {
+  heartbeatMs: 200,
+  heartbeatTimeoutMs: 600,
+  backoff: { baseMs: 50, capMs: 250, maxAttempts: 1_000_000 },
+} as const;
 
 export interface Totals {
   /** Positions applied by all subscriptions of all clients (each is checked). */
@@ -69,7 +78,9 @@ export class Audit {
       this.views++;
       if (JSON.stringify(data) !== want) {
         this.wrong++;
-        this.problems.push(`${topic} showed ${JSON.stringify(data)} at ${epoch}:${seq}, the server had ${want}`);
+        this.problems.push(
+          `${topic} showed ${JSON.stringify(data)} at ${epoch}:${seq}, the server had ${want}`,
+        );
       }
     });
   }
@@ -168,17 +179,27 @@ export interface Harness {
 }
 
 /** Starts the server, the proxy and (not yet running) publisher for `topicCount` topics named `f.0`… */
-export async function startHarness(options: { topicCount?: number; server?: TetherServerOptions; defineTopics?: (s: StartedServer) => void } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    topicCount?: number;
+    server?: TetherServerOptions;
+    defineTopics?: (s: StartedServer) => void;
+  } = {},
+): Promise<Harness> {
   const s = await startServer({ ...options.server });
   const topics = Array.from({ length: options.topicCount ?? 3 }, (_, i) => `f.${i}`);
   // A rolling list, so a patch applied to the wrong base (or twice) shows in the data.
-  for (const topic of topics) s.server.defineTopic(topic, { initial: { n: 0, list: [] as number[] } });
+  for (const topic of topics)
+    s.server.defineTopic(topic, { initial: { n: 0, list: [] as number[] } });
   options.defineTopics?.(s);
   const states = new Map<string, string>();
-  const record = (topic: string, epoch: string, seq: number, state: unknown) => states.set(`${topic}|${epoch}|${seq}`, JSON.stringify(state));
-  for (const info of s.server.hub.list()) record(info.name, info.epoch, info.seq, s.server.hub.topic(info.name)!.state);
+  const record = (topic: string, epoch: string, seq: number, state: unknown) =>
+    states.set(`${topic}|${epoch}|${seq}`, JSON.stringify(state));
+  for (const info of s.server.hub.list())
+    record(info.name, info.epoch, info.seq, s.server.hub.topic(info.name)!.state);
   s.server.hub.onPublish((topic) => record(topic.name, topic.epoch, topic.seq, topic.state));
-  const truth = (topic: string, epoch: string, seq: number) => states.get(`${topic}|${epoch}|${seq}`);
+  const truth = (topic: string, epoch: string, seq: number) =>
+    states.get(`${topic}|${epoch}|${seq}`);
   const proxy = await startProxy(s.port);
   const clients: HarnessClient[] = [];
   let n = 0;
@@ -191,7 +212,8 @@ export async function startHarness(options: { topicCount?: number; server?: Teth
         { op: 'replace', path: '/n', value: n },
         { op: 'add', path: '/list/-', value: n },
       ];
-      if ((s.server.hub.topic(topic)!.state as { list: number[] }).list.length >= 4) ops.push({ op: 'remove', path: '/list/0' });
+      if ((s.server.hub.topic(topic)!.state as { list: number[] }).list.length >= 4)
+        ops.push({ op: 'remove', path: '/list/0' });
       s.server.publish(topic, ops as never);
     }
   };
@@ -203,9 +225,22 @@ export async function startHarness(options: { topicCount?: number; server?: Teth
     clients,
     addClient(clientOptions = {}, subscribeTo = topics) {
       const counting = countingWebSocket();
-      const client = createTetherClient({ url: proxy.httpUrl, WebSocket: counting.WebSocket, network: false, fetch: null, polling: false, ...FAST, ...clientOptions });
+      const client = createTetherClient({
+        url: proxy.httpUrl,
+        WebSocket: counting.WebSocket,
+        network: false,
+        fetch: null,
+        polling: false,
+        ...FAST,
+        ...clientOptions,
+      });
       const audits = subscribeTo.map((topic) => new Audit(client.subscribe(topic).ref, truth));
-      const entry: HarnessClient = { client, audits, sockets: counting.counter, status: () => connectionView(client.actor.getSnapshot()).status };
+      const entry: HarnessClient = {
+        client,
+        audits,
+        sockets: counting.counter,
+        status: () => connectionView(client.actor.getSnapshot()).status,
+      };
       clients.push(entry);
       return entry;
     },
@@ -229,7 +264,10 @@ export async function startHarness(options: { topicCount?: number; server?: Teth
           await vi.waitFor(
             () => {
               const { epoch, seq, status } = audit.view;
-              expect({ topic: topic.name, status, epoch, seq }, connectionView(client.actor.getSnapshot()).statePath).toEqual({ topic: topic.name, status: 'live', epoch: topic.epoch, seq: topic.seq });
+              expect(
+                { topic: topic.name, status, epoch, seq },
+                connectionView(client.actor.getSnapshot()).statePath,
+              ).toEqual({ topic: topic.name, status: 'live', epoch: topic.epoch, seq: topic.seq });
             },
             { timeout: timeoutMs, interval: 10 },
           );
@@ -239,7 +277,8 @@ export async function startHarness(options: { topicCount?: number; server?: Teth
           expect(audit.view.data).toEqual(snapshot.data);
         }
       }
-      for (const { audits } of clients) for (const audit of audits) expect(audit.problems).toEqual([]);
+      for (const { audits } of clients)
+        for (const audit of audits) expect(audit.problems).toEqual([]);
     },
     totals: () => sumAudits(clients.flatMap(({ audits }) => audits)),
     async close() {

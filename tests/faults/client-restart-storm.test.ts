@@ -92,11 +92,22 @@ async function storm(random: (() => number) | undefined) {
     }
   }
   for (let i = 0; i < N; i++) {
-    const client = createTetherClient({ url: `http://127.0.0.1:${port}`, WebSocket: Timed as never, network: false, fetch: null, polling: false, backoff: BACKOFF, ...(random ? { random } : {}) });
+    const client = createTetherClient({
+      url: `http://127.0.0.1:${port}`,
+      WebSocket: Timed as never,
+      network: false,
+      fetch: null,
+      polling: false,
+      backoff: BACKOFF,
+      ...(random ? { random } : {}),
+    });
     clients.push(client);
     subs.push(client.subscribe(TOPIC));
   }
-  await vi.waitFor(() => expect(allLive(first.server, subs)).toBe(true), { timeout: 30_000, interval: 50 });
+  await vi.waitFor(() => expect(allLive(first.server, subs)).toBe(true), {
+    timeout: 30_000,
+    interval: 50,
+  });
 
   // The crash: every socket reset at once, the port closed for DOWN_MS.
   await first.close();
@@ -105,7 +116,10 @@ async function storm(random: (() => number) | undefined) {
   const second = await up(port);
   const upAt = performance.now();
   servers.push(second);
-  await vi.waitFor(() => expect(allLive(second.server, subs)).toBe(true), { timeout: 30_000, interval: 50 });
+  await vi.waitFor(() => expect(allLive(second.server, subs)).toBe(true), {
+    timeout: 30_000,
+    interval: 50,
+  });
   const data = second.server.hub.topic(TOPIC)!.state;
   for (const s of subs) expect(subscriptionView(s.ref.getSnapshot()).data).toEqual(data);
 
@@ -136,15 +150,23 @@ async function storm(random: (() => number) | undefined) {
   return result;
 }
 
-it(`${N} clients reconnecting after a restart: jitter lowers the peak reconnect rate`, async () => {
-  const jitter = await storm(undefined);
-  const lockstep = await storm(() => 1);
-  console.log(`[faults] client restart storm: ${N} clients, down ${DOWN_MS} ms, backoff ${JSON.stringify(BACKOFF)}: with jitter ${JSON.stringify(jitter)}; without jitter (random = 1) ${JSON.stringify(lockstep)}`);
-  expect(jitter.upgrades).toBeGreaterThanOrEqual(N);
-  expect(lockstep.upgrades).toBeGreaterThanOrEqual(N);
-  // The restarted server's load: jitter must lower its peak. (Clients and server share one process here,
-  // so even lockstep arrivals are smeared by how fast this process handles them; see docs/reliability.md.)
-  // Attempts show the spreading itself: observed 16–23 vs 90–126 (300 clients), 91 vs 248 (1,000).
-  expect(jitter.peakAttemptsPer100msAfterUp).toBeLessThan(lockstep.peakAttemptsPer100msAfterUp / 2);
-  expect(jitter.peakUpgradesPer100ms).toBeLessThan(lockstep.peakUpgradesPer100ms);
-}, 120_000 * SOAK);
+it(
+  `${N} clients reconnecting after a restart: jitter lowers the peak reconnect rate`,
+  async () => {
+    const jitter = await storm(undefined);
+    const lockstep = await storm(() => 1);
+    console.log(
+      `[faults] client restart storm: ${N} clients, down ${DOWN_MS} ms, backoff ${JSON.stringify(BACKOFF)}: with jitter ${JSON.stringify(jitter)}; without jitter (random = 1) ${JSON.stringify(lockstep)}`,
+    );
+    expect(jitter.upgrades).toBeGreaterThanOrEqual(N);
+    expect(lockstep.upgrades).toBeGreaterThanOrEqual(N);
+    // The restarted server's load: jitter must lower its peak. (Clients and server share one process here,
+    // so even lockstep arrivals are smeared by how fast this process handles them; see docs/reliability.md.)
+    // Attempts show the spreading itself: observed 16–23 vs 90–126 (300 clients), 91 vs 248 (1,000).
+    expect(jitter.peakAttemptsPer100msAfterUp).toBeLessThan(
+      lockstep.peakAttemptsPer100msAfterUp / 2,
+    );
+    expect(jitter.peakUpgradesPer100ms).toBeLessThan(lockstep.peakUpgradesPer100ms);
+  },
+  120_000 * SOAK,
+);

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { connectionView, createTetherClient, outboxView, subscriptionView } from '../../src/client/index.ts';
+import {
+  connectionView,
+  createTetherClient,
+  outboxView,
+  subscriptionView,
+} from '../../src/client/index.ts';
 import type { LocalTetherClient } from '../../src/client/index.ts';
 import type { SnapshotFrame } from '../../src/protocol/index.ts';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
@@ -26,12 +31,22 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const live = (h: Harness) => vi.waitFor(() => expect(h.clients.map((c) => c.status())).toEqual(h.clients.map(() => 'connected')), { timeout: 5_000 });
+const live = (h: Harness) =>
+  vi.waitFor(
+    () => expect(h.clients.map((c) => c.status())).toEqual(h.clients.map(() => 'connected')),
+    { timeout: 5_000 },
+  );
 const report = (name: string, h: Harness, extra: Record<string, unknown> = {}) => {
   const t = h.totals();
   const f = h.proxy.stats().faults;
-  console.log(`[faults] client ${name}: applied ${t.applied}, views checked ${t.views}, jumps ${t.jumps}, duplicated ${t.duplicated}, reordered ${t.reordered}, wrong ${t.wrong}, faults ${JSON.stringify(f)} ${JSON.stringify(extra)}`);
-  expect({ duplicated: t.duplicated, reordered: t.reordered, wrong: t.wrong }).toEqual({ duplicated: 0, reordered: 0, wrong: 0 });
+  console.log(
+    `[faults] client ${name}: applied ${t.applied}, views checked ${t.views}, jumps ${t.jumps}, duplicated ${t.duplicated}, reordered ${t.reordered}, wrong ${t.wrong}, faults ${JSON.stringify(f)} ${JSON.stringify(extra)}`,
+  );
+  expect({ duplicated: t.duplicated, reordered: t.reordered, wrong: t.wrong }).toEqual({
+    duplicated: 0,
+    reordered: 0,
+    wrong: 0,
+  });
   return t;
 };
 
@@ -64,7 +79,10 @@ describe('client under faults (real server, TCP proxy)', () => {
       await sleep(150);
       harness.proxy.blackhole(true);
       const start = performance.now();
-      await vi.waitFor(() => expect(c.status()).not.toBe('connected'), { timeout: 5_000, interval: 5 });
+      await vi.waitFor(() => expect(c.status()).not.toBe('connected'), {
+        timeout: 5_000,
+        interval: 5,
+      });
       detections.push(Math.round(performance.now() - start));
       harness.proxy.blackhole(false);
       harness.proxy.drop(); // the held socket is abandoned by the client; do not let its late bytes arrive
@@ -73,7 +91,8 @@ describe('client under faults (real server, TCP proxy)', () => {
     await harness.expectConverged();
     report('black hole', harness, { detectionMs: detections });
     // Detection needs one missed pong: at most heartbeatMs (the next ping) + heartbeatTimeoutMs, plus timer slack.
-    for (const ms of detections) expect(ms).toBeLessThanOrEqual(FAST.heartbeatTimeoutMs + FAST.heartbeatMs + 150);
+    for (const ms of detections)
+      expect(ms).toBeLessThanOrEqual(FAST.heartbeatTimeoutMs + FAST.heartbeatMs + 150);
   });
 
   it('cut mid-frame: the half frame is never applied, the client resumes', async () => {
@@ -113,50 +132,70 @@ describe('client under faults (real server, TCP proxy)', () => {
     expect(t.jumps).toBe(3 * harness.topics.length); // one re-basing snapshot per topic per absence
   });
 
-  it(`flapping link (every 300 ms for ${10 * SOAK} s): bounded reconnect rate, never two sockets at once`, async () => {
-    harness = await startHarness();
-    for (let i = 0; i < 3; i++) harness.addClient();
-    await live(harness);
-    harness.startPublishing(10);
-    const durationMs = 10_000 * SOAK;
-    const started = performance.now();
-    let peakProxyOpen = 0;
-    const sampler = setInterval(() => (peakProxyOpen = Math.max(peakProxyOpen, harness!.proxy.stats().connectionsOpen)), 5);
-    let flips = 0;
-    while (performance.now() - started < durationMs) {
-      harness.proxy.refuse(true);
-      harness.proxy.drop(flips % 2 ? 'reset' : 'fin');
-      await sleep(300);
-      harness.proxy.refuse(false);
-      await sleep(300);
-      flips++;
-    }
-    clearInterval(sampler);
-    const seconds = (performance.now() - started) / 1000;
-    harness.stopPublishing();
-    await harness.expectConverged();
-    const stats = harness.proxy.stats();
-    const attempts = stats.connectionsOpened + stats.faults.refused;
-    const perClientPerSecond = attempts / harness.clients.length / seconds;
-    const peakLive = Math.max(...harness.clients.map((c) => c.sockets.peakLive));
-    report('flapping', harness, { flips, seconds: seconds.toFixed(1), attempts, perClientPerSecond: perClientPerSecond.toFixed(1), peakLiveSocketsPerClient: peakLive, peakProxyOpen });
-    expect(peakLive).toBe(1);
-    expect(peakProxyOpen).toBeLessThanOrEqual(harness.clients.length);
-    // No storm: with full jitter (mean delays 25, 50, 100, 125 ms…) a 300 ms down period costs ~4
-    // attempts and the up period one, ~8 a second (observed 7.1–8.2); a client retrying without
-    // backoff would make hundreds. Bound: 15 a second (three quarters of one per backoff base).
-    expect(perClientPerSecond).toBeLessThan(15);
-  }, 30_000 * SOAK);
+  it(
+    `flapping link (every 300 ms for ${10 * SOAK} s): bounded reconnect rate, never two sockets at once`,
+    async () => {
+      harness = await startHarness();
+      for (let i = 0; i < 3; i++) harness.addClient();
+      await live(harness);
+      harness.startPublishing(10);
+      const durationMs = 10_000 * SOAK;
+      const started = performance.now();
+      let peakProxyOpen = 0;
+      const sampler = setInterval(
+        () => (peakProxyOpen = Math.max(peakProxyOpen, harness!.proxy.stats().connectionsOpen)),
+        5,
+      );
+      let flips = 0;
+      while (performance.now() - started < durationMs) {
+        harness.proxy.refuse(true);
+        harness.proxy.drop(flips % 2 ? 'reset' : 'fin');
+        await sleep(300);
+        harness.proxy.refuse(false);
+        await sleep(300);
+        flips++;
+      }
+      clearInterval(sampler);
+      const seconds = (performance.now() - started) / 1000;
+      harness.stopPublishing();
+      await harness.expectConverged();
+      const stats = harness.proxy.stats();
+      const attempts = stats.connectionsOpened + stats.faults.refused;
+      const perClientPerSecond = attempts / harness.clients.length / seconds;
+      const peakLive = Math.max(...harness.clients.map((c) => c.sockets.peakLive));
+      report('flapping', harness, {
+        flips,
+        seconds: seconds.toFixed(1),
+        attempts,
+        perClientPerSecond: perClientPerSecond.toFixed(1),
+        peakLiveSocketsPerClient: peakLive,
+        peakProxyOpen,
+      });
+      expect(peakLive).toBe(1);
+      expect(peakProxyOpen).toBeLessThanOrEqual(harness.clients.length);
+      // No storm: with full jitter (mean delays 25, 50, 100, 125 ms…) a 300 ms down period costs ~4
+      // attempts and the up period one, ~8 a second (observed 7.1–8.2); a client retrying without
+      // backoff would make hundreds. Bound: 15 a second (three quarters of one per backoff base).
+      expect(perClientPerSecond).toBeLessThan(15);
+    },
+    30_000 * SOAK,
+  );
 
   it('fallback polling, then back to WebSocket mid-stream: no loss, no duplicate', async () => {
     harness = await startHarness();
     const proxyOrigin = harness.proxy.httpUrl;
     const direct = harness.s.httpUrl;
     // WebSocket goes through the proxy; polls go straight to the server, so refusing the proxy forces polling.
-    const fetchDirect = (url: string, init: Parameters<typeof fetch>[1]) => fetch(url.replace(proxyOrigin, direct), init as RequestInit);
+    const fetchDirect = (url: string, init: Parameters<typeof fetch>[1]) =>
+      fetch(url.replace(proxyOrigin, direct), init as RequestInit);
     const c = harness.addClient({
       fetch: fetchDirect as never,
-      polling: { waitMs: 300, minIntervalMs: 20, probe: { baseMs: 150, capMs: 300 }, retry: { baseMs: 50, capMs: 100 } },
+      polling: {
+        waitMs: 300,
+        minIntervalMs: 20,
+        probe: { baseMs: 150, capMs: 300 },
+        retry: { baseMs: 50, capMs: 100 },
+      },
       backoff: { baseMs: 50, capMs: 100, maxAttempts: 3 },
     });
     await live(harness);
@@ -167,7 +206,9 @@ describe('client under faults (real server, TCP proxy)', () => {
       harness.proxy.drop();
       await vi.waitFor(() => expect(c.status()).toBe('polling'), { timeout: 5_000, interval: 5 });
       const at = c.audits[0]!.view.seq!;
-      await vi.waitFor(() => expect(c.audits[0]!.view.seq!).toBeGreaterThan(at + 5), { timeout: 5_000 }); // data flows over HTTP
+      await vi.waitFor(() => expect(c.audits[0]!.view.seq!).toBeGreaterThan(at + 5), {
+        timeout: 5_000,
+      }); // data flows over HTTP
       transports.add(connectionView(c.client.actor.getSnapshot()).transport ?? 'none');
       harness.proxy.refuse(false);
       await vi.waitFor(() => expect(c.status()).toBe('connected'), { timeout: 5_000, interval: 5 });
@@ -217,12 +258,16 @@ describe('client under faults (real server, TCP proxy)', () => {
       await sleep(3);
     }
     const outbox = c.client.actor.getSnapshot().children.outbox!;
-    await vi.waitFor(() => expect(outboxView(outbox.getSnapshot()).pending).toEqual([]), { timeout: 15_000 });
+    await vi.waitFor(() => expect(outboxView(outbox.getSnapshot()).pending).toEqual([]), {
+      timeout: 15_000,
+    });
     expect(outboxView(outbox.getSnapshot()).refused).toEqual([]);
     harness.stopPublishing();
     await harness.expectConverged();
     expect(received).toEqual(sent);
-    expect((harness.s.server.hub.topic('f.actions')!.state as { list: number[] }).list).toEqual(sent);
+    expect((harness.s.server.hub.topic('f.actions')!.state as { list: number[] }).list).toEqual(
+      sent,
+    );
     report('outbox', harness, { actions: count, drops });
   });
 
@@ -233,12 +278,23 @@ describe('client under faults (real server, TCP proxy)', () => {
     const proxy = await startProxy(first.port);
     const topics = ['host.cpu', 'host.memory', 'host.load', 'server.eventloop'];
     const counting = countingWebSocket();
-    const client: LocalTetherClient = createTetherClient({ url: proxy.httpUrl, WebSocket: counting.WebSocket, network: false, fetch: null, polling: false, getToken: () => current.token, ...FAST });
+    const client: LocalTetherClient = createTetherClient({
+      url: proxy.httpUrl,
+      WebSocket: counting.WebSocket,
+      network: false,
+      fetch: null,
+      polling: false,
+      getToken: () => current.token,
+      ...FAST,
+    });
     const noTruth = () => undefined;
     const audits = topics.map((topic) => new Audit(client.subscribe(topic).ref, noTruth));
     try {
       const snapshotOf = async (topic: string) => {
-        const response = await fetch(`${current.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`, { headers: current.authHeaders });
+        const response = await fetch(
+          `${current.httpUrl}/api/poll?topic=${encodeURIComponent(topic)}`,
+          { headers: current.authHeaders },
+        );
         return ((await response.json()) as { frames: SnapshotFrame[] }).frames[0]!;
       };
       const shown = new Map<string, unknown>();
@@ -252,7 +308,13 @@ describe('client under faults (real server, TCP proxy)', () => {
           let compared = 0;
           for (let tries = 0; tries < 200 && compared < 2; tries++) {
             const snapshot = await snapshotOf(audit.view.topic);
-            await vi.waitFor(() => expect(audit.view.epoch === snapshot.epoch && audit.view.seq! >= snapshot.seq).toBe(true), { timeout: 5_000 });
+            await vi.waitFor(
+              () =>
+                expect(audit.view.epoch === snapshot.epoch && audit.view.seq! >= snapshot.seq).toBe(
+                  true,
+                ),
+              { timeout: 5_000 },
+            );
             const key = `${snapshot.topic}|${snapshot.epoch}|${snapshot.seq}`;
             if (!shown.has(key)) continue;
             expect(shown.get(key)).toEqual(snapshot.data);
@@ -263,13 +325,26 @@ describe('client under faults (real server, TCP proxy)', () => {
       };
       const epochs = new Set<string>();
       for (let restart = 0; restart < 2; restart++) {
-        await vi.waitFor(() => expect(audits.map((a) => a.view.status)).toEqual(topics.map(() => 'live')), { timeout: 10_000 });
+        await vi.waitFor(
+          () => expect(audits.map((a) => a.view.status)).toEqual(topics.map(() => 'live')),
+          { timeout: 10_000 },
+        );
         await expectSame();
         epochs.add(audits[0]!.view.epoch!);
         current.kill('SIGKILL');
         await current.exited;
-        current = await spawnServer({ TETHER_SAMPLE_MS: '50', TETHER_JWT_SECRET: secret, PORT: String(first.port) });
-        await vi.waitFor(() => expect(audits.every((a) => a.view.status === 'live' && !epochs.has(a.view.epoch!))).toBe(true), { timeout: 10_000 });
+        current = await spawnServer({
+          TETHER_SAMPLE_MS: '50',
+          TETHER_JWT_SECRET: secret,
+          PORT: String(first.port),
+        });
+        await vi.waitFor(
+          () =>
+            expect(
+              audits.every((a) => a.view.status === 'live' && !epochs.has(a.view.epoch!)),
+            ).toBe(true),
+          { timeout: 10_000 },
+        );
       }
       await expectSame();
       for (const audit of audits) {
@@ -277,7 +352,9 @@ describe('client under faults (real server, TCP proxy)', () => {
         expect(new Set(audit.applied.map((p) => p.epoch)).size).toBe(3);
       }
       const applied = audits.reduce((sum, a) => sum + a.applied.length, 0);
-      console.log(`[faults] client kill -9 ×2: applied ${applied}, duplicated 0, reordered 0, sockets created ${counting.counter.created}, peak live ${counting.counter.peakLive}`);
+      console.log(
+        `[faults] client kill -9 ×2: applied ${applied}, duplicated 0, reordered 0, sockets created ${counting.counter.created}, peak live ${counting.counter.peakLive}`,
+      );
       expect(counting.counter.peakLive).toBe(1);
     } finally {
       client.stop();

@@ -23,13 +23,50 @@ type Step =
   | { kind: 'wait'; ms: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('publish' as const), count: fc.integer({ min: 1, max: 40 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('drop' as const), how: fc.constantFrom('fin' as const, 'reset' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('blackhole' as const), ms: fc.integer({ min: 20, max: 900 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('latency' as const), ms: fc.integer({ min: 0, max: 80 }), jitterMs: fc.integer({ min: 0, max: 40 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('publish' as const),
+      count: fc.integer({ min: 1, max: 40 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('drop' as const),
+      how: fc.constantFrom('fin' as const, 'reset' as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('blackhole' as const),
+      ms: fc.integer({ min: 20, max: 900 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('latency' as const),
+      ms: fc.integer({ min: 0, max: 80 }),
+      jitterMs: fc.integer({ min: 0, max: 40 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'cut' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refuse' as const), ms: fc.integer({ min: 20, max: 400 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 100 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('refuse' as const),
+      ms: fc.integer({ min: 20, max: 400 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('wait' as const),
+      ms: fc.integer({ min: 0, max: 100 }),
+    }),
+  },
 );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,62 +82,72 @@ afterAll(async () => {
   await harness.close();
 });
 
-it(`random schedules of faults and publishes converge with a clean audit (seed ${SEED})`, async () => {
-  const started = Date.now();
-  await fc.assert(
-    fc.asyncProperty(fc.array(step, { minLength: 2, maxLength: 8 }), async (steps) => {
-      tally.schedules++;
-      for (const s of steps) {
-        tally.steps++;
-        const p = harness.proxy;
-        switch (s.kind) {
-          case 'publish':
-            tally.publishes += s.count;
-            for (let i = 0; i < s.count; i++) harness.publishAll();
-            break;
-          case 'drop':
-            tally.faults++;
-            p.drop(s.how);
-            break;
-          case 'blackhole':
-            tally.faults++;
-            p.blackhole(true);
-            harness.publishAll();
-            await sleep(s.ms);
-            p.blackhole(false);
-            break;
-          case 'latency':
-            tally.faults++;
-            p.latency(s.ms, s.jitterMs);
-            break;
-          case 'cut': {
-            tally.faults++;
-            const cut = p.cutMidFrame();
-            harness.publishAll();
-            // No connection may be open (e.g. refused right now): the cut stays armed for the next one.
-            await Promise.race([cut, sleep(200)]);
-            break;
+it(
+  `random schedules of faults and publishes converge with a clean audit (seed ${SEED})`,
+  async () => {
+    const started = Date.now();
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 2, maxLength: 8 }), async (steps) => {
+        tally.schedules++;
+        for (const s of steps) {
+          tally.steps++;
+          const p = harness.proxy;
+          switch (s.kind) {
+            case 'publish':
+              tally.publishes += s.count;
+              for (let i = 0; i < s.count; i++) harness.publishAll();
+              break;
+            case 'drop':
+              tally.faults++;
+              p.drop(s.how);
+              break;
+            case 'blackhole':
+              tally.faults++;
+              p.blackhole(true);
+              harness.publishAll();
+              await sleep(s.ms);
+              p.blackhole(false);
+              break;
+            case 'latency':
+              tally.faults++;
+              p.latency(s.ms, s.jitterMs);
+              break;
+            case 'cut': {
+              tally.faults++;
+              const cut = p.cutMidFrame();
+              harness.publishAll();
+              // No connection may be open (e.g. refused right now): the cut stays armed for the next one.
+              await Promise.race([cut, sleep(200)]);
+              break;
+            }
+            case 'refuse':
+              tally.faults++;
+              p.refuse(true);
+              p.drop();
+              harness.publishAll();
+              await sleep(s.ms);
+              p.refuse(false);
+              break;
+            case 'wait':
+              await sleep(s.ms);
+              break;
           }
-          case 'refuse':
-            tally.faults++;
-            p.refuse(true);
-            p.drop();
-            harness.publishAll();
-            await sleep(s.ms);
-            p.refuse(false);
-            break;
-          case 'wait':
-            await sleep(s.ms);
-            break;
         }
-      }
-      harness.publishAll();
-      await harness.expectConverged(8_000);
-    }),
-    { seed: SEED, numRuns: scaled(40), endOnFailure: true },
-  );
-  const t = harness.totals();
-  console.log(`[faults] client schedules (seed ${SEED}): ${JSON.stringify(tally)}, proxy faults ${JSON.stringify(harness.proxy.stats().faults)}, applied ${t.applied}, views checked ${t.views}, jumps ${t.jumps}, duplicated ${t.duplicated}, reordered ${t.reordered}, wrong ${t.wrong}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  expect({ duplicated: t.duplicated, reordered: t.reordered, wrong: t.wrong }).toEqual({ duplicated: 0, reordered: 0, wrong: 0 });
-  expect(t.jumps).toBe(0); // history (1000) always covers the gaps here: never a snapshot
-}, 120_000 * SOAK);
+        harness.publishAll();
+        await harness.expectConverged(8_000);
+      }),
+      { seed: SEED, numRuns: scaled(40), endOnFailure: true },
+    );
+    const t = harness.totals();
+    console.log(
+      `[faults] client schedules (seed ${SEED}): ${JSON.stringify(tally)}, proxy faults ${JSON.stringify(harness.proxy.stats().faults)}, applied ${t.applied}, views checked ${t.views}, jumps ${t.jumps}, duplicated ${t.duplicated}, reordered ${t.reordered}, wrong ${t.wrong}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect({ duplicated: t.duplicated, reordered: t.reordered, wrong: t.wrong }).toEqual({
+      duplicated: 0,
+      reordered: 0,
+      wrong: 0,
+    });
+    expect(t.jumps).toBe(0); // history (1000) always covers the gaps here: never a snapshot
+  },
+  120_000 * SOAK,
+);

@@ -23,20 +23,29 @@ const HANDOVERS = 40;
 /** Unpatched this gained ~4 MB (the frames themselves); patched ~0.25 MB. */
 const OLD_SPACE_BOUND = 1024 * 1024;
 
-const oldSpaceUsed = () => getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')!.space_used_size;
+const oldSpaceUsed = () =>
+  getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')!.space_used_size;
 const nextTask = () => new Promise((resolve) => setImmediate(resolve));
 
 const FrameSource = standInSocket();
 
 describe('frame retention', () => {
   it('keeps no frame alive past the next hand-over', async () => {
-    if (!gc) throw new Error('needs --expose-gc (vitest.config.ts gives the node project execArgv)');
-    const client = createTetherClient({ url: 'http://127.0.0.1:1', WebSocket: FrameSource, fetch: null, network: false, handover: 'task' });
+    if (!gc)
+      throw new Error('needs --expose-gc (vitest.config.ts gives the node project execArgv)');
+    const client = createTetherClient({
+      url: 'http://127.0.0.1:1',
+      WebSocket: FrameSource,
+      fetch: null,
+      network: false,
+      handover: 'task',
+    });
     const { view } = client.subscribe(TOPIC);
     while (view.get().status !== 'live') await new Promise((resolve) => setTimeout(resolve, 2));
     let seq = 0;
     const handOver = async () => {
-      for (let i = 0; i < FRAMES_PER_HANDOVER; i++) FrameSource.last!.onmessage?.({ data: patchText(TOPIC, ++seq) });
+      for (let i = 0; i < FRAMES_PER_HANDOVER; i++)
+        FrameSource.last!.onmessage?.({ data: patchText(TOPIC, ++seq) });
       await nextTask(); // the transport hands the batch over in the next task
     };
     for (let i = 0; i < 5; i++) await handOver(); // warm up: code, feedback and shapes settle
@@ -52,6 +61,9 @@ describe('frame retention', () => {
     client.stop();
 
     expect(applied, 'every patch was applied').toBe(seq);
-    expect(gained, `old generation gained ${(gained / 1024).toFixed(0)} KB over ${HANDOVERS * FRAMES_PER_HANDOVER} frames`).toBeLessThan(OLD_SPACE_BOUND);
+    expect(
+      gained,
+      `old generation gained ${(gained / 1024).toFixed(0)} KB over ${HANDOVERS * FRAMES_PER_HANDOVER} frames`,
+    ).toBeLessThan(OLD_SPACE_BOUND);
   });
 });

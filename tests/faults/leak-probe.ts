@@ -39,7 +39,8 @@ export async function collect(): Promise<void> {
   }
 }
 
-const count = (ctor: new (...args: never[]) => unknown) => queryObjects(ctor as never, { format: 'count' }) as number;
+const count = (ctor: new (...args: never[]) => unknown) =>
+  queryObjects(ctor as never, { format: 'count' }) as number;
 
 export async function probe(http: Server): Promise<Probe> {
   await collect();
@@ -49,16 +50,22 @@ export async function probe(http: Server): Promise<Probe> {
     if (kind === 'Timeout') refTimers++;
     else resources[kind] = (resources[kind] ?? 0) + 1;
   }
-  const httpConnections = await new Promise<number>((resolve) => http.getConnections((_, n) => resolve(n)));
+  const httpConnections = await new Promise<number>((resolve) =>
+    http.getConnections((_, n) => resolve(n)),
+  );
   return {
     heapUsed: process.memoryUsage().heapUsed,
     connections: count(Connection),
-    serverWebSockets: (queryObjects(WebSocket as never, { format: 'summary' }) as string[]).filter((text) => text.includes('_isServer: true')).length,
+    serverWebSockets: (queryObjects(WebSocket as never, { format: 'summary' }) as string[]).filter(
+      (text) => text.includes('_isServer: true'),
+    ).length,
     sets: count(Set),
     timeouts: count(TimeoutClass),
     resources,
     refTimers,
-    processListeners: process.eventNames().reduce((sum, name) => sum + process.listenerCount(name), 0),
+    processListeners: process
+      .eventNames()
+      .reduce((sum, name) => sum + process.listenerCount(name), 0),
     httpListeners: http.eventNames().reduce((sum, name) => sum + http.listenerCount(name), 0),
     httpConnections,
   };
@@ -72,12 +79,22 @@ export async function probe(http: Server): Promise<Probe> {
 export const TIMER_SLACK = 3;
 export function leftovers(now: Probe, baseline: Probe): string[] {
   const found: string[] = [];
-  for (const key of ['connections', 'serverWebSockets', 'processListeners', 'httpListeners', 'httpConnections'] as const) {
+  for (const key of [
+    'connections',
+    'serverWebSockets',
+    'processListeners',
+    'httpListeners',
+    'httpConnections',
+  ] as const) {
     if (now[key] !== baseline[key]) found.push(`${key}: ${baseline[key]} -> ${now[key]}`);
   }
-  if (JSON.stringify(now.resources) !== JSON.stringify(baseline.resources)) found.push(`resources: ${JSON.stringify(baseline.resources)} -> ${JSON.stringify(now.resources)}`);
+  if (JSON.stringify(now.resources) !== JSON.stringify(baseline.resources))
+    found.push(
+      `resources: ${JSON.stringify(baseline.resources)} -> ${JSON.stringify(now.resources)}`,
+    );
   for (const key of ['timeouts', 'refTimers'] as const) {
-    if (now[key] > baseline[key] + TIMER_SLACK) found.push(`${key}: ${baseline[key]} -> ${now[key]}`);
+    if (now[key] > baseline[key] + TIMER_SLACK)
+      found.push(`${key}: ${baseline[key]} -> ${now[key]}`);
   }
   return found;
 }

@@ -23,16 +23,33 @@ let s: StartedServer;
 let watch: StreamWatch;
 let arbs: ReturnType<typeof frameArbitraries>;
 const serverErrors: string[] = [];
-const tally = { requests: 0, status: {} as Record<string, number>, errorCodes: {} as Record<string, number>, pollFrames: 0 };
-const bump = (table: Record<string, number>, key: string | number) => void (table[key] = (table[key] ?? 0) + 1);
+const tally = {
+  requests: 0,
+  status: {} as Record<string, number>,
+  errorCodes: {} as Record<string, number>,
+  pollFrames: 0,
+};
+const bump = (table: Record<string, number>, key: string | number) =>
+  void (table[key] = (table[key] ?? 0) + 1);
 let ids = 0;
 
 beforeAll(async () => {
-  s = await startServer({ onError: (error, where) => void serverErrors.push(`${where}: ${String(error)}`) });
+  s = await startServer({
+    onError: (error, where) => void serverErrors.push(`${where}: ${String(error)}`),
+  });
   s.server.defineTopic(STATIC, { initial: { fixed: true } });
-  s.server.defineTopic<{ note: unknown }>(WRITABLE, { initial: { note: null }, onAction: (payload) => ({ ok: true, ops: [{ op: 'replace', path: '/note', value: payload }] }) });
+  s.server.defineTopic<{ note: unknown }>(WRITABLE, {
+    initial: { note: null },
+    onAction: (payload) => ({ ok: true, ops: [{ op: 'replace', path: '/note', value: payload }] }),
+  });
   const wsCap = Math.max(2 * LIMIT, LIMIT + 64 * 1024);
-  arbs = frameArbitraries({ epoch: s.server.hub.epoch, staticTopic: STATIC, writableTopic: WRITABLE, maxFrameBytes: LIMIT, wsCap });
+  arbs = frameArbitraries({
+    epoch: s.server.hub.epoch,
+    staticTopic: STATIC,
+    writableTopic: WRITABLE,
+    maxFrameBytes: LIMIT,
+    wsCap,
+  });
   watch = await watchStream(s);
 });
 
@@ -57,40 +74,88 @@ describe('fuzzing /api/poll', () => {
   const epoch = () => s.server.hub.epoch;
   const junk = fc.string();
   const param = fc.oneof(
-    fc.tuple(fc.constant('topic'), fc.oneof({ arbitrary: fc.constantFrom(STATIC, WRITABLE, 'watched.ticker'), weight: 2 }, fc.stringMatching(/^[a-z][a-z.]{0,20}$/), junk)),
-    fc.tuple(fc.constant('since'), fc.oneof({ arbitrary: fc.nat().map((n) => `${epoch()}:${n}`), weight: 2 }, fc.tuple(fc.string(), fc.integer()).map(([e, n]) => `${e}:${n}`), junk)),
-    fc.tuple(fc.constant('wait'), fc.oneof({ arbitrary: fc.integer({ min: 0, max: MAX_WAIT_MS }).map(String), weight: 2 }, fc.constantFrom('-1', '1.5', '1e3', 'abc', '', '9999999999'))),
-    fc.tuple(fc.constant('client'), fc.oneof({ arbitrary: fc.string({ minLength: 1, maxLength: 128 }), weight: 2 }, fc.constantFrom(''), fc.string({ minLength: 129, maxLength: 140 }))),
+    fc.tuple(
+      fc.constant('topic'),
+      fc.oneof(
+        { arbitrary: fc.constantFrom(STATIC, WRITABLE, 'watched.ticker'), weight: 2 },
+        fc.stringMatching(/^[a-z][a-z.]{0,20}$/),
+        junk,
+      ),
+    ),
+    fc.tuple(
+      fc.constant('since'),
+      fc.oneof(
+        { arbitrary: fc.nat().map((n) => `${epoch()}:${n}`), weight: 2 },
+        fc.tuple(fc.string(), fc.integer()).map(([e, n]) => `${e}:${n}`),
+        junk,
+      ),
+    ),
+    fc.tuple(
+      fc.constant('wait'),
+      fc.oneof(
+        { arbitrary: fc.integer({ min: 0, max: MAX_WAIT_MS }).map(String), weight: 2 },
+        fc.constantFrom('-1', '1.5', '1e3', 'abc', '', '9999999999'),
+      ),
+    ),
+    fc.tuple(
+      fc.constant('client'),
+      fc.oneof(
+        { arbitrary: fc.string({ minLength: 1, maxLength: 128 }), weight: 2 },
+        fc.constantFrom(''),
+        fc.string({ minLength: 129, maxLength: 140 }),
+      ),
+    ),
     fc.tuple(fc.string({ maxLength: 8 }), junk),
   );
   const query = fc
     .oneof(
       // Mostly led by a real topic, so the deeper parsing (since, wait, client, more topics) is reached.
-      { arbitrary: fc.tuple(fc.constantFrom(STATIC, WRITABLE, 'watched.ticker'), fc.array(param, { maxLength: 8 })).map(([topic, pairs]) => new URLSearchParams([['topic', topic], ...pairs]).toString()), weight: 3 },
+      {
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom(STATIC, WRITABLE, 'watched.ticker'),
+            fc.array(param, { maxLength: 8 }),
+          )
+          .map(([topic, pairs]) => new URLSearchParams([['topic', topic], ...pairs]).toString()),
+        weight: 3,
+      },
       fc.array(param, { maxLength: 8 }).map((pairs) => new URLSearchParams(pairs).toString()),
       fc.string({ unit: 'binary', maxLength: 200 }).map((raw) => raw.replace(/#/g, '%23')), // raw bytes, '%zz' and all
     )
-    .filter((q) => new URL(`http://h/?${q}`).searchParams.getAll('wait').every((w) => !/^\d{1,9}$/.test(w) || Number(w) <= MAX_WAIT_MS));
-
-  it('answers any query string with 200 frames or 400 bad_frame, never anything else', async () => {
-    await fc.assert(
-      fc.asyncProperty(query, async (q) => {
-        const { status, body } = await call(`/api/poll?${q}`);
-        const requested = new URL(`http://h/?${q}`).searchParams.getAll('topic');
-        if (status === 400) return void expect(body).toEqual({ type: 'error', code: 'bad_frame', message: expect.any(String) });
-        expect(status).toBe(200);
-        expect(requested.length).toBeGreaterThan(0); // a poll without a topic is a 400
-        const frames = body.frames as Frame[];
-        tally.pollFrames += frames.length;
-        for (const frame of frames) {
-          expect(requested).toContain(frame.topic);
-          if (frame.type === 'error') expect(frame.code).toBe('unknown_topic');
-          else expect(['snapshot', 'patch']).toContain(frame.type);
-        }
-      }),
-      { seed: SEED, numRuns: scaled(300) },
+    .filter((q) =>
+      new URL(`http://h/?${q}`).searchParams
+        .getAll('wait')
+        .every((w) => !/^\d{1,9}$/.test(w) || Number(w) <= MAX_WAIT_MS),
     );
-  }, scaled(60_000));
+
+  it(
+    'answers any query string with 200 frames or 400 bad_frame, never anything else',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(query, async (q) => {
+          const { status, body } = await call(`/api/poll?${q}`);
+          const requested = new URL(`http://h/?${q}`).searchParams.getAll('topic');
+          if (status === 400)
+            return void expect(body).toEqual({
+              type: 'error',
+              code: 'bad_frame',
+              message: expect.any(String),
+            });
+          expect(status).toBe(200);
+          expect(requested.length).toBeGreaterThan(0); // a poll without a topic is a 400
+          const frames = body.frames as Frame[];
+          tally.pollFrames += frames.length;
+          for (const frame of frames) {
+            expect(requested).toContain(frame.topic);
+            if (frame.type === 'error') expect(frame.code).toBe('unknown_topic');
+            else expect(['snapshot', 'patch']).toContain(frame.type);
+          }
+        }),
+        { seed: SEED, numRuns: scaled(300) },
+      );
+    },
+    scaled(60_000),
+  );
 });
 
 describe('fuzzing POST /api/actions', () => {
@@ -98,24 +163,40 @@ describe('fuzzing POST /api/actions', () => {
   function expected(frame: FuzzFrame, id: string): [number, unknown] {
     const e = frame.expect;
     if (e.reply === 'ack') return [200, { type: 'ack', id }];
-    if (e.reply === 'nack') return [200, { type: 'nack', id, code: e.code, message: expect.any(String) }];
-    if (e.reply === 'close' && e.code === 1009) return [413, { type: 'error', code: 'too_large', message: expect.any(String) }];
+    if (e.reply === 'nack')
+      return [200, { type: 'nack', id, code: e.code, message: expect.any(String) }];
+    if (e.reply === 'close' && e.code === 1009)
+      return [413, { type: 'error', code: 'too_large', message: expect.any(String) }];
     // Everything else is not valid JSON, not an object, not a valid frame, or not an action.
     return [400, { type: 'error', code: 'bad_frame', message: expect.any(String) }];
   }
 
-  it('answers any body with ack/nack, 400 bad_frame or 413 too_large, never a 500', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof({ arbitrary: arbs.nonTerminal, weight: 6 }, { arbitrary: arbs.actions, weight: 3 }, { arbitrary: arbs.terminal, weight: 1 }), async (frame) => {
-        const id = `http-${++ids}`;
-        const data = frame.encode(id);
-        const { status, body } = await call('/api/actions', { method: 'POST', body: typeof data === 'string' ? data : new Uint8Array(data) });
-        const [wantStatus, wantBody] = expected(frame, id);
-        expect([status, body]).toEqual([wantStatus, wantBody]);
-      }),
-      { seed: SEED, numRuns: scaled(300) },
-    );
-  }, scaled(60_000));
+  it(
+    'answers any body with ack/nack, 400 bad_frame or 413 too_large, never a 500',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            { arbitrary: arbs.nonTerminal, weight: 6 },
+            { arbitrary: arbs.actions, weight: 3 },
+            { arbitrary: arbs.terminal, weight: 1 },
+          ),
+          async (frame) => {
+            const id = `http-${++ids}`;
+            const data = frame.encode(id);
+            const { status, body } = await call('/api/actions', {
+              method: 'POST',
+              body: typeof data === 'string' ? data : new Uint8Array(data),
+            });
+            const [wantStatus, wantBody] = expected(frame, id);
+            expect([status, body]).toEqual([wantStatus, wantBody]);
+          },
+        ),
+        { seed: SEED, numRuns: scaled(300) },
+      );
+    },
+    scaled(60_000),
+  );
 });
 
 describe('the bystander', () => {

@@ -26,15 +26,33 @@ let watch: StreamWatch;
 let ctx: FuzzContext;
 let arbs: ReturnType<typeof frameArbitraries>;
 const serverErrors: string[] = [];
-const tally = { wsFrames: 0, byKind: {} as Record<string, number>, floods: {} as Record<string, number>, errorCodes: {} as Record<string, number>, closeCodes: {} as Record<string, number> };
-const bump = (table: Record<string, number>, key: string | number, by = 1) => void (table[key] = (table[key] ?? 0) + by);
+const tally = {
+  wsFrames: 0,
+  byKind: {} as Record<string, number>,
+  floods: {} as Record<string, number>,
+  errorCodes: {} as Record<string, number>,
+  closeCodes: {} as Record<string, number>,
+};
+const bump = (table: Record<string, number>, key: string | number, by = 1) =>
+  void (table[key] = (table[key] ?? 0) + by);
 let ids = 0;
 
 beforeAll(async () => {
-  s = await startServer({ onError: (error, where) => void serverErrors.push(`${where}: ${String(error)}`) });
+  s = await startServer({
+    onError: (error, where) => void serverErrors.push(`${where}: ${String(error)}`),
+  });
   s.server.defineTopic(STATIC, { initial: STATIC_DATA });
-  s.server.defineTopic<{ note: unknown }>(WRITABLE, { initial: { note: null }, onAction: (payload) => ({ ok: true, ops: [{ op: 'replace', path: '/note', value: payload }] }) });
-  ctx = { epoch: s.server.hub.epoch, staticTopic: STATIC, writableTopic: WRITABLE, maxFrameBytes: LIMIT, wsCap: Math.max(2 * LIMIT, LIMIT + 64 * 1024) };
+  s.server.defineTopic<{ note: unknown }>(WRITABLE, {
+    initial: { note: null },
+    onAction: (payload) => ({ ok: true, ops: [{ op: 'replace', path: '/note', value: payload }] }),
+  });
+  ctx = {
+    epoch: s.server.hub.epoch,
+    staticTopic: STATIC,
+    writableTopic: WRITABLE,
+    maxFrameBytes: LIMIT,
+    wsCap: Math.max(2 * LIMIT, LIMIT + 64 * 1024),
+  };
   arbs = frameArbitraries(ctx);
   watch = await watchStream(s);
 });
@@ -51,10 +69,17 @@ async function healthy(): Promise<void> {
 }
 
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms))]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms),
+    ),
+  ]);
 
 function record(got: Frame[]): void {
-  for (const frame of got) if (frame.type === 'error' || frame.type === 'nack') bump(tally.errorCodes, frame.code as string);
+  for (const frame of got)
+    if (frame.type === 'error' || frame.type === 'nack')
+      bump(tally.errorCodes, frame.code as string);
 }
 
 /** What the server must answer to `frame`, as frames (the sync pong excluded). */
@@ -62,7 +87,14 @@ function answerFor(frame: FuzzFrame, id: string): unknown[] {
   const e = frame.expect;
   switch (e.reply) {
     case 'error':
-      return [{ type: 'error', code: e.code, message: expect.any(String), ...(e.topic === undefined ? {} : { topic: e.topic }) }];
+      return [
+        {
+          type: 'error',
+          code: e.code,
+          message: expect.any(String),
+          ...(e.topic === undefined ? {} : { topic: e.topic }),
+        },
+      ];
     case 'pong':
       return [{ type: 'pong', t: e.t }];
     case 'welcome':
@@ -92,7 +124,8 @@ async function exchange(client: TestClient, frame: FuzzFrame): Promise<void> {
     bump(tally.closeCodes, code);
     expect(code).toBe(frame.expect.code);
   } else {
-    if (frame.expect.reply === 'ack' || frame.expect.reply === 'nack') await client.take((f) => f.id === id);
+    if (frame.expect.reply === 'ack' || frame.expect.reply === 'nack')
+      await client.take((f) => f.id === id);
     await client.sync(); // everything the server answered before this pong is in `frames`
   }
   const got = client.frames.slice(mark);
@@ -101,79 +134,110 @@ async function exchange(client: TestClient, frame: FuzzFrame): Promise<void> {
 }
 
 describe('fuzzing /ws', () => {
-  it('answers every malformed, truncated, wrong-typed, deep, binary or random frame as documented', async () => {
-    const run = fc.record({ frames: fc.array(arbs.nonTerminal, { minLength: 1, maxLength: 8 }), last: fc.option(arbs.terminal, { freq: 3, nil: undefined }) });
-    await fc.assert(
-      fc.asyncProperty(run, async ({ frames, last }) => {
-        const client = await openClient(s.wsUrl);
-        try {
-          for (const frame of last ? [...frames, last] : frames) await exchange(client, frame);
-        } finally {
-          client.ws.terminate();
-        }
-        await healthy();
-      }),
-      { seed: SEED, numRuns: scaled(300) },
-    );
-  }, scaled(120_000));
+  it(
+    'answers every malformed, truncated, wrong-typed, deep, binary or random frame as documented',
+    async () => {
+      const run = fc.record({
+        frames: fc.array(arbs.nonTerminal, { minLength: 1, maxLength: 8 }),
+        last: fc.option(arbs.terminal, { freq: 3, nil: undefined }),
+      });
+      await fc.assert(
+        fc.asyncProperty(run, async ({ frames, last }) => {
+          const client = await openClient(s.wsUrl);
+          try {
+            for (const frame of last ? [...frames, last] : frames) await exchange(client, frame);
+          } finally {
+            client.ws.terminate();
+          }
+          await healthy();
+        }),
+        { seed: SEED, numRuns: scaled(300) },
+      );
+    },
+    scaled(120_000),
+  );
 
-  it('closes with 4400 after 20 bad frames in 10 s, having answered each with bad_frame', async () => {
-    const bads = fc.array(fc.oneof(arbs.malformed, arbs.wrongTyped), { minLength: BAD_FRAME_LIMIT, maxLength: 40 });
-    await fc.assert(
-      fc.asyncProperty(bads, async (frames) => {
-        const client = await openClient(s.wsUrl);
-        for (const frame of frames) client.ws.send(frame.encode(`fuzz-${++ids}`));
-        tally.wsFrames += frames.length;
-        bump(tally.byKind, 'bad-frame-burst', frames.length);
-        const { code } = await within(client.closed, 5000, 'close');
-        bump(tally.closeCodes, code);
-        record(client.frames);
-        expect(code).toBe(4400);
-        expect(client.frames).toEqual(Array.from({ length: BAD_FRAME_LIMIT }, () => expect.objectContaining({ type: 'error', code: 'bad_frame' })));
-      }),
-      { seed: SEED, numRuns: scaled(30) },
-    );
-    await healthy();
-  }, scaled(60_000));
+  it(
+    'closes with 4400 after 20 bad frames in 10 s, having answered each with bad_frame',
+    async () => {
+      const bads = fc.array(fc.oneof(arbs.malformed, arbs.wrongTyped), {
+        minLength: BAD_FRAME_LIMIT,
+        maxLength: 40,
+      });
+      await fc.assert(
+        fc.asyncProperty(bads, async (frames) => {
+          const client = await openClient(s.wsUrl);
+          for (const frame of frames) client.ws.send(frame.encode(`fuzz-${++ids}`));
+          tally.wsFrames += frames.length;
+          bump(tally.byKind, 'bad-frame-burst', frames.length);
+          const { code } = await within(client.closed, 5000, 'close');
+          bump(tally.closeCodes, code);
+          record(client.frames);
+          expect(code).toBe(4400);
+          expect(client.frames).toEqual(
+            Array.from({ length: BAD_FRAME_LIMIT }, () =>
+              expect.objectContaining({ type: 'error', code: 'bad_frame' }),
+            ),
+          );
+        }),
+        { seed: SEED, numRuns: scaled(30) },
+      );
+      await healthy();
+    },
+    scaled(60_000),
+  );
 
-  it.each(['valid', 'mixed', 'bad'] as const)('rate limits or closes a client that floods thousands of %s frames as fast as it can', async (mode) => {
-    const bad = fc.oneof(arbs.malformed, arbs.wrongTyped);
-    const frame = { valid: arbs.valid, bad, mixed: fc.oneof({ arbitrary: arbs.valid, weight: 15 }, { arbitrary: bad, weight: 1 }) }[mode];
-    const flood = fc.record({ count: fc.integer({ min: 1000, max: 5000 }), pool: fc.array(frame, { minLength: 1, maxLength: 30 }) });
-    await fc.assert(
-      fc.asyncProperty(flood, async ({ count, pool }) => {
-        const client = await openClient(s.wsUrl);
-        const started = performance.now();
-        const sent = Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
-        for (const frame of sent) client.ws.send(frame.encode(`fuzz-${++ids}`));
-        tally.wsFrames += count;
-        bump(tally.floods, `${mode} frames`, count);
-        const outcome = await settle(client);
-        bump(tally.floods, `${mode} ${outcome === 'closed' ? 'closed 4400' : 'rate limited'}`);
-        const elapsedSec = (performance.now() - started) / 1000;
-        const got = client.frames.filter((f) => f.type !== 'pong' || (f.t as number) < 1e15); // not settle's own pongs
-        record(got);
-        // The server admits at most its burst plus what refilled meanwhile; the rest was dropped unanswered.
-        const budget = RATE.burst + Math.ceil(RATE.framesPerSecond * elapsedSec) + 1;
-        const answered = got.filter((f) => f.code !== 'rate_limited');
-        expect(answered.length).toBeLessThanOrEqual(budget);
-        const badIndex = sent.map((f, i) => (f.expect.reply === 'error' && f.expect.code === 'bad_frame' ? i : -1)).filter((i) => i >= 0);
-        const twentiethBad = badIndex[BAD_FRAME_LIMIT - 1] ?? Infinity;
-        if (outcome === 'closed') {
-          expect(badIndex.length).toBeGreaterThanOrEqual(BAD_FRAME_LIMIT);
-          expect(got.filter((f) => f.code === 'bad_frame')).toHaveLength(BAD_FRAME_LIMIT);
-        } else {
-          expect(twentiethBad).toBeGreaterThanOrEqual(RATE.burst); // 20 admitted bad frames would have closed it
-          const notices = got.filter((f) => f.code === 'rate_limited').length;
-          expect(notices).toBeGreaterThanOrEqual(1);
-          expect(notices).toBeLessThanOrEqual(1 + Math.ceil(elapsedSec)); // told at most once per second
-          client.ws.terminate();
-        }
-        await healthy();
-      }),
-      { seed: SEED, numRuns: scaled(4) },
-    );
-  }, scaled(120_000));
+  it.each(['valid', 'mixed', 'bad'] as const)(
+    'rate limits or closes a client that floods thousands of %s frames as fast as it can',
+    async (mode) => {
+      const bad = fc.oneof(arbs.malformed, arbs.wrongTyped);
+      const frame = {
+        valid: arbs.valid,
+        bad,
+        mixed: fc.oneof({ arbitrary: arbs.valid, weight: 15 }, { arbitrary: bad, weight: 1 }),
+      }[mode];
+      const flood = fc.record({
+        count: fc.integer({ min: 1000, max: 5000 }),
+        pool: fc.array(frame, { minLength: 1, maxLength: 30 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(flood, async ({ count, pool }) => {
+          const client = await openClient(s.wsUrl);
+          const started = performance.now();
+          const sent = Array.from({ length: count }, (_, i) => pool[i % pool.length]!);
+          for (const frame of sent) client.ws.send(frame.encode(`fuzz-${++ids}`));
+          tally.wsFrames += count;
+          bump(tally.floods, `${mode} frames`, count);
+          const outcome = await settle(client);
+          bump(tally.floods, `${mode} ${outcome === 'closed' ? 'closed 4400' : 'rate limited'}`);
+          const elapsedSec = (performance.now() - started) / 1000;
+          const got = client.frames.filter((f) => f.type !== 'pong' || (f.t as number) < 1e15); // not settle's own pongs
+          record(got);
+          // The server admits at most its burst plus what refilled meanwhile; the rest was dropped unanswered.
+          const budget = RATE.burst + Math.ceil(RATE.framesPerSecond * elapsedSec) + 1;
+          const answered = got.filter((f) => f.code !== 'rate_limited');
+          expect(answered.length).toBeLessThanOrEqual(budget);
+          const badIndex = sent
+            .map((f, i) => (f.expect.reply === 'error' && f.expect.code === 'bad_frame' ? i : -1))
+            .filter((i) => i >= 0);
+          const twentiethBad = badIndex[BAD_FRAME_LIMIT - 1] ?? Infinity;
+          if (outcome === 'closed') {
+            expect(badIndex.length).toBeGreaterThanOrEqual(BAD_FRAME_LIMIT);
+            expect(got.filter((f) => f.code === 'bad_frame')).toHaveLength(BAD_FRAME_LIMIT);
+          } else {
+            expect(twentiethBad).toBeGreaterThanOrEqual(RATE.burst); // 20 admitted bad frames would have closed it
+            const notices = got.filter((f) => f.code === 'rate_limited').length;
+            expect(notices).toBeGreaterThanOrEqual(1);
+            expect(notices).toBeLessThanOrEqual(1 + Math.ceil(elapsedSec)); // told at most once per second
+            client.ws.terminate();
+          }
+          await healthy();
+        }),
+        { seed: SEED, numRuns: scaled(4) },
+      );
+    },
+    scaled(120_000),
+  );
 
   it('refuses a payload nested too deeply to encode without advancing the topic', async () => {
     // Regression: Topic.publish used to commit state and seq before encoding the patch, so such a
@@ -184,14 +248,25 @@ describe('fuzzing /ws', () => {
     const before = topic.seq;
     for (const depth of [2000, 4000, 6000, 8000, 10_000, 12_000]) {
       const id = `deep-${depth}-${++ids}`;
-      client.send(`{"type":"action","id":"${id}","topic":"${WRITABLE}","payload":${nested(depth, 'array')}}`);
+      client.send(
+        `{"type":"action","id":"${id}","topic":"${WRITABLE}","payload":${nested(depth, 'array')}}`,
+      );
       const reply = await client.take<Frame>((f) => f.id === id);
       if (reply.type === 'ack') acked++;
-      else expect(reply).toMatchObject({ type: 'nack', code: 'internal', message: expect.stringMatching(/patch refused/) });
+      else
+        expect(reply).toMatchObject({
+          type: 'nack',
+          code: 'internal',
+          message: expect.stringMatching(/patch refused/),
+        });
       expect(topic.seq).toBe(before + acked);
     }
     client.send({ type: 'subscribe', topic: WRITABLE });
-    expect(await client.take()).toMatchObject({ type: 'snapshot', topic: WRITABLE, seq: before + acked });
+    expect(await client.take()).toMatchObject({
+      type: 'snapshot',
+      topic: WRITABLE,
+      seq: before + acked,
+    });
     expect((await fetch(`${s.httpUrl}/api/poll?topic=${WRITABLE}`)).status).toBe(200);
     client.ws.terminate();
     // The refused ones were reported to the operator, nothing else went wrong.

@@ -25,7 +25,10 @@ const LIMIT = 1024;
  */
 const HEAP_BOUND = 1024 * 1024;
 
-if (!gc) console.log('[faults] server-leaks skipped: global.gc is missing; run with NODE_OPTIONS=--expose-gc, or give the vitest project execArgv: ["--expose-gc"] (docs/reliability.md)');
+if (!gc)
+  console.log(
+    '[faults] server-leaks skipped: global.gc is missing; run with NODE_OPTIONS=--expose-gc, or give the vitest project execArgv: ["--expose-gc"] (docs/reliability.md)',
+  );
 
 let tether: TetherServer;
 let http: Server;
@@ -34,7 +37,12 @@ let url: string;
 beforeAll(async () => {
   // historyLength 1: topic history is bounded by design, but 1,000 topics × 1,000 patches would
   // take the whole run to fill and look like a leak; one patch each is full after the first round.
-  tether = createTetherServer({ staticDir: false, maxFrameBytes: LIMIT, historyLength: 1, rateLimit: { framesPerSecond: 1e9, burst: 1e9 } });
+  tether = createTetherServer({
+    staticDir: false,
+    maxFrameBytes: LIMIT,
+    historyLength: 1,
+    rateLimit: { framesPerSecond: 1e9, burst: 1e9 },
+  });
   for (let i = 0; i < TOPICS; i++) tether.defineTopic(`leak.t${i}`, { initial: { i, n: 0 } });
   publishAll(-1);
   http = createServer();
@@ -66,10 +74,14 @@ const received = (ws: WebSocket, type: string, times = 1) =>
     ws.on('message', onMessage);
   });
 const publishAll = (value: number) => {
-  for (let i = 0; i < TOPICS; i++) tether.publish(`leak.t${i}`, [{ op: 'replace', path: '/n', value }]);
+  for (let i = 0; i < TOPICS; i++)
+    tether.publish(`leak.t${i}`, [{ op: 'replace', path: '/n', value }]);
 };
 const publishSome = (round: number) => {
-  for (let k = 0; k < 20; k++) tether.publish(`leak.t${(round * 37 + k) % TOPICS}`, [{ op: 'replace', path: '/n', value: round }]);
+  for (let k = 0; k < 20; k++)
+    tether.publish(`leak.t${(round * 37 + k) % TOPICS}`, [
+      { op: 'replace', path: '/n', value: round },
+    ]);
 };
 
 /** One connection's life, in four flavours: clean close, vanished while subscribed, ping + close, closed by the server. */
@@ -86,7 +98,8 @@ async function lifecycle(i: number): Promise<void> {
     }
     case 1: {
       const snapshots = received(ws, 'snapshot', 3);
-      for (let k = 0; k < 3; k++) ws.send(JSON.stringify({ type: 'subscribe', topic: `leak.t${(i + k) % TOPICS}` }));
+      for (let k = 0; k < 3; k++)
+        ws.send(JSON.stringify({ type: 'subscribe', topic: `leak.t${(i + k) % TOPICS}` }));
       await snapshots;
       ws.terminate(); // no close frame: the server only sees the TCP connection end
       break;
@@ -118,7 +131,8 @@ async function settledTo(baseline: Probe): Promise<Probe> {
   for (;;) {
     const now = await probe(http);
     const left = leftovers(now, baseline);
-    if (tether.clients().websocket !== 0) left.push(`clients().websocket: ${tether.clients().websocket}`);
+    if (tether.clients().websocket !== 0)
+      left.push(`clients().websocket: ${tether.clients().websocket}`);
     if (left.length === 0) return now;
     if (performance.now() > deadline) expect(left).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -128,76 +142,96 @@ async function settledTo(baseline: Probe): Promise<Probe> {
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
 describe.skipIf(!gc)('server leaks (after GC)', () => {
-  it('1,000 WebSocket connect/disconnect cycles leave nothing behind', async () => {
-    const cycles = scaled(1000);
-    const run = async (from: number, count: number) => {
-      for (let i = from; i < from + count; i += 10) {
-        await Promise.all(Array.from({ length: 10 }, (_, k) => lifecycle(i + k)));
-        publishSome(i); // fan-out runs while subscriber sets change
-      }
-    };
-    const empty = await probe(http);
-    // Warm-up: JIT code, http parser and buffer pools grow to their working size (~0.7 MiB, once;
-    // after 500 cycles they were still growing a little, after 1,000 no longer).
-    await run(0, 1000);
-    const baseline = await settledTo(empty);
-    await run(1000, cycles);
-    const after = await settledTo(baseline);
-    const growth = after.heapUsed - baseline.heapUsed;
-    console.log(`[faults] ${cycles} connect/disconnect cycles: heap ${kib(baseline.heapUsed)} -> ${kib(after.heapUsed)} (${growth >= 0 ? '+' : ''}${kib(growth)}), Sets ${baseline.sets} -> ${after.sets}, timers ${baseline.timeouts} -> ${after.timeouts}, server connections/sockets ${after.connections}/${after.serverWebSockets}`);
-    expect(growth).toBeLessThan(HEAP_BOUND);
-    expect(after.sets - baseline.sets).toBeLessThan(50); // per-topic subscriber sets are dropped when empty
-  }, scaled(60_000));
-
-  it('10,000 subscribe/unsubscribe cycles leave no subscriptions, sets or heap behind', async () => {
-    const cycles = scaled(10_000);
-    const empty = await probe(http);
-    const clients = await Promise.all(Array.from({ length: 10 }, () => open()));
-    let snapshots = 0;
-    let patches = 0;
-    const pongs: (() => void)[] = [];
-    for (const ws of clients) {
-      ws.on('message', (data) => {
-        const frame = json(data);
-        if (frame.type === 'snapshot') snapshots++;
-        else if (frame.type === 'patch') patches++;
-        else if (frame.type === 'pong') pongs.shift()?.();
-      });
-    }
-    /** A ping through every client: whatever the server sent before is counted. */
-    const sync = () => Promise.all(clients.map((ws) => new Promise<void>((resolve) => (pongs.push(resolve), ws.send('{"type":"ping","t":0}')))));
-    let next = 0;
-    const run = async (count: number) => {
-      for (let done = 0; done < count; done += 100 * clients.length) {
-        for (const ws of clients) {
-          for (let k = 0; k < 100; k++, next++) {
-            const topic = `leak.t${next % TOPICS}`;
-            ws.send(JSON.stringify({ type: 'subscribe', topic }));
-            ws.send(JSON.stringify({ type: 'unsubscribe', topic }));
-          }
+  it(
+    '1,000 WebSocket connect/disconnect cycles leave nothing behind',
+    async () => {
+      const cycles = scaled(1000);
+      const run = async (from: number, count: number) => {
+        for (let i = from; i < from + count; i += 10) {
+          await Promise.all(Array.from({ length: 10 }, (_, k) => lifecycle(i + k)));
+          publishSome(i); // fan-out runs while subscriber sets change
         }
-        publishSome(next);
-        await sync();
+      };
+      const empty = await probe(http);
+      // Warm-up: JIT code, http parser and buffer pools grow to their working size (~0.7 MiB, once;
+      // after 500 cycles they were still growing a little, after 1,000 no longer).
+      await run(0, 1000);
+      const baseline = await settledTo(empty);
+      await run(1000, cycles);
+      const after = await settledTo(baseline);
+      const growth = after.heapUsed - baseline.heapUsed;
+      console.log(
+        `[faults] ${cycles} connect/disconnect cycles: heap ${kib(baseline.heapUsed)} -> ${kib(after.heapUsed)} (${growth >= 0 ? '+' : ''}${kib(growth)}), Sets ${baseline.sets} -> ${after.sets}, timers ${baseline.timeouts} -> ${after.timeouts}, server connections/sockets ${after.connections}/${after.serverWebSockets}`,
+      );
+      expect(growth).toBeLessThan(HEAP_BOUND);
+      expect(after.sets - baseline.sets).toBeLessThan(50); // per-topic subscriber sets are dropped when empty
+    },
+    scaled(60_000),
+  );
+
+  it(
+    '10,000 subscribe/unsubscribe cycles leave no subscriptions, sets or heap behind',
+    async () => {
+      const cycles = scaled(10_000);
+      const empty = await probe(http);
+      const clients = await Promise.all(Array.from({ length: 10 }, () => open()));
+      let snapshots = 0;
+      let patches = 0;
+      const pongs: (() => void)[] = [];
+      for (const ws of clients) {
+        ws.on('message', (data) => {
+          const frame = json(data);
+          if (frame.type === 'snapshot') snapshots++;
+          else if (frame.type === 'patch') patches++;
+          else if (frame.type === 'pong') pongs.shift()?.();
+        });
       }
-    };
-    await run(2000); // warm-up
-    const baseline = await probe(http);
-    const before = snapshots;
-    await run(cycles);
-    expect(snapshots - before).toBe(cycles); // every subscribe was served
-    // Nobody is subscribed any more: a publish on every topic reaches no one.
-    const patchesBefore = patches;
-    publishAll(-2);
-    await sync();
-    expect(patches).toBe(patchesBefore);
-    const after = await probe(http);
-    const growth = after.heapUsed - baseline.heapUsed;
-    console.log(`[faults] ${cycles} subscribe/unsubscribe cycles: heap ${kib(baseline.heapUsed)} -> ${kib(after.heapUsed)} (${growth >= 0 ? '+' : ''}${kib(growth)}), Sets ${baseline.sets} -> ${after.sets}, timers ${baseline.timeouts} -> ${after.timeouts}`);
-    expect(growth).toBeLessThan(HEAP_BOUND);
-    expect(after.sets - baseline.sets).toBeLessThan(50); // 1,000 topics: a leaked set per topic would add ~1,000
-    expect(leftovers(after, baseline)).toEqual([]);
-    await Promise.all(clients.map((ws) => (ws.close(1000), once(ws, 'close'))));
-    clients.length = 0; // our own client objects must be collectable too before counting
-    await settledTo(empty);
-  }, scaled(60_000));
+      /** A ping through every client: whatever the server sent before is counted. */
+      const sync = () =>
+        Promise.all(
+          clients.map(
+            (ws) =>
+              new Promise<void>(
+                (resolve) => (pongs.push(resolve), ws.send('{"type":"ping","t":0}')),
+              ),
+          ),
+        );
+      let next = 0;
+      const run = async (count: number) => {
+        for (let done = 0; done < count; done += 100 * clients.length) {
+          for (const ws of clients) {
+            for (let k = 0; k < 100; k++, next++) {
+              const topic = `leak.t${next % TOPICS}`;
+              ws.send(JSON.stringify({ type: 'subscribe', topic }));
+              ws.send(JSON.stringify({ type: 'unsubscribe', topic }));
+            }
+          }
+          publishSome(next);
+          await sync();
+        }
+      };
+      await run(2000); // warm-up
+      const baseline = await probe(http);
+      const before = snapshots;
+      await run(cycles);
+      expect(snapshots - before).toBe(cycles); // every subscribe was served
+      // Nobody is subscribed any more: a publish on every topic reaches no one.
+      const patchesBefore = patches;
+      publishAll(-2);
+      await sync();
+      expect(patches).toBe(patchesBefore);
+      const after = await probe(http);
+      const growth = after.heapUsed - baseline.heapUsed;
+      console.log(
+        `[faults] ${cycles} subscribe/unsubscribe cycles: heap ${kib(baseline.heapUsed)} -> ${kib(after.heapUsed)} (${growth >= 0 ? '+' : ''}${kib(growth)}), Sets ${baseline.sets} -> ${after.sets}, timers ${baseline.timeouts} -> ${after.timeouts}`,
+      );
+      expect(growth).toBeLessThan(HEAP_BOUND);
+      expect(after.sets - baseline.sets).toBeLessThan(50); // 1,000 topics: a leaked set per topic would add ~1,000
+      expect(leftovers(after, baseline)).toEqual([]);
+      await Promise.all(clients.map((ws) => (ws.close(1000), once(ws, 'close'))));
+      clients.length = 0; // our own client objects must be collectable too before counting
+      await settledTo(empty);
+    },
+    scaled(60_000),
+  );
 });

@@ -15,7 +15,10 @@ export interface StreamWatch {
   stop(): void;
 }
 
-export async function watchStream(s: StartedServer, options: { topic?: string; everyMs?: number; perTick?: number } = {}): Promise<StreamWatch> {
+export async function watchStream(
+  s: StartedServer,
+  options: { topic?: string; everyMs?: number; perTick?: number } = {},
+): Promise<StreamWatch> {
   const { topic = 'watched.ticker', everyMs = 5, perTick = 2 } = options;
   s.server.defineTopic(topic, { initial: { n: 0 } });
   const observer = await openClient(s.wsUrl);
@@ -28,7 +31,8 @@ export async function watchStream(s: StartedServer, options: { topic?: string; e
   // Each patch says which seq it is, so a lost, repeated, reordered or altered patch shows.
   let n = 0;
   const publisher = setInterval(() => {
-    for (let i = 0; i < perTick; i++) s.server.publish(topic, [{ op: 'replace', path: '/n', value: ++n }]);
+    for (let i = 0; i < perTick; i++)
+      s.server.publish(topic, [{ op: 'replace', path: '/n', value: ++n }]);
   }, everyMs);
   // Heartbeat, like a real client; also proves the observer's own requests are still answered.
   const keepAlive = setInterval(() => observer.send({ type: 'ping', t: Date.now() }), 1000);
@@ -48,7 +52,10 @@ export async function watchStream(s: StartedServer, options: { topic?: string; e
       clearInterval(publisher);
       const last = s.server.hub.topic(topic)!.seq;
       const patches = () => observer.frames.filter((f) => f.type === 'patch');
-      await vi.waitFor(() => expect(patches().at(-1)?.seq).toBe(last), { timeout: 10_000, interval: 20 });
+      await vi.waitFor(() => expect(patches().at(-1)?.seq).toBe(last), {
+        timeout: 10_000,
+        interval: 20,
+      });
       stop();
       expect(closedWith).toBeNull();
       expect(observer.frames.filter((f) => f.type === 'error')).toEqual([]);

@@ -70,18 +70,21 @@ describe('tcp proxy', () => {
     await vi.waitFor(() => expect(s.server.clients().websocket).toBe(0));
   });
 
-  it.each(['fin', 'reset'] as const)('drop(%s) ends every connection at once; new ones work', async (how) => {
-    const { s, proxy, connect } = await setup();
-    const [a, b] = [await connect(), await connect()];
-    proxy.drop(how);
-    // No close frame ever crossed: both sides see an abnormal end.
-    expect((await a.closed).code).toBe(1006);
-    expect((await b.closed).code).toBe(1006);
-    await vi.waitFor(() => expect(s.server.clients().websocket).toBe(0));
-    expect(proxy.stats().faults.drop).toBe(2);
-    const c = await connect();
-    expect(await roundTrip(c, 1)).toBeLessThan(1000);
-  });
+  it.each(['fin', 'reset'] as const)(
+    'drop(%s) ends every connection at once; new ones work',
+    async (how) => {
+      const { s, proxy, connect } = await setup();
+      const [a, b] = [await connect(), await connect()];
+      proxy.drop(how);
+      // No close frame ever crossed: both sides see an abnormal end.
+      expect((await a.closed).code).toBe(1006);
+      expect((await b.closed).code).toBe(1006);
+      await vi.waitFor(() => expect(s.server.clients().websocket).toBe(0));
+      expect(proxy.stats().faults.drop).toBe(2);
+      const c = await connect();
+      expect(await roundTrip(c, 1)).toBeLessThan(1000);
+    },
+  );
 
   it('blackhole keeps the sockets open but passes nothing; only the server heartbeat notices', async () => {
     const { s, proxy, connect, publish } = await setup({ heartbeatTimeoutMs: 400 });
@@ -124,7 +127,9 @@ describe('tcp proxy', () => {
     expect(await roundTrip(client, 1)).toBeGreaterThanOrEqual(115); // ≥ 60 ms each way (timer rounding)
     for (let t = 10; t < 60; t++) client.send({ type: 'ping', t });
     await client.take((f) => f.t === 59, 5000);
-    expect(client.frames.filter((f) => (f.t as number) >= 10).map((f) => f.t)).toEqual(Array.from({ length: 50 }, (_, i) => 10 + i));
+    expect(client.frames.filter((f) => (f.t as number) >= 10).map((f) => f.t)).toEqual(
+      Array.from({ length: 50 }, (_, i) => 10 + i),
+    );
     proxy.latency(0);
     expect(await roundTrip(client, 2)).toBeLessThan(100);
     expect(proxy.stats().faults.latency).toBe(1);

@@ -20,7 +20,14 @@ export interface ProxyStats {
   bytesToServer: number;
   bytesToClient: number;
   /** Faults injected, by kind: connections dropped or cut, connections refused, controls switched on. */
-  faults: { drop: number; cut: number; refused: number; blackhole: number; latency: number; throttle: number };
+  faults: {
+    drop: number;
+    cut: number;
+    refused: number;
+    blackhole: number;
+    latency: number;
+    throttle: number;
+  };
 }
 
 export interface TcpProxy {
@@ -210,7 +217,13 @@ class Link {
 export async function startProxy(targetPort: number): Promise<TcpProxy> {
   let target = targetPort;
   let refusing = false;
-  const settings: Settings = { blackholed: false, latencyMs: 0, jitterMs: 0, bytesPerSecond: 0, cut: null };
+  const settings: Settings = {
+    blackholed: false,
+    latencyMs: 0,
+    jitterMs: 0,
+    bytesPerSecond: 0,
+    cut: null,
+  };
   const stats: ProxyStats = {
     connectionsOpened: 0,
     connectionsOpen: 0,

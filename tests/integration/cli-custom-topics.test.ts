@@ -29,60 +29,133 @@ const env = {
 };
 
 async function snapshot(server: SpawnedServer, topic: string) {
-  const { frames } = (await (await fetch(`${server.httpUrl}/api/poll?topic=${topic}`, { headers: server.authHeaders })).json()) as { frames: { type: string; seq: number; data: unknown }[] };
+  const { frames } = (await (
+    await fetch(`${server.httpUrl}/api/poll?topic=${topic}`, { headers: server.authHeaders })
+  ).json()) as { frames: { type: string; seq: number; data: unknown }[] };
   return frames[0]!;
 }
 
 describe('the CLI with custom topics', () => {
   it('defines the topics of TETHER_TOPICS next to the host metrics, serves TETHER_DASHBOARD, and takes publishes with the key', async () => {
     const server = await spawnServer(env);
-    const { topics } = (await (await fetch(`${server.httpUrl}/api/topics`, { headers: server.authHeaders })).json()) as { topics: { name: string }[] };
-    expect(topics.map((t) => t.name)).toEqual(expect.arrayContaining(['host.cpu', 'alerts.feed', 'orders.perMinute', 'deploys']));
-    expect(await (await fetch(`${server.httpUrl}/dashboard.json`)).json()).toEqual(JSON.parse(readFileSync(env.TETHER_DASHBOARD, 'utf8')));
+    const { topics } = (await (
+      await fetch(`${server.httpUrl}/api/topics`, { headers: server.authHeaders })
+    ).json()) as { topics: { name: string }[] };
+    expect(topics.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['host.cpu', 'alerts.feed', 'orders.perMinute', 'deploys']),
+    );
+    expect(await (await fetch(`${server.httpUrl}/dashboard.json`)).json()).toEqual(
+      JSON.parse(readFileSync(env.TETHER_DASHBOARD, 'utf8')),
+    );
 
     // docs/examples/publish-orders.mjs, three times, fast.
     const node = await run(process.execPath, [join(examples, 'publish-orders.mjs')], {
-      env: { ...process.env, TETHER_URL: server.httpUrl, TETHER_PUBLISH_KEY: KEY, ORDERS_COUNT: '3', ORDERS_INTERVAL_MS: '10' },
+      env: {
+        ...process.env,
+        TETHER_URL: server.httpUrl,
+        TETHER_PUBLISH_KEY: KEY,
+        ORDERS_COUNT: '3',
+        ORDERS_INTERVAL_MS: '10',
+      },
     });
-    expect(node.stdout).toMatch(/^seq 1: \d+ orders\/min\nseq 2: \d+ orders\/min\nseq 3: \d+ orders\/min\n$/);
+    expect(node.stdout).toMatch(
+      /^seq 1: \d+ orders\/min\nseq 2: \d+ orders\/min\nseq 3: \d+ orders\/min\n$/,
+    );
     const orders = await snapshot(server, 'orders.perMinute');
     expect(orders.seq).toBe(3);
-    expect((orders.data as { samples: { t: number; count: number; revenue: number }[] }).samples).toEqual([
-      expect.objectContaining({ t: expect.any(Number), count: expect.any(Number), revenue: expect.any(Number) }),
+    expect(
+      (orders.data as { samples: { t: number; count: number; revenue: number }[] }).samples,
+    ).toEqual([
+      expect.objectContaining({
+        t: expect.any(Number),
+        count: expect.any(Number),
+        revenue: expect.any(Number),
+      }),
       expect.anything(),
       expect.anything(),
     ]);
 
     // docs/examples/publish-orders.sh (curl).
-    const curl = await run('sh', [join(examples, 'publish-orders.sh'), '17'], { env: { ...process.env, TETHER_URL: server.httpUrl, TETHER_PUBLISH_KEY: KEY } });
-    expect(curl.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
+    const curl = await run('sh', [join(examples, 'publish-orders.sh'), '17'], {
+      env: { ...process.env, TETHER_URL: server.httpUrl, TETHER_PUBLISH_KEY: KEY },
+    });
+    expect(
+      curl.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
       { type: 'published', topic: 'orders.perMinute', epoch: expect.any(String), seq: 4 },
       { type: 'published', topic: 'deploys', epoch: expect.any(String), seq: 1 },
     ]);
-    expect((await snapshot(server, 'deploys')).data).toEqual({ items: [{ t: expect.any(Number), level: 'info', message: 'checkout v42 deployed' }] });
+    expect((await snapshot(server, 'deploys')).data).toEqual({
+      items: [{ t: expect.any(Number), level: 'info', message: 'checkout v42 deployed' }],
+    });
 
     // The curl script reports a refusal and fails.
-    await expect(run('sh', [join(examples, 'publish-orders.sh')], { env: { ...process.env, TETHER_URL: server.httpUrl, TETHER_PUBLISH_KEY: 'wrong-key-0123456789abcdef' } })).rejects.toMatchObject({
+    await expect(
+      run('sh', [join(examples, 'publish-orders.sh')], {
+        env: {
+          ...process.env,
+          TETHER_URL: server.httpUrl,
+          TETHER_PUBLISH_KEY: 'wrong-key-0123456789abcdef',
+        },
+      }),
+    ).rejects.toMatchObject({
       stdout: expect.stringContaining('"code":"unauthorized"'),
     });
   });
 
   it('keeps publishing disabled without TETHER_PUBLISH_KEY', async () => {
     const server = await spawnServer({ TETHER_TOPICS: env.TETHER_TOPICS });
-    const res = await fetch(`${server.httpUrl}/api/publish`, { method: 'POST', body: JSON.stringify({ topic: 'deploys', data: { items: [] } }) });
+    const res = await fetch(`${server.httpUrl}/api/publish`, {
+      method: 'POST',
+      body: JSON.stringify({ topic: 'deploys', data: { items: [] } }),
+    });
     expect(res.status).toBe(403);
     // Without TETHER_DASHBOARD the built-in host-metrics dashboard is served.
-    expect(((await (await fetch(`${server.httpUrl}/dashboard.json`)).json()) as { widgets: unknown[] }).widgets).toContainEqual({ view: 'cpu' });
+    expect(
+      ((await (await fetch(`${server.httpUrl}/dashboard.json`)).json()) as { widgets: unknown[] })
+        .widgets,
+    ).toContainEqual({ view: 'cpu' });
   });
 
   it.each([
-    ['a missing topics file', { TETHER_TOPICS: join(scratch, 'nope.json') }, /TETHER_TOPICS: cannot read .*nope\.json: ENOENT/],
-    ['a topic without initial state', { TETHER_TOPICS: write('no-initial.json', [{ name: 'x' }]) }, /TETHER_TOPICS: .*no-initial\.json: 0\.initial: Invalid key: Expected "initial" but received undefined/],
-    ['a misspelt option', { TETHER_TOPICS: write('typo.json', [{ name: 'x', initial: 1, writeable: true }]) }, /0\.writeable: unknown field/],
-    ['a topic the CLI already has', { TETHER_TOPICS: write('clash.json', [{ name: 'host.cpu', initial: {} }]) }, /TETHER_TOPICS: topic "host\.cpu" is already defined/],
-    ['an invalid dashboard', { TETHER_DASHBOARD: write('dash.json', { widgets: [{ view: 'number', topic: 'x' }] }) }, /TETHER_DASHBOARD: .*dash\.json: widgets\.0\.title: /],
-    ['a dashboard that is not JSON', { TETHER_DASHBOARD: writeText('dash.txt', 'widgets: []') }, /TETHER_DASHBOARD: .*dash\.txt is not valid JSON/],
-    ['a short publish key', { TETHER_PUBLISH_KEY: 'secret' }, /TETHER_PUBLISH_KEY must be one or more comma-separated keys of at least 16/],
+    [
+      'a missing topics file',
+      { TETHER_TOPICS: join(scratch, 'nope.json') },
+      /TETHER_TOPICS: cannot read .*nope\.json: ENOENT/,
+    ],
+    [
+      'a topic without initial state',
+      { TETHER_TOPICS: write('no-initial.json', [{ name: 'x' }]) },
+      /TETHER_TOPICS: .*no-initial\.json: 0\.initial: Invalid key: Expected "initial" but received undefined/,
+    ],
+    [
+      'a misspelt option',
+      { TETHER_TOPICS: write('typo.json', [{ name: 'x', initial: 1, writeable: true }]) },
+      /0\.writeable: unknown field/,
+    ],
+    [
+      'a topic the CLI already has',
+      { TETHER_TOPICS: write('clash.json', [{ name: 'host.cpu', initial: {} }]) },
+      /TETHER_TOPICS: topic "host\.cpu" is already defined/,
+    ],
+    [
+      'an invalid dashboard',
+      { TETHER_DASHBOARD: write('dash.json', { widgets: [{ view: 'number', topic: 'x' }] }) },
+      /TETHER_DASHBOARD: .*dash\.json: widgets\.0\.title: /,
+    ],
+    [
+      'a dashboard that is not JSON',
+      { TETHER_DASHBOARD: writeText('dash.txt', 'widgets: []') },
+      /TETHER_DASHBOARD: .*dash\.txt is not valid JSON/,
+    ],
+    [
+      'a short publish key',
+      { TETHER_PUBLISH_KEY: 'secret' },
+      /TETHER_PUBLISH_KEY must be one or more comma-separated keys of at least 16/,
+    ],
   ])('stops with exit code 2 and says why on %s', async (_what, extra, message) => {
     const failure = await spawnServer(extra).then(
       () => null,

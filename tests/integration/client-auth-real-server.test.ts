@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { FetchLike, LocalTetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
+import type {
+  FetchLike,
+  LocalTetherClient,
+  TetherClientOptions,
+  WebSocketConstructor,
+} from '../../src/client/index.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
 import { startServer } from '../fixtures/real-server.ts';
 import type { StartedServer } from '../fixtures/real-server.ts';
@@ -33,7 +38,12 @@ function recorder() {
     authorizations.push(init.headers?.authorization);
     return fetch(url, init) as ReturnType<FetchLike>;
   };
-  return { urls, authorizations, WebSocket: RecordingWebSocket as unknown as WebSocketConstructor, fetch: recordingFetch };
+  return {
+    urls,
+    authorizations,
+    WebSocket: RecordingWebSocket as unknown as WebSocketConstructor,
+    fetch: recordingFetch,
+  };
 }
 
 async function setup(options: TetherServerOptions = {}) {
@@ -44,7 +54,13 @@ async function setup(options: TetherServerOptions = {}) {
 }
 
 function connect(s: StartedServer, options: TetherClientOptions): LocalTetherClient {
-  client = createTetherClient({ url: s.httpUrl, WebSocket, network: false, backoff: { baseMs: 50, capMs: 200 }, ...options });
+  client = createTetherClient({
+    url: s.httpUrl,
+    WebSocket,
+    network: false,
+    backoff: { baseMs: 50, capMs: 200 },
+    ...options,
+  });
   return client;
 }
 const view = () => connectionView(client!.actor.getSnapshot());
@@ -54,7 +70,12 @@ describe('the client with authentication on', () => {
     const s = await setup();
     const record = recorder();
     connect(s, { WebSocket: record.WebSocket, fetch: record.fetch });
-    await vi.waitFor(() => expect(view()).toMatchObject({ status: 'failed', lastError: { code: 'unauthorized', message: expect.stringMatching(/token is required/) } }));
+    await vi.waitFor(() =>
+      expect(view()).toMatchObject({
+        status: 'failed',
+        lastError: { code: 'unauthorized', message: expect.stringMatching(/token is required/) },
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(view().status).toBe('failed');
     expect(record.urls).toEqual([`${s.wsUrl}`]); // one attempt, no fallback to polling
@@ -65,16 +86,25 @@ describe('the client with authentication on', () => {
     for (const websocket of [true, false]) {
       const s = await setup({ websocket });
       const record = recorder();
-      connect(s, { WebSocket: record.WebSocket, fetch: record.fetch, getToken: () => tokenText, backoff: { baseMs: 20, capMs: 20, maxAttemptsUntilOpen: 1 }, polling: { waitMs: 200 } });
+      connect(s, {
+        WebSocket: record.WebSocket,
+        fetch: record.fetch,
+        getToken: () => tokenText,
+        backoff: { baseMs: 20, capMs: 20, maxAttemptsUntilOpen: 1 },
+        polling: { waitMs: 200 },
+      });
       const cpu = client!.subscribe('host.cpu');
-      await vi.waitFor(() => expect(subscriptionView(cpu.ref.getSnapshot()).status).toBe('live'), { timeout: 5000 });
+      await vi.waitFor(() => expect(subscriptionView(cpu.ref.getSnapshot()).status).toBe('live'), {
+        timeout: 5000,
+      });
       expect(view().transport).toBe(websocket ? 'websocket' : 'polling');
       expect(record.urls.length).toBeGreaterThan(0);
       for (const url of record.urls) {
         expect(url).not.toContain(tokenText);
         expect(url).not.toMatch(/token|bearer|eyJ/i);
       }
-      if (!websocket) expect(record.authorizations.every((value) => value === `Bearer ${tokenText}`)).toBe(true);
+      if (!websocket)
+        expect(record.authorizations.every((value) => value === `Bearer ${tokenText}`)).toBe(true);
       client!.stop();
       await s.close();
     }
@@ -86,13 +116,28 @@ describe('the client with authentication on', () => {
     connect(s, { getToken: () => tokenText });
     const cpu = client!.subscribe('host.cpu');
     const payroll = client!.subscribe('secret.payroll');
-    await vi.waitFor(() => expect([cpu, payroll].map((h) => subscriptionView(h.ref.getSnapshot()).status)).toEqual(['live', 'live']));
+    await vi.waitFor(() =>
+      expect([cpu, payroll].map((h) => subscriptionView(h.ref.getSnapshot()).status)).toEqual([
+        'live',
+        'live',
+      ]),
+    );
 
     tokenText = await token({ sub: ['host.*'] }, { subject: 'narrower' });
     await client!.reauthenticate();
-    await vi.waitFor(() => expect(subscriptionView(payroll.ref.getSnapshot())).toMatchObject({ status: 'error', error: { code: 'forbidden' } }));
+    await vi.waitFor(() =>
+      expect(subscriptionView(payroll.ref.getSnapshot())).toMatchObject({
+        status: 'error',
+        error: { code: 'forbidden' },
+      }),
+    );
     s.server.publish('host.cpu', [{ op: 'replace', path: '/total', value: 7 }]);
-    await vi.waitFor(() => expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({ status: 'live', data: { total: 7 } }));
+    await vi.waitFor(() =>
+      expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({
+        status: 'live',
+        data: { total: 7 },
+      }),
+    );
     expect(view().status).toBe('connected');
   });
 
@@ -115,14 +160,24 @@ describe('the client with authentication on', () => {
     const topics = Array.from({ length: 8 }, (_, i) => `t${i}`);
     for (const topic of topics) s.server.defineTopic(topic, { initial: { topic } });
     const record = recorder();
-    connect(s, { WebSocket: record.WebSocket, getToken: () => token(), sendRate: { framesPerSecond: 20, burst: 20 } });
+    connect(s, {
+      WebSocket: record.WebSocket,
+      getToken: () => token(),
+      sendRate: { framesPerSecond: 20, burst: 20 },
+    });
     const errors: string[] = [];
     client!.actor.subscribe((snapshot) => {
       const code = snapshot.context.lastError?.code;
       if (code && errors.at(-1) !== code) errors.push(code);
     });
     const handles = topics.map((topic) => client!.subscribe(topic));
-    await vi.waitFor(() => expect(handles.map((h) => subscriptionView(h.ref.getSnapshot()).status)).toEqual(topics.map(() => 'live')), { timeout: 15_000 });
+    await vi.waitFor(
+      () =>
+        expect(handles.map((h) => subscriptionView(h.ref.getSnapshot()).status)).toEqual(
+          topics.map(() => 'live'),
+        ),
+      { timeout: 15_000 },
+    );
     expect(errors).toContain('close_4429');
     expect(record.urls.length).toBeGreaterThanOrEqual(2);
     expect(view().status).toBe('connected');

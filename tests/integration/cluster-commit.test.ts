@@ -64,7 +64,10 @@ describe.skipIf(!redisCheck.available)('commits whose reply is lost', () => {
   it('recognises a commit that Redis applied by its batch id, and does not apply it again', async () => {
     let lose = true;
     const { topic, replica, keys } = await replicaWith(() => (lose ? 'after' : null));
-    const result = topic.update(() => ({ ok: true, ops: [{ op: 'replace', path: '/n', value: 1 }] }));
+    const result = topic.update(() => ({
+      ok: true,
+      ops: [{ op: 'replace', path: '/n', value: 1 }],
+    }));
     await settled();
     expect(topic.seq).toBe(0); // not known to be committed yet
     lose = false;
@@ -78,7 +81,10 @@ describe.skipIf(!redisCheck.available)('commits whose reply is lost', () => {
   it('sends a commit again when Redis never ran it', async () => {
     let lose = true;
     const { topic, replica, keys } = await replicaWith(() => (lose ? 'before' : null));
-    const result = topic.update(() => ({ ok: true, ops: [{ op: 'replace', path: '/n', value: 1 }] }));
+    const result = topic.update(() => ({
+      ok: true,
+      ops: [{ op: 'replace', path: '/n', value: 1 }],
+    }));
     await settled();
     lose = false;
     await replica.resume();
@@ -98,7 +104,9 @@ describe.skipIf(!redisCheck.available)('commits whose reply is lost', () => {
     });
     const results = [];
     for (let i = 1; i <= 30; i++) {
-      results.push(topic.update(() => ({ ok: true, ops: [{ op: 'replace', path: '/n', value: i }] })));
+      results.push(
+        topic.update(() => ({ ok: true, ops: [{ op: 'replace', path: '/n', value: i }] })),
+      );
       for (let round = 0; round < 10 && topic.position.seq < i; round++) {
         await settled();
         await replica.resume();
@@ -109,7 +117,9 @@ describe.skipIf(!redisCheck.available)('commits whose reply is lost', () => {
     expect(lost.after).toBeGreaterThanOrEqual(10);
     expect(topic.position.seq).toBe(30);
     const entries = await client.xrange(keys.stream, '-', '+');
-    const values = entries.map(([, fields]) => (JSON.parse(fields[3]!) as { ops: { value: number }[] }).ops[0]!.value);
+    const values = entries.map(
+      ([, fields]) => (JSON.parse(fields[3]!) as { ops: { value: number }[] }).ops[0]!.value,
+    );
     expect(values).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 });

@@ -44,15 +44,21 @@ function cluster(define: (node: StartedServer) => void) {
   };
 }
 
-async function subscribe(node: StartedServer, topic: string, since?: { epoch: string; seq: number }): Promise<TestClient> {
+async function subscribe(
+  node: StartedServer,
+  topic: string,
+  since?: { epoch: string; seq: number },
+): Promise<TestClient> {
   const client = await openClient(node.wsUrl);
   clients.push(client);
   client.send(since ? { type: 'subscribe', topic, since } : { type: 'subscribe', topic });
   return client;
 }
 
-const patches = (client: TestClient, topic = 'doc') => client.frames.filter((f) => f.type === 'patch' && f.topic === topic) as unknown as PatchFrame[];
-const values = (client: TestClient) => patches(client).map((f) => (f.ops[0] as { value: unknown }).value);
+const patches = (client: TestClient, topic = 'doc') =>
+  client.frames.filter((f) => f.type === 'patch' && f.topic === topic) as unknown as PatchFrame[];
+const values = (client: TestClient) =>
+  patches(client).map((f) => (f.ops[0] as { value: unknown }).value);
 
 describe.skipIf(!redisCheck.available)('a cluster of nodes on Redis', () => {
   it('delivers a publish on node A to the clients of node B, in order', async () => {
@@ -76,13 +82,17 @@ describe.skipIf(!redisCheck.available)('a cluster of nodes on Redis', () => {
   });
 
   it('interleaves concurrent writers on two nodes into one gapless sequence that every node agrees on', async () => {
-    const node = cluster((n) => n.server.defineTopic('doc', { initial: { items: [] as string[] } }));
+    const node = cluster((n) =>
+      n.server.defineTopic('doc', { initial: { items: [] as string[] } }),
+    );
     const [a, b] = [await node(), await node()];
     const onA = await subscribe(a, 'doc');
     const onB = await subscribe(b, 'doc');
     await onA.take();
     await onB.take();
-    const item = (who: string, i: number) => [{ op: 'add' as const, path: '/items/-', value: `${who}${i}` }];
+    const item = (who: string, i: number) => [
+      { op: 'add' as const, path: '/items/-', value: `${who}${i}` },
+    ];
     // Synchronous publishes, HTTP-style committed updates, and a publishState diffed at commit time.
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 60; i++) {
@@ -98,8 +108,12 @@ describe.skipIf(!redisCheck.available)('a cluster of nodes on Redis', () => {
     const written = values(onA) as string[];
     // Every write exactly once, and each node's writes in the order it made them.
     expect(new Set(written).size).toBe(120);
-    expect(written.filter((v) => v.startsWith('a'))).toEqual(Array.from({ length: 60 }, (_, i) => `a${i}`));
-    expect(written.filter((v) => v.startsWith('b'))).toEqual(Array.from({ length: 60 }, (_, i) => `b${i}`));
+    expect(written.filter((v) => v.startsWith('a'))).toEqual(
+      Array.from({ length: 60 }, (_, i) => `a${i}`),
+    );
+    expect(written.filter((v) => v.startsWith('b'))).toEqual(
+      Array.from({ length: 60 }, (_, i) => `b${i}`),
+    );
     await vi.waitFor(() => expect(a.server.hub.topic('doc')!.seq).toBe(120));
     expect(a.server.hub.topic('doc')!.state).toEqual({ items: written });
     expect(b.server.hub.topic('doc')!.state).toEqual(a.server.hub.topic('doc')!.state);
@@ -110,27 +124,57 @@ describe.skipIf(!redisCheck.available)('a cluster of nodes on Redis', () => {
     const onAction: ActionHandler<{ n: number; version: number }> = (payload, { state }) => {
       runs++;
       const { version } = payload as { version: number };
-      if (version !== state.version) return { ok: false, code: 'conflict', message: `at version ${state.version}` };
-      return { ok: true, ops: [{ op: 'replace', path: '/n', value: state.n + 1 }, { op: 'replace', path: '/version', value: version + 1 }] };
+      if (version !== state.version)
+        return { ok: false, code: 'conflict', message: `at version ${state.version}` };
+      return {
+        ok: true,
+        ops: [
+          { op: 'replace', path: '/n', value: state.n + 1 },
+          { op: 'replace', path: '/version', value: version + 1 },
+        ],
+      };
     };
-    const node = cluster((n) => n.server.defineTopic('counter', { initial: { n: 0, version: 1 }, onAction }));
+    const node = cluster((n) =>
+      n.server.defineTopic('counter', { initial: { n: 0, version: 1 }, onAction }),
+    );
     const [a, b] = [await node(), await node()];
     const ws = await subscribe(a, 'counter');
     await ws.take();
     ws.send({ type: 'action', id: 'same-id', topic: 'counter', payload: { version: 1 } });
-    expect(await ws.take((f) => f.type === 'ack' || f.type === 'nack')).toEqual({ type: 'ack', id: 'same-id' });
-    const repeat = await fetch(`${b.httpUrl}/api/actions`, { method: 'POST', body: JSON.stringify({ type: 'action', id: 'same-id', topic: 'counter', payload: { version: 1 } }) });
+    expect(await ws.take((f) => f.type === 'ack' || f.type === 'nack')).toEqual({
+      type: 'ack',
+      id: 'same-id',
+    });
+    const repeat = await fetch(`${b.httpUrl}/api/actions`, {
+      method: 'POST',
+      body: JSON.stringify({
+        type: 'action',
+        id: 'same-id',
+        topic: 'counter',
+        payload: { version: 1 },
+      }),
+    });
     expect(await repeat.json()).toEqual({ type: 'ack', id: 'same-id' });
     expect(runs).toBe(1);
     // Two different actions racing on two nodes against the same version: one wins, one conflicts.
     const race = await Promise.all(
       [a, b].map((n, i) =>
-        fetch(`${n.httpUrl}/api/actions`, { method: 'POST', body: JSON.stringify({ type: 'action', id: `race-${i}`, topic: 'counter', payload: { version: 2 } }) }).then((r) => r.json() as Promise<Frame>),
+        fetch(`${n.httpUrl}/api/actions`, {
+          method: 'POST',
+          body: JSON.stringify({
+            type: 'action',
+            id: `race-${i}`,
+            topic: 'counter',
+            payload: { version: 2 },
+          }),
+        }).then((r) => r.json() as Promise<Frame>),
       ),
     );
     expect(race.map((reply) => reply.type).sort()).toEqual(['ack', 'nack']);
     expect(race.find((reply) => reply.type === 'nack')).toMatchObject({ code: 'conflict' });
-    await vi.waitFor(() => expect(b.server.hub.topic('counter')!.state).toEqual({ n: 2, version: 3 }));
+    await vi.waitFor(() =>
+      expect(b.server.hub.topic('counter')!.state).toEqual({ n: 2, version: 3 }),
+    );
     expect(a.server.hub.topic('counter')!.state).toEqual({ n: 2, version: 3 });
   });
 
@@ -139,21 +183,36 @@ describe.skipIf(!redisCheck.available)('a cluster of nodes on Redis', () => {
     const [a, b] = [await node(), await node()];
     const epoch = a.server.hub.topic('doc')!.epoch;
     expect(b.server.hub.topic('doc')!.epoch).toBe(epoch);
-    const held = fetch(`${b.httpUrl}/api/poll?topic=doc&since=${epoch}:0&wait=5000`).then((r) => r.json() as Promise<{ frames: Frame[] }>);
+    const held = fetch(`${b.httpUrl}/api/poll?topic=doc&since=${epoch}:0&wait=5000`).then(
+      (r) => r.json() as Promise<{ frames: Frame[] }>,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     a.server.publish('doc', [{ op: 'replace', path: '/n', value: 1 }]);
     a.server.publish('doc', [{ op: 'replace', path: '/n', value: 2 }]);
     const first = await held;
     expect(first.frames[0]).toMatchObject({ type: 'patch', seq: 1 });
     await vi.waitFor(() => expect(b.server.hub.topic('doc')!.seq).toBe(2));
-    const resumed = (await (await fetch(`${b.httpUrl}/api/poll?topic=doc&since=${epoch}:1`)).json()) as { frames: Frame[] };
-    expect(resumed.frames).toEqual([{ type: 'patch', topic: 'doc', epoch, seq: 2, ops: [{ op: 'replace', path: '/n', value: 2 }] }]);
+    const resumed = (await (
+      await fetch(`${b.httpUrl}/api/poll?topic=doc&since=${epoch}:1`)
+    ).json()) as { frames: Frame[] };
+    expect(resumed.frames).toEqual([
+      {
+        type: 'patch',
+        topic: 'doc',
+        epoch,
+        seq: 2,
+        ops: [{ op: 'replace', path: '/n', value: 2 }],
+      },
+    ]);
   });
 
   it('keeps the epoch and history across node restarts, so a client resumes with patches instead of a snapshot', async () => {
-    const node = cluster((n) => n.server.defineTopic('doc', { initial: { n: 0 }, historyLength: 50 }));
+    const node = cluster((n) =>
+      n.server.defineTopic('doc', { initial: { n: 0 }, historyLength: 50 }),
+    );
     const first = await node();
-    for (let i = 1; i <= 20; i++) first.server.publish('doc', [{ op: 'replace', path: '/n', value: i }]);
+    for (let i = 1; i <= 20; i++)
+      first.server.publish('doc', [{ op: 'replace', path: '/n', value: i }]);
     await first.server.hub.update('doc', () => ({ ok: true }));
     const { epoch } = first.server.hub.topic('doc')!;
     await first.close();
@@ -164,7 +223,9 @@ describe.skipIf(!redisCheck.available)('a cluster of nodes on Redis', () => {
     expect(second.server.hub.topic('doc')!.state).toEqual({ n: 20 });
     const client = await subscribe(second, 'doc', { epoch, seq: 15 });
     await client.sync();
-    expect(client.frames.map((f) => [f.type, f.seq])).toEqual([16, 17, 18, 19, 20].map((seq) => ['patch', seq]));
+    expect(client.frames.map((f) => [f.type, f.seq])).toEqual(
+      [16, 17, 18, 19, 20].map((seq) => ['patch', seq]),
+    );
     // Its seq continues where the cluster was.
     expect(second.server.publish('doc', [{ op: 'replace', path: '/n', value: 21 }])!.seq).toBe(21);
     await vi.waitFor(() => expect(patches(client).at(-1)?.seq).toBe(21));
@@ -178,10 +239,19 @@ describe.skipIf(!redisCheck.available)('a cluster of nodes on Redis', () => {
     await fetch(`${b.httpUrl}/api/poll?topic=doc&client=poller-1`);
     expect(a.server.clients()).toEqual({ websocket: 3, polling: 0 });
     // Each node reports its counts every second; the others' last reports are added to its own.
-    await vi.waitFor(() => expect(a.server.clusterClients()).toEqual({ websocket: 5, polling: 1 }), { timeout: 5000 });
-    await vi.waitFor(() => expect(b.server.clusterClients()).toEqual({ websocket: 5, polling: 1 }), { timeout: 5000 });
+    await vi.waitFor(
+      () => expect(a.server.clusterClients()).toEqual({ websocket: 5, polling: 1 }),
+      { timeout: 5000 },
+    );
+    await vi.waitFor(
+      () => expect(b.server.clusterClients()).toEqual({ websocket: 5, polling: 1 }),
+      { timeout: 5000 },
+    );
     for (const client of clients.splice(0, 3)) client.ws.terminate();
-    await vi.waitFor(() => expect(b.server.clusterClients()).toEqual({ websocket: 2, polling: 1 }), { timeout: 5000 });
+    await vi.waitFor(
+      () => expect(b.server.clusterClients()).toEqual({ websocket: 2, polling: 1 }),
+      { timeout: 5000 },
+    );
   });
 
   it('stores topics as a hash (epoch, seq, state) and a stream of patch frames with ids <seq>-0', async () => {
@@ -208,13 +278,26 @@ describe('cluster configuration from the environment', () => {
     const { readEnv } = await import('../../server/env.ts');
     const base = { TETHER_AUTH: 'off' };
     expect(readEnv(base).server.redisUrl).toBeUndefined();
-    expect(readEnv({ ...base, REDIS_URL: 'redis://10.0.0.5:6379' }).server).toMatchObject({ redisUrl: 'redis://10.0.0.5:6379' });
-    expect(readEnv({ ...base, REDIS_URL: 'rediss://h:6380/2', TETHER_REDIS_PREFIX: 'shop:', TETHER_REDIS_LEASE_MS: '5000' }).server).toMatchObject({
+    expect(readEnv({ ...base, REDIS_URL: 'redis://10.0.0.5:6379' }).server).toMatchObject({
+      redisUrl: 'redis://10.0.0.5:6379',
+    });
+    expect(
+      readEnv({
+        ...base,
+        REDIS_URL: 'rediss://h:6380/2',
+        TETHER_REDIS_PREFIX: 'shop:',
+        TETHER_REDIS_LEASE_MS: '5000',
+      }).server,
+    ).toMatchObject({
       redisUrl: 'rediss://h:6380/2',
       redis: { keyPrefix: 'shop:', leaseMs: 5000 },
     });
-    expect(() => readEnv({ ...base, REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL must look like redis:\/\/host:6379/);
-    expect(() => readEnv({ ...base, REDIS_URL: 'redis://h', TETHER_REDIS_LEASE_MS: '10' })).toThrow(/TETHER_REDIS_LEASE_MS/);
+    expect(() => readEnv({ ...base, REDIS_URL: 'localhost:6379' })).toThrow(
+      /REDIS_URL must look like redis:\/\/host:6379/,
+    );
+    expect(() => readEnv({ ...base, REDIS_URL: 'redis://h', TETHER_REDIS_LEASE_MS: '10' })).toThrow(
+      /TETHER_REDIS_LEASE_MS/,
+    );
     expect(() => readEnv({ ...base, TETHER_REDIS_PREFIX: 'x:' })).toThrow(/need REDIS_URL/);
   });
 });

@@ -14,11 +14,15 @@ describe('the Node client example', () => {
 
   it('follows a topic, sends an action and exits on its own after stop()', async () => {
     const server = await spawnServer({ TETHER_SAMPLE_MS: '200' });
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/node-client/watch.ts', server.httpUrl, '2'], {
-      cwd: repoRoot,
-      timeout: 15_000,
-      env: { ...process.env, TETHER_TOKEN: server.token },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'examples/node-client/watch.ts', server.httpUrl, '2'],
+      {
+        cwd: repoRoot,
+        timeout: 15_000,
+        env: { ...process.env, TETHER_TOKEN: server.token },
+      },
+    );
     expect(stdout).toMatch(/^connection connecting$/m);
     expect(stdout).toMatch(/^connection connected$/m);
     expect(stdout).toMatch(/^cpu seq \d+ live: \d+\.\d %$/m);

@@ -5,7 +5,12 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createTetherClient, subscriptionView } from '../../src/client/index.ts';
 import type { LocalTetherClient } from '../../src/client/index.ts';
-import { PatchRefusedError, acceptPatches, createTetherServer, typedTopics } from '../../server/index.ts';
+import {
+  PatchRefusedError,
+  acceptPatches,
+  createTetherServer,
+  typedTopics,
+} from '../../server/index.ts';
 import type { TetherServer, Topic } from '../../server/index.ts';
 import { openClient, startServer } from '../fixtures/real-server.ts';
 import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
@@ -49,7 +54,13 @@ describe('publishing from the library', () => {
       { op: 'replace' as const, path: '/latest', value: 'd1' },
     ];
     const frame = s.server.publish('deploys', ops);
-    expect(frame).toEqual({ type: 'patch', topic: 'deploys', epoch: s.server.hub.epoch, seq: 1, ops });
+    expect(frame).toEqual({
+      type: 'patch',
+      topic: 'deploys',
+      epoch: s.server.hub.epoch,
+      seq: 1,
+      ops,
+    });
     expect(await client.take()).toEqual(frame);
     s.server.publish('deploys', [{ op: 'replace', path: '/latest', value: null }]);
     expect(await client.take()).toMatchObject({ type: 'patch', seq: 2 });
@@ -61,8 +72,13 @@ describe('publishing from the library', () => {
     s.server.defineTopic<Deploys>('deploys', { initial });
     const client = await subscribed(s.wsUrl, 'deploys');
 
-    expect(s.server.publishState('deploys', { latest: 'd1', items: [{ id: 'd1', service: 'api' }] })).toBeNull();
-    const frame = s.server.publishState('deploys', { latest: 'd2', items: [...initial.items, { id: 'd2', service: 'web' }] });
+    expect(
+      s.server.publishState('deploys', { latest: 'd1', items: [{ id: 'd1', service: 'api' }] }),
+    ).toBeNull();
+    const frame = s.server.publishState('deploys', {
+      latest: 'd2',
+      items: [...initial.items, { id: 'd2', service: 'web' }],
+    });
     expect(frame!.seq).toBe(1);
     expect(await client.take()).toEqual({
       type: 'patch',
@@ -76,12 +92,16 @@ describe('publishing from the library', () => {
     });
     // A scalar topic is replaced whole.
     s.server.defineTopic('orders.total', { initial: 0 });
-    expect(s.server.publishState('orders.total', 12)!.ops).toEqual([{ op: 'replace', path: '', value: 12 }]);
+    expect(s.server.publishState('orders.total', 12)!.ops).toEqual([
+      { op: 'replace', path: '', value: 12 },
+    ]);
   });
 
   it('refuses ops that do not apply with PatchRefusedError and leaves the topic untouched', async () => {
     const s = await started();
-    const topic = s.server.defineTopic<Deploys>('deploys', { initial: { latest: null, items: [] } });
+    const topic = s.server.defineTopic<Deploys>('deploys', {
+      initial: { latest: null, items: [] },
+    });
     const client = await subscribed(s.wsUrl, 'deploys');
     const before = topic.state;
     expect(() =>
@@ -100,7 +120,12 @@ describe('publishing from the library', () => {
   it('feeds a real Tether client subscription, seq by seq', async () => {
     const s = await started();
     s.server.defineTopic('orders.perMinute', { initial: { count: 0 } });
-    const client: LocalTetherClient = createTetherClient({ url: s.httpUrl, WebSocket, fetch: null, network: false });
+    const client: LocalTetherClient = createTetherClient({
+      url: s.httpUrl,
+      WebSocket,
+      fetch: null,
+      network: false,
+    });
     cleanups.push(() => client.stop());
     const { ref, release } = client.subscribe('orders.perMinute');
     cleanups.push(release);
@@ -115,22 +140,44 @@ describe('publishing from the library', () => {
 describe('writable topics with acceptPatches', () => {
   it('applies { ops } and { data } actions, refuses bad ones with a reason and leaves the state alone', async () => {
     const s = await started();
-    const topic = s.server.defineTopic('flags', { initial: { checkout: true, search: false }, onAction: acceptPatches() });
+    const topic = s.server.defineTopic('flags', {
+      initial: { checkout: true, search: false },
+      onAction: acceptPatches(),
+    });
     const client = await subscribed(s.wsUrl, 'flags');
     const act = async (id: string, payload: unknown) => {
       client.send({ type: 'action', id, topic: 'flags', payload });
       return client.take((f) => f.id === id);
     };
 
-    expect(await act('a1', { ops: [{ op: 'replace', path: '/search', value: true }] })).toEqual({ type: 'ack', id: 'a1' });
-    expect(client.frames.find((f) => f.type === 'patch')).toMatchObject({ seq: 1, ops: [{ op: 'replace', path: '/search', value: true }] });
-    expect(await act('a2', { data: { checkout: false, search: true } })).toEqual({ type: 'ack', id: 'a2' });
+    expect(await act('a1', { ops: [{ op: 'replace', path: '/search', value: true }] })).toEqual({
+      type: 'ack',
+      id: 'a1',
+    });
+    expect(client.frames.find((f) => f.type === 'patch')).toMatchObject({
+      seq: 1,
+      ops: [{ op: 'replace', path: '/search', value: true }],
+    });
+    expect(await act('a2', { data: { checkout: false, search: true } })).toEqual({
+      type: 'ack',
+      id: 'a2',
+    });
     expect(topic.state).toEqual({ checkout: false, search: true });
     expect(topic.seq).toBe(2);
 
-    expect(await act('a3', { ops: [{ op: 'remove', path: '/beta' }] })).toMatchObject({ type: 'nack', code: 'bad_patch' });
-    expect(await act('a4', { flags: {} })).toMatchObject({ type: 'nack', code: 'bad_frame', message: 'give "ops" (RFC 6902 operations) or "data" (the next state)' });
-    expect(await act('a5', { data: { checkout: false, search: true } })).toEqual({ type: 'ack', id: 'a5' });
+    expect(await act('a3', { ops: [{ op: 'remove', path: '/beta' }] })).toMatchObject({
+      type: 'nack',
+      code: 'bad_patch',
+    });
+    expect(await act('a4', { flags: {} })).toMatchObject({
+      type: 'nack',
+      code: 'bad_frame',
+      message: 'give "ops" (RFC 6902 operations) or "data" (the next state)',
+    });
+    expect(await act('a5', { data: { checkout: false, search: true } })).toEqual({
+      type: 'ack',
+      id: 'a5',
+    });
     expect(topic.seq).toBe(2);
   });
 });
@@ -162,13 +209,20 @@ describe('embedding in an app', () => {
 
     const client = await subscribed(`ws://${host}/ws`, 'orders.perMinute');
     expect((await fetch(`http://${host}/orders`, { method: 'POST' })).status).toBe(201);
-    expect(await client.take()).toMatchObject({ type: 'patch', seq: 1, ops: [{ op: 'replace', path: '/count', value: 1 }] });
+    expect(await client.take()).toMatchObject({
+      type: 'patch',
+      seq: 1,
+      ops: [{ op: 'replace', path: '/count', value: 1 }],
+    });
     expect(await (await fetch(`http://${host}/healthz`)).json()).toEqual({ ok: true });
     expect(await (await fetch(`http://${host}/elsewhere`)).text()).toBe('app: not found');
   });
 
   it('attach() takes over a whole http.Server, and close() leaves the app’s server running', async () => {
-    const tether = createTetherServer({ staticDir: false, publishKey: 'attach-test-key-0123456789' });
+    const tether = createTetherServer({
+      staticDir: false,
+      publishKey: 'attach-test-key-0123456789',
+    });
     tether.defineTopic('orders.perMinute', { initial: { count: 0 } });
     const app = createServer();
     tether.attach(app);

@@ -28,7 +28,10 @@ afterEach(async () => {
 });
 
 /** A server with auth on, a ticking topic, a private one and a writable one, and an observer that must not notice anything. */
-async function setup(options: TetherServerOptions = {}, observerToken: () => Promise<string> = () => token()) {
+async function setup(
+  options: TetherServerOptions = {},
+  observerToken: () => Promise<string> = () => token(),
+) {
   const s = await startServer({ auth: { secret: SECRET, clockToleranceSec: 0 }, ...options });
   servers.push(s);
   s.server.defineTopic('ticker', { initial: { n: 0 } });
@@ -36,7 +39,9 @@ async function setup(options: TetherServerOptions = {}, observerToken: () => Pro
   s.server.defineTopic('secret.payroll', { initial: { total: 100 } });
   s.server.defineTopic('alerts.thresholds', { initial: { cpu: 80 }, onAction: acceptPatches() });
   let n = 0;
-  timers.push(setInterval(() => s.server.publish('ticker', [{ op: 'replace', path: '/n', value: ++n }]), 15));
+  timers.push(
+    setInterval(() => s.server.publish('ticker', [{ op: 'replace', path: '/n', value: ++n }]), 15),
+  );
 
   const connect = async (opts?: Parameters<typeof openClient>[1]) => {
     const client = await openClient(s.wsUrl, opts);
@@ -94,11 +99,20 @@ describe('authentication on /ws', () => {
   });
 
   it.each([
-    ['a bad signature', () => token(undefined, { secret: 'another-secret-0123456789abcdef0123' }), /signature is not valid/],
+    [
+      'a bad signature',
+      () => token(undefined, { secret: 'another-secret-0123456789abcdef0123' }),
+      /signature is not valid/,
+    ],
     ['an expired token', () => token(undefined, { ttlSec: -10 }), /expired/],
     ['a token without exp', () => rawToken({ sub: 'x', tether: { sub: ['*'] } }), /"exp" claim/],
     ['garbage', async () => 'not.a.jwt', /malformed/],
-    ['an unsigned token (alg none)', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"exp":${Date.now() / 1000 + 60}}`).toString('base64url')}.`, /algorithm|malformed/],
+    [
+      'an unsigned token (alg none)',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"exp":${Date.now() / 1000 + 60}}`).toString('base64url')}.`,
+      /algorithm|malformed/,
+    ],
   ])('refuses %s: unauthorized, close 4401', async (_what, make, message) => {
     const s = await setup();
     const client = await s.connect();
@@ -109,8 +123,14 @@ describe('authentication on /ws', () => {
 
   it('checks issuer and audience when configured', async () => {
     const valid = () => token(undefined, { issuer: 'https://id.example', audience: 'tether' });
-    const s = await setup({ auth: { secret: SECRET, issuer: 'https://id.example', audience: 'tether' } }, valid);
-    for (const [options, claim] of [[{ audience: 'tether' }, 'iss'], [{ issuer: 'https://id.example', audience: 'other' }, 'aud']] as const) {
+    const s = await setup(
+      { auth: { secret: SECRET, issuer: 'https://id.example', audience: 'tether' } },
+      valid,
+    );
+    for (const [options, claim] of [
+      [{ audience: 'tether' }, 'iss'],
+      [{ issuer: 'https://id.example', audience: 'other' }, 'aud'],
+    ] as const) {
       const client = await s.connect();
       client.send({ type: 'hello', token: await token(undefined, options) });
       await expectRefused(client, 'unauthorized', 4401, new RegExp(`"${claim}" claim`));
@@ -151,17 +171,31 @@ describe('authentication on /ws', () => {
     for (const topic of ['host.cpu', 'secret.payroll']) client.send({ type: 'subscribe', topic });
     await client.take((f) => f.type === 'snapshot' && f.topic === 'secret.payroll');
 
-    client.send({ type: 'hello', token: await token({ sub: ['host.*', 'ticker'] }, { subject: 'someone-else' }) });
-    expect(await client.take()).toEqual({ type: 'error', code: 'forbidden', message: 'no longer allowed to subscribe to "secret.payroll"', topic: 'secret.payroll' });
+    client.send({
+      type: 'hello',
+      token: await token({ sub: ['host.*', 'ticker'] }, { subject: 'someone-else' }),
+    });
+    expect(await client.take()).toEqual({
+      type: 'error',
+      code: 'forbidden',
+      message: 'no longer allowed to subscribe to "secret.payroll"',
+      topic: 'secret.payroll',
+    });
     expect(await client.take()).toMatchObject({ type: 'welcome' });
     s.server.publish('secret.payroll', [{ op: 'replace', path: '/total', value: 200 }]);
     s.server.publish('host.cpu', [{ op: 'replace', path: '/total', value: 2 }]);
     await client.take((f) => f.type === 'patch' && f.topic === 'host.cpu');
     await client.sync();
-    expect(client.frames.filter((f) => f.topic === 'secret.payroll' && f.type === 'patch')).toEqual([]);
+    expect(client.frames.filter((f) => f.topic === 'secret.payroll' && f.type === 'patch')).toEqual(
+      [],
+    );
     // …and asking again is refused.
     client.send({ type: 'subscribe', topic: 'secret.payroll' });
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'forbidden', topic: 'secret.payroll' });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'forbidden',
+      topic: 'secret.payroll',
+    });
     await s.expectUndisturbed();
   });
 
@@ -181,7 +215,11 @@ describe('authentication on /ws', () => {
     client.send({ type: 'subscribe', topic: 'secret.payroll' });
     expect(await client.take()).toMatchObject({ type: 'welcome' });
     expect(await client.take()).toMatchObject({ type: 'snapshot', topic: 'host.cpu' });
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'forbidden', topic: 'secret.payroll' });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'forbidden',
+      topic: 'secret.payroll',
+    });
   });
 });
 
@@ -190,9 +228,18 @@ describe('topic permissions on /ws', () => {
     const s = await setup();
     const client = await s.signedIn(await token({ sub: ['host.*'] }));
     client.send({ type: 'subscribe', topic: 'secret.payroll' });
-    expect(await client.take()).toEqual({ type: 'error', code: 'forbidden', message: 'not allowed to subscribe to "secret.payroll"', topic: 'secret.payroll' });
+    expect(await client.take()).toEqual({
+      type: 'error',
+      code: 'forbidden',
+      message: 'not allowed to subscribe to "secret.payroll"',
+      topic: 'secret.payroll',
+    });
     client.send({ type: 'subscribe', topic: 'no.such.topic' });
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'forbidden', topic: 'no.such.topic' });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'forbidden',
+      topic: 'no.such.topic',
+    });
     client.send({ type: 'subscribe', topic: 'host.cpu' });
     expect(await client.take()).toMatchObject({ type: 'snapshot', topic: 'host.cpu' });
     await s.expectUndisturbed();
@@ -200,27 +247,51 @@ describe('topic permissions on /ws', () => {
 
   it('a token without the tether claim may subscribe to nothing', async () => {
     const s = await setup();
-    const client = await s.signedIn(await rawToken({ sub: 'x', exp: Math.floor(Date.now() / 1000) + 60 }));
+    const client = await s.signedIn(
+      await rawToken({ sub: 'x', exp: Math.floor(Date.now() / 1000) + 60 }),
+    );
     client.send({ type: 'subscribe', topic: 'host.cpu' });
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'forbidden', topic: 'host.cpu' });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'forbidden',
+      topic: 'host.cpu',
+    });
   });
 
   it('refuses a token whose tether claim is malformed', async () => {
     const s = await setup();
     const client = await s.connect();
-    client.send({ type: 'hello', token: await rawToken({ exp: Math.floor(Date.now() / 1000) + 60, tether: { sub: 'host.*' } }) });
+    client.send({
+      type: 'hello',
+      token: await rawToken({ exp: Math.floor(Date.now() / 1000) + 60, tether: { sub: 'host.*' } }),
+    });
     await expectRefused(client, 'unauthorized', 4401, /permissions are malformed/);
   });
 
   it('nacks an action outside the token’s topics with forbidden, without applying or remembering it', async () => {
     const s = await setup();
     const viewer = await s.signedIn(await token({ sub: ['*'], act: [] }));
-    viewer.send({ type: 'action', id: 'a1', topic: 'alerts.thresholds', payload: { data: { cpu: 10 } } });
-    expect(await viewer.take()).toEqual({ type: 'nack', id: 'a1', code: 'forbidden', message: 'not allowed to act on "alerts.thresholds"' });
+    viewer.send({
+      type: 'action',
+      id: 'a1',
+      topic: 'alerts.thresholds',
+      payload: { data: { cpu: 10 } },
+    });
+    expect(await viewer.take()).toEqual({
+      type: 'nack',
+      id: 'a1',
+      code: 'forbidden',
+      message: 'not allowed to act on "alerts.thresholds"',
+    });
     expect(s.server.hub.topic('alerts.thresholds')!.state).toEqual({ cpu: 80 });
     // The same id from someone allowed is applied: the refusal was not cached as its answer.
     const operator = await s.signedIn(await token({ sub: ['*'], act: ['alerts.*'] }));
-    operator.send({ type: 'action', id: 'a1', topic: 'alerts.thresholds', payload: { data: { cpu: 10 } } });
+    operator.send({
+      type: 'action',
+      id: 'a1',
+      topic: 'alerts.thresholds',
+      payload: { data: { cpu: 10 } },
+    });
     expect(await operator.take()).toEqual({ type: 'ack', id: 'a1' });
     expect(s.server.hub.topic('alerts.thresholds')!.state).toEqual({ cpu: 10 });
     await s.expectUndisturbed();
@@ -234,7 +305,11 @@ describe('origins and limits on /ws', () => {
       const client = await s.connect({ origin });
       await expectRefused(client, 'forbidden', 4403, /is not allowed to connect/);
     }
-    for (const origin of ['https://wall.example', 'http://10.0.0.5:8080', `http://127.0.0.1:${s.port}`]) {
+    for (const origin of [
+      'https://wall.example',
+      'http://10.0.0.5:8080',
+      `http://127.0.0.1:${s.port}`,
+    ]) {
       const client = await s.connect({ origin });
       client.send({ type: 'hello', token: await token() });
       expect(await client.take()).toMatchObject({ type: 'welcome' });
@@ -314,18 +389,22 @@ describe('slow consumers with auth on', () => {
       client.send({ type: 'subscribe', topic: 'big' });
       await client.take((f) => f.type === 'snapshot' && f.topic === 'big');
     }
-    const socket = (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    const socket = (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })
+      ._socket;
     socket.pause();
     const blob = 'y'.repeat(16 * 1024);
     let seq = 0;
     while (s.server.clients().websocket === 3 && seq < 4000) {
-      for (let i = 0; i < 4; i++) s.server.publish('big', [{ op: 'replace', path: '/blob', value: `${++seq}${blob}` }]);
+      for (let i = 0; i < 4; i++)
+        s.server.publish('big', [{ op: 'replace', path: '/blob', value: `${++seq}${blob}` }]);
       await reader.take((f) => f.topic === 'big' && f.seq === seq);
     }
     expect(s.server.clients().websocket).toBe(2); // the reader and the observer
     socket.resume();
     expect((await stalled.closed).code).toBe(4429);
-    const seqs = reader.frames.filter((f) => f.type === 'patch' && f.topic === 'big').map((f) => f.seq);
+    const seqs = reader.frames
+      .filter((f) => f.type === 'patch' && f.topic === 'big')
+      .map((f) => f.seq);
     expect(seqs).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
     await s.expectUndisturbed();
   });
@@ -334,20 +413,33 @@ describe('slow consumers with auth on', () => {
 describe('asymmetric keys', () => {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const es256 = (claims: Record<string, unknown> = {}): Promise<string> =>
-    new SignJWT({ tether: { sub: ['*'] }, ...claims }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
+    new SignJWT({ tether: { sub: ['*'] }, ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setExpirationTime('1h')
+      .sign(privateKey);
 
   it('verifies tokens with a PEM public key, and refuses an HS256 token made with that key as its secret', async () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const s = await setup({ auth: { publicKey: pem } }, es256);
     await s.signedIn(await es256());
     const confused = await s.connect();
-    confused.send({ type: 'hello', token: await new SignJWT({ tether: { sub: ['*'] } }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(pem)) });
+    confused.send({
+      type: 'hello',
+      token: await new SignJWT({ tether: { sub: ['*'] } })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(pem)),
+    });
     await expectRefused(confused, 'unauthorized', 4401, /algorithm/);
   });
 
   it('verifies tokens with the issuer’s JWKS, and closes with 1011 (retry later) when the keys cannot be fetched', async () => {
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    const jwks = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    const jwks = createServer((_, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
     try {

@@ -10,7 +10,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function withObserver(s: StartedServer, everyMs = 15) {
   s.server.defineTopic('ticker', { initial: { n: 0 } });
   let n = 0;
-  const timer = setInterval(() => s.server.publish('ticker', [{ op: 'replace', path: '/n', value: ++n }]), everyMs);
+  const timer = setInterval(
+    () => s.server.publish('ticker', [{ op: 'replace', path: '/n', value: ++n }]),
+    everyMs,
+  );
   const observer = await openClient(s.wsUrl);
   observer.send({ type: 'subscribe', topic: 'ticker' });
   await observer.take((f) => f.type === 'snapshot');
@@ -60,18 +63,29 @@ describe('bad input on /ws', () => {
   it('answers invalid JSON with bad_frame and keeps the connection', async () => {
     const client = await offender();
     client.send('{"type": "ping",');
-    expect(await client.take()).toEqual({ type: 'error', code: 'bad_frame', message: 'frame is not valid JSON' });
+    expect(await client.take()).toEqual({
+      type: 'error',
+      code: 'bad_frame',
+      message: 'frame is not valid JSON',
+    });
     await expectOpen(client);
     await watch.expectUndisturbed();
   });
 
-  it.each(['42', '[1,2]', '"text"', 'null', 'true'])('answers the non-object %s with bad_frame', async (text) => {
-    const client = await offender();
-    client.send(text);
-    expect(await client.take()).toEqual({ type: 'error', code: 'bad_frame', message: 'frame must be a JSON object' });
-    await expectOpen(client);
-    await watch.expectUndisturbed();
-  });
+  it.each(['42', '[1,2]', '"text"', 'null', 'true'])(
+    'answers the non-object %s with bad_frame',
+    async (text) => {
+      const client = await offender();
+      client.send(text);
+      expect(await client.take()).toEqual({
+        type: 'error',
+        code: 'bad_frame',
+        message: 'frame must be a JSON object',
+      });
+      await expectOpen(client);
+      await watch.expectUndisturbed();
+    },
+  );
 
   it.each([
     [{ type: 'shout' }, /type/],
@@ -93,7 +107,11 @@ describe('bad input on /ws', () => {
   it('answers a subscribe to an unknown topic with unknown_topic naming it', async () => {
     const client = await offender();
     client.send({ type: 'subscribe', topic: 'no.such.topic' });
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'unknown_topic', topic: 'no.such.topic' });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'unknown_topic',
+      topic: 'no.such.topic',
+    });
     await expectOpen(client);
     await watch.expectUndisturbed();
   });
@@ -101,7 +119,11 @@ describe('bad input on /ws', () => {
   it('answers a binary frame with bad_frame', async () => {
     const client = await offender();
     client.send(Buffer.from(JSON.stringify({ type: 'ping', t: 1 })));
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'bad_frame', message: expect.stringMatching(/binary/) });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'bad_frame',
+      message: expect.stringMatching(/binary/),
+    });
     await expectOpen(client);
     await watch.expectUndisturbed();
   });
@@ -163,14 +185,16 @@ describe('slow consumers', () => {
         client.send({ type: 'subscribe', topic: 'big' });
         await client.take();
       }
-      const socket = (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      const socket = (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })
+        ._socket;
       socket.pause();
       // Publish in steps the reader keeps up with, until the stalled client's backlog (kernel
       // buffers, then ours) passes the bound and the server drops it.
       const blob = 'y'.repeat(16 * 1024);
       let seq = 0;
       while (s.server.clients().websocket === 2 && seq < 4000) {
-        for (let i = 0; i < 4; i++) s.server.publish('big', [{ op: 'replace', path: '/blob', value: `${++seq}${blob}` }]);
+        for (let i = 0; i < 4; i++)
+          s.server.publish('big', [{ op: 'replace', path: '/blob', value: `${++seq}${blob}` }]);
         await reader.take((f) => f.seq === seq);
       }
       expect(s.server.clients().websocket).toBe(1);
@@ -198,7 +222,9 @@ describe('heartbeat', () => {
       expect(code).toBe(4408);
       expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
       expect(Date.now() - startedAt).toBeLessThan(2000);
-      expect(silent.frames).toEqual([{ type: 'error', code: 'heartbeat_timeout', message: 'no frame for 300 ms' }]);
+      expect(silent.frames).toEqual([
+        { type: 'error', code: 'heartbeat_timeout', message: 'no frame for 300 ms' },
+      ]);
       await sleep(400); // past another timeout: the observer, which pings, is still there
       await watch.expectUndisturbed();
     } finally {

@@ -20,9 +20,18 @@ async function setup(options: Parameters<typeof startServer>[0] = {}) {
   s.server.defineTopic('counter', {
     initial: { n: 0 },
     onAction: (payload, { state }) =>
-      payload === 'refuse' ? { ok: false, code: 'conflict', message: 'no' } : { ok: true, ops: [{ op: 'replace', path: '/n', value: state.n + 1 }] },
+      payload === 'refuse'
+        ? { ok: false, code: 'conflict', message: 'no' }
+        : { ok: true, ops: [{ op: 'replace', path: '/n', value: state.n + 1 }] },
   });
-  const bump = () => s.server.publish('counter', [{ op: 'replace', path: '/n', value: (s.server.hub.topic('counter')!.state as { n: number }).n + 1 }]);
+  const bump = () =>
+    s.server.publish('counter', [
+      {
+        op: 'replace',
+        path: '/n',
+        value: (s.server.hub.topic('counter')!.state as { n: number }).n + 1,
+      },
+    ]);
   const get = async (path: string) => {
     const res = await fetch(s.httpUrl + path);
     return { status: res.status, headers: res.headers, body: await res.text() };
@@ -32,7 +41,11 @@ async function setup(options: Parameters<typeof startServer>[0] = {}) {
     return { ...res, json: JSON.parse(res.body) as Record<string, unknown> };
   };
   const post = async (body: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${s.httpUrl}/api/actions`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
+    const res = await fetch(`${s.httpUrl}/api/actions`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', ...headers },
+    });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   return { ...s, epoch: s.server.hub.epoch, bump, get, getJson, post };
@@ -72,30 +85,44 @@ describe('HTTP API', () => {
     const s = await setup();
     s.server.defineTopic('other', { initial: { x: 1 } });
     const first = await s.getJson('/api/poll?topic=counter');
-    expect(first.json).toEqual({ frames: [{ type: 'snapshot', topic: 'counter', epoch: s.epoch, seq: 0, data: { n: 0 } }] });
+    expect(first.json).toEqual({
+      frames: [{ type: 'snapshot', topic: 'counter', epoch: s.epoch, seq: 0, data: { n: 0 } }],
+    });
     s.bump();
     s.bump();
-    const next = await s.getJson(`/api/poll?topic=counter&since=${s.epoch}:1&topic=other&topic=missing`);
+    const next = await s.getJson(
+      `/api/poll?topic=counter&since=${s.epoch}:1&topic=other&topic=missing`,
+    );
     expect(next.json.frames).toEqual([
-      { type: 'patch', topic: 'counter', epoch: s.epoch, seq: 2, ops: [{ op: 'replace', path: '/n', value: 2 }] },
+      {
+        type: 'patch',
+        topic: 'counter',
+        epoch: s.epoch,
+        seq: 2,
+        ops: [{ op: 'replace', path: '/n', value: 2 }],
+      },
       { type: 'snapshot', topic: 'other', epoch: s.epoch, seq: 0, data: { x: 1 } },
       { type: 'error', code: 'unknown_topic', message: 'no topic "missing"', topic: 'missing' },
     ]);
     const upToDate = await s.getJson(`/api/poll?topic=counter&since=${s.epoch}:2`);
     expect(upToDate.json).toEqual({ frames: [] });
     const otherEpoch = await s.getJson('/api/poll?topic=counter&since=old-epoch:2');
-    expect(otherEpoch.json.frames).toEqual([{ type: 'snapshot', topic: 'counter', epoch: s.epoch, seq: 2, data: { n: 2 } }]);
+    expect(otherEpoch.json.frames).toEqual([
+      { type: 'snapshot', topic: 'counter', epoch: s.epoch, seq: 2, data: { n: 2 } },
+    ]);
   });
 
-  it.each(['/api/poll', '/api/poll?topic=counter&since=nonsense', '/api/poll?since=e:1&topic=counter', '/api/poll?topic=counter&wait=later'])(
-    'refuses the bad query %s with 400 and a bad_frame error frame',
-    async (path) => {
-      const s = await setup();
-      const res = await s.getJson(path);
-      expect(res.status).toBe(400);
-      expect(res.json).toMatchObject({ type: 'error', code: 'bad_frame' });
-    },
-  );
+  it.each([
+    '/api/poll',
+    '/api/poll?topic=counter&since=nonsense',
+    '/api/poll?since=e:1&topic=counter',
+    '/api/poll?topic=counter&wait=later',
+  ])('refuses the bad query %s with 400 and a bad_frame error frame', async (path) => {
+    const s = await setup();
+    const res = await s.getJson(path);
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ type: 'error', code: 'bad_frame' });
+  });
 
   it('holds a long poll that is up to date and answers as soon as the topic publishes', async () => {
     const s = await setup();
@@ -103,7 +130,15 @@ describe('HTTP API', () => {
     const pending = s.getJson(`/api/poll?topic=counter&since=${s.epoch}:0&wait=10000`);
     setTimeout(() => s.bump(), 150);
     const res = await pending;
-    expect(res.json.frames).toEqual([{ type: 'patch', topic: 'counter', epoch: s.epoch, seq: 1, ops: [{ op: 'replace', path: '/n', value: 1 }] }]);
+    expect(res.json.frames).toEqual([
+      {
+        type: 'patch',
+        topic: 'counter',
+        epoch: s.epoch,
+        seq: 1,
+        ops: [{ op: 'replace', path: '/n', value: 1 }],
+      },
+    ]);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(100);
     expect(Date.now() - startedAt).toBeLessThan(5000);
   });
@@ -119,7 +154,9 @@ describe('HTTP API', () => {
   it('does not hold a long poll that already has something to say', async () => {
     const s = await setup();
     const startedAt = Date.now();
-    const res = await s.getJson(`/api/poll?topic=counter&topic=missing&since=${s.epoch}:0&wait=10000`);
+    const res = await s.getJson(
+      `/api/poll?topic=counter&topic=missing&since=${s.epoch}:0&wait=10000`,
+    );
     expect((res.json.frames as unknown[]).length).toBe(2);
     expect(Date.now() - startedAt).toBeLessThan(2000);
   });
@@ -143,12 +180,19 @@ describe('HTTP API', () => {
 
   it('runs actions over HTTP: ack, the same ack for a repeated id without reapplying, nack', async () => {
     const s = await setup();
-    const action = (id: string, payload: unknown = null, topic = 'counter') => JSON.stringify({ type: 'action', id, topic, payload });
+    const action = (id: string, payload: unknown = null, topic = 'counter') =>
+      JSON.stringify({ type: 'action', id, topic, payload });
     expect(await s.post(action('h1'))).toEqual({ status: 200, json: { type: 'ack', id: 'h1' } });
     expect(await s.post(action('h1'))).toEqual({ status: 200, json: { type: 'ack', id: 'h1' } });
     expect(s.server.hub.topic('counter')!.state).toEqual({ n: 1 });
-    expect(await s.post(action('h2', 'refuse'))).toEqual({ status: 200, json: { type: 'nack', id: 'h2', code: 'conflict', message: 'no' } });
-    expect((await s.post(action('h3', 1, 'missing'))).json).toMatchObject({ type: 'nack', code: 'unknown_topic' });
+    expect(await s.post(action('h2', 'refuse'))).toEqual({
+      status: 200,
+      json: { type: 'nack', id: 'h2', code: 'conflict', message: 'no' },
+    });
+    expect((await s.post(action('h3', 1, 'missing'))).json).toMatchObject({
+      type: 'nack',
+      code: 'unknown_topic',
+    });
   });
 
   it.each([
@@ -164,14 +208,19 @@ describe('HTTP API', () => {
 
   it('refuses an action body over the limit with 413 too_large', async () => {
     const s = await setup({ maxFrameBytes: 1024 });
-    const res = await s.post(JSON.stringify({ type: 'action', id: 'big', topic: 'counter', payload: 'x'.repeat(2000) }));
+    const res = await s.post(
+      JSON.stringify({ type: 'action', id: 'big', topic: 'counter', payload: 'x'.repeat(2000) }),
+    );
     expect(res).toMatchObject({ status: 413, json: { type: 'error', code: 'too_large' } });
     expect(s.server.hub.topic('counter')!.seq).toBe(0);
   });
 
   it('refuses a cross-origin action with 403', async () => {
     const s = await setup();
-    const res = await s.post(JSON.stringify({ type: 'action', id: 'x', topic: 'counter', payload: null }), { Origin: 'http://evil.example' });
+    const res = await s.post(
+      JSON.stringify({ type: 'action', id: 'x', topic: 'counter', payload: null }),
+      { Origin: 'http://evil.example' },
+    );
     expect(res).toMatchObject({ status: 403, json: { type: 'error', code: 'forbidden' } });
     expect(s.server.hub.topic('counter')!.seq).toBe(0);
   });
@@ -211,7 +260,9 @@ describe('embedding in an app', () => {
 
   it('hands paths it does not serve to the app through next()', async () => {
     const tether = createTetherServer({ staticDir: false });
-    const app = createServer((req, res) => tether.handleRequest(req, res, () => res.end('from the app')));
+    const app = createServer((req, res) =>
+      tether.handleRequest(req, res, () => res.end('from the app')),
+    );
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
     try {
@@ -262,7 +313,9 @@ describe('static dashboard', () => {
     expect(js).toMatchObject({ status: 200, body: 'console.log(1)' });
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    expect((await s.get('/assets/app-1a2b3c.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect((await s.get('/assets/app-1a2b3c.css')).headers.get('content-type')).toBe(
+      'text/css; charset=utf-8',
+    );
     const svg = await s.get('/favicon.svg');
     expect(svg.headers.get('content-type')).toBe('image/svg+xml');
     expect(svg.headers.get('cache-control')).toBe('no-cache');
@@ -276,14 +329,18 @@ describe('static dashboard', () => {
     expect((await s.get('/assets/gone-123.js')).status).toBe(404);
   });
 
-  it.each(['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/..\\secret.txt'])(
-    'never serves files outside the directory: %s',
-    async (path) => {
-      const s = await setup({ staticDir: dist });
-      const res = await rawGet(s.port, path);
-      expect(res.body).not.toContain('top secret');
-    },
-  );
+  it.each([
+    '/../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/..%2fsecret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/%2e%2e%2fsecret.txt',
+    '/..\\secret.txt',
+  ])('never serves files outside the directory: %s', async (path) => {
+    const s = await setup({ staticDir: dist });
+    const res = await rawGet(s.port, path);
+    expect(res.body).not.toContain('top secret');
+  });
 
   it('answers 503 with a build hint when the dashboard is not built', async () => {
     const s = await setup({ staticDir: join(root, 'not-built') });

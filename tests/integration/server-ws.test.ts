@@ -6,7 +6,8 @@ import { openClient, startServer } from '../fixtures/real-server.ts';
 import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
 
 type Frame = Record<string, unknown>;
-const isPatch = (topic: string) => (frame: Frame) => frame.type === 'patch' && frame.topic === topic;
+const isPatch = (topic: string) => (frame: Frame) =>
+  frame.type === 'patch' && frame.topic === topic;
 
 let started: StartedServer[] = [];
 let clients: TestClient[] = [];
@@ -21,13 +22,17 @@ async function setup(options: Parameters<typeof startServer>[0] = {}) {
   const s = await startServer(options);
   started.push(s);
   const increment: ActionHandler<{ n: number }> = (payload, { state }) =>
-    payload === 'refuse' ? { ok: false, code: 'conflict', message: 'refused on request' } : { ok: true, ops: [{ op: 'replace', path: '/n', value: state.n + 1 }] };
+    payload === 'refuse'
+      ? { ok: false, code: 'conflict', message: 'refused on request' }
+      : { ok: true, ops: [{ op: 'replace', path: '/n', value: state.n + 1 }] };
   s.server.defineTopic('counter', { initial: { n: 0 }, onAction: increment });
   s.server.defineTopic('readonly', { initial: { n: 0 } });
   const bump = (times = 1) => {
     for (let i = 0; i < times; i++) {
       const topic = s.server.hub.topic('counter')!;
-      s.server.publish('counter', [{ op: 'replace', path: '/n', value: (topic.state as { n: number }).n + 1 }]);
+      s.server.publish('counter', [
+        { op: 'replace', path: '/n', value: (topic.state as { n: number }).n + 1 },
+      ]);
     }
   };
   const connect = async (opts?: ClientOptions) => {
@@ -57,10 +62,22 @@ describe('WebSocket /ws', () => {
     const { connect, bump, epoch } = await setup();
     const client = await connect();
     client.send({ type: 'subscribe', topic: 'counter' });
-    expect(await client.take()).toEqual({ type: 'snapshot', topic: 'counter', epoch, seq: 0, data: { n: 0 } });
+    expect(await client.take()).toEqual({
+      type: 'snapshot',
+      topic: 'counter',
+      epoch,
+      seq: 0,
+      data: { n: 0 },
+    });
     bump(5);
     for (let seq = 1; seq <= 5; seq++) {
-      expect(await client.take()).toEqual({ type: 'patch', topic: 'counter', epoch, seq, ops: [{ op: 'replace', path: '/n', value: seq }] });
+      expect(await client.take()).toEqual({
+        type: 'patch',
+        topic: 'counter',
+        epoch,
+        seq,
+        ops: [{ op: 'replace', path: '/n', value: seq }],
+      });
     }
   });
 
@@ -99,7 +116,13 @@ describe('WebSocket /ws', () => {
     expect(second.epoch).not.toBe(first.epoch);
     const client = await second.connect();
     client.send({ type: 'subscribe', topic: 'counter', since: { epoch: first.epoch, seq: 2 } });
-    expect(await client.take()).toEqual({ type: 'snapshot', topic: 'counter', epoch: second.epoch, seq: 1, data: { n: 1 } });
+    expect(await client.take()).toEqual({
+      type: 'snapshot',
+      topic: 'counter',
+      epoch: second.epoch,
+      seq: 1,
+      data: { n: 1 },
+    });
   });
 
   it('treats a repeated subscribe as a resume request without doubling the live feed', async () => {
@@ -134,9 +157,17 @@ describe('WebSocket /ws', () => {
     const { connect } = await setup();
     const client = await connect();
     client.send({ type: 'subscribe', topic: 'nope' });
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'unknown_topic', topic: 'nope' });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'unknown_topic',
+      topic: 'nope',
+    });
     client.send({ type: 'unsubscribe', topic: 'nope' });
-    expect(await client.take()).toMatchObject({ type: 'error', code: 'unknown_topic', topic: 'nope' });
+    expect(await client.take()).toMatchObject({
+      type: 'error',
+      code: 'unknown_topic',
+      topic: 'nope',
+    });
   });
 
   it('answers ping with pong carrying the same t', async () => {
@@ -152,7 +183,13 @@ describe('WebSocket /ws', () => {
     client.send({ type: 'subscribe', topic: 'counter' });
     await client.take();
     client.send({ type: 'action', id: 'act-1', topic: 'counter', payload: null });
-    expect(await client.take()).toEqual({ type: 'patch', topic: 'counter', epoch, seq: 1, ops: [{ op: 'replace', path: '/n', value: 1 }] });
+    expect(await client.take()).toEqual({
+      type: 'patch',
+      topic: 'counter',
+      epoch,
+      seq: 1,
+      ops: [{ op: 'replace', path: '/n', value: 1 }],
+    });
     expect(await client.take()).toEqual({ type: 'ack', id: 'act-1' });
     client.send({ type: 'action', id: 'act-1', topic: 'counter', payload: null });
     expect(await client.take()).toEqual({ type: 'ack', id: 'act-1' });
@@ -175,9 +212,19 @@ describe('WebSocket /ws', () => {
     const { connect } = await setup();
     const client = await connect();
     client.send({ type: 'action', id: 'r1', topic: 'counter', payload: 'refuse' });
-    expect(await client.take()).toEqual({ type: 'nack', id: 'r1', code: 'conflict', message: 'refused on request' });
+    expect(await client.take()).toEqual({
+      type: 'nack',
+      id: 'r1',
+      code: 'conflict',
+      message: 'refused on request',
+    });
     client.send({ type: 'action', id: 'r1', topic: 'counter', payload: null }); // same id: same answer, not applied
-    expect(await client.take()).toEqual({ type: 'nack', id: 'r1', code: 'conflict', message: 'refused on request' });
+    expect(await client.take()).toEqual({
+      type: 'nack',
+      id: 'r1',
+      code: 'conflict',
+      message: 'refused on request',
+    });
     client.send({ type: 'action', id: 'u1', topic: 'nope', payload: 1 });
     expect(await client.take()).toMatchObject({ type: 'nack', id: 'u1', code: 'unknown_topic' });
     client.send({ type: 'action', id: 'w1', topic: 'readonly', payload: 1 });
@@ -198,7 +245,11 @@ describe('WebSocket /ws', () => {
     const enabled = await setup();
     expect(await refusal(`ws://127.0.0.1:${enabled.port}/elsewhere`)).toBe(404);
     const foreign = await enabled.connect({ origin: 'http://evil.example' });
-    expect(await foreign.take()).toEqual({ type: 'error', code: 'forbidden', message: 'origin "http://evil.example" is not allowed to connect' });
+    expect(await foreign.take()).toEqual({
+      type: 'error',
+      code: 'forbidden',
+      message: 'origin "http://evil.example" is not allowed to connect',
+    });
     expect((await foreign.closed).code).toBe(4403);
     const sameOrigin = await enabled.connect({ origin: `http://127.0.0.1:${enabled.port}` });
     sameOrigin.send({ type: 'ping', t: 1 });

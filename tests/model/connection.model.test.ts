@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromCallback } from 'xstate';
 import type { AnyActorRef, AnyMachineSnapshot, EventObject } from 'xstate';
 import { connectionMachine } from '../../machines/connection.ts';
-import type { ConnectionContext, ConnectionEvent, ConnectionInput, PollEvent, PollingInput, SendEvent } from '../../machines/connection.ts';
+import type {
+  ConnectionContext,
+  ConnectionEvent,
+  ConnectionInput,
+  PollEvent,
+  PollingInput,
+  SendEvent,
+} from '../../machines/connection.ts';
 import { networkStatus } from '../../src/client/network-status.ts';
 import { pageLifecycle } from '../../src/client/page-lifecycle.ts';
 import { connectionView } from '../../src/client/views.ts';
@@ -72,7 +79,9 @@ type Config = (typeof configs)[number];
 
 function inputFor(config: Config, world?: World): ConnectionInput {
   return {
-    webSocket: config.webSocket ? { url: 'ws://model.test/ws', WebSocket: world?.sockets.WebSocket } : null,
+    webSocket: config.webSocket
+      ? { url: 'ws://model.test/ws', WebSocket: world?.sockets.WebSocket }
+      : null,
     polling: config.polling ? {} : null,
     network: world?.network.settings ?? null,
     ...timing,
@@ -86,7 +95,8 @@ function inputFor(config: Config, world?: World): ConnectionInput {
 
 // What the environment can do, with payloads.
 const command = (event: ConnectionEvent): EventObject => event;
-const frames = (...list: object[]): EventObject => ({ type: 'SOCKET.FRAMES', frames: list }) as EventObject;
+const frames = (...list: object[]): EventObject =>
+  ({ type: 'SOCKET.FRAMES', frames: list }) as EventObject;
 const welcome = frames({ type: 'welcome', heartbeatMs: 1_000 });
 const pong = frames({ type: 'pong', t: 0 });
 /** The pong of a ping sent just now (its `t` is not older than the check's ping). */
@@ -97,30 +107,54 @@ const badFrame = { type: 'SOCKET.BAD_FRAME', message: 'frame is not valid JSON' 
 const dropped = { type: 'SOCKET.CLOSED', code: 1006, reason: '' };
 const refused = { type: 'SOCKET.CLOSED', code: 4401, reason: 'unauthorized' };
 /** What a subscription holding data sends on a new link. */
-const resume = { type: 'SEND', frame: { type: 'subscribe', topic: 'a', since: { epoch: 'E', seq: 1 } } };
-const after = (delay: string, state: string) => ({ type: `xstate.after.${delay}.connection.${state}` });
+const resume = {
+  type: 'SEND',
+  frame: { type: 'subscribe', topic: 'a', since: { epoch: 'E', seq: 1 } },
+};
+const after = (delay: string, state: string) => ({
+  type: `xstate.after.${delay}.connection.${state}`,
+});
 
 function events(state: AnyMachineSnapshot): EventObject[] {
   if (state.status !== 'active') return [];
   const context = state.context as ConnectionContext;
   const held = context.refcounts.a ?? 0;
-  const list: EventObject[] = [{ type: 'RETRY' }, { type: 'STOP' }, { type: 'NETWORK.OFFLINE' }, { type: 'NETWORK.ONLINE' }];
+  const list: EventObject[] = [
+    { type: 'RETRY' },
+    { type: 'STOP' },
+    { type: 'NETWORK.OFFLINE' },
+    { type: 'NETWORK.ONLINE' },
+  ];
   // The page: visible again or awake (LINK.CHECK), unloading or into the back/forward cache, back from it.
   list.push({ type: 'LINK.CHECK' }, { type: 'PAGE.HIDE' }, { type: 'PAGE.SHOW' });
   list.push(command({ type: 'ACTION', id: 'act-1', topic: 'a', payload: 1 }));
   if (held < 2) list.push(command({ type: 'SUBSCRIBE', topic: 'a' }));
   if (held > 0) list.push(command({ type: 'UNSUBSCRIBE', topic: 'a' }));
   if (state.matches('idle')) list.push({ type: 'CONNECT' });
-  if (state.matches({ websocket: 'connecting' })) list.push({ type: 'SOCKET.OPENED' }, dropped, after('livenessTimeout', 'websocket.connecting'));
-  if (state.matches({ websocket: 'handshaking' })) list.push(welcome, notice, dropped, refused, unauthorized, badFrame, after('livenessTimeout', 'websocket.handshaking'));
+  if (state.matches({ websocket: 'connecting' }))
+    list.push({ type: 'SOCKET.OPENED' }, dropped, after('livenessTimeout', 'websocket.connecting'));
+  if (state.matches({ websocket: 'handshaking' }))
+    list.push(
+      welcome,
+      notice,
+      dropped,
+      refused,
+      unauthorized,
+      badFrame,
+      after('livenessTimeout', 'websocket.handshaking'),
+    );
   if (state.matches({ websocket: 'connected' })) {
     list.push(pong, notice, dropped, refused, unauthorized, badFrame, resume);
     // Both regions have a timer in `connected`; the heartbeat's is due first unless a ping is out
     // (the silence window runs from the last frame, a pong included, and is longer; so is the check's).
-    const liveness = state.matches({ websocket: { connected: { liveness: 'checking' } } }) ? 'checking' : 'watching';
+    const liveness = state.matches({ websocket: { connected: { liveness: 'checking' } } })
+      ? 'checking'
+      : 'watching';
     if (liveness === 'checking') list.push(checkAnswered);
-    if (state.matches({ websocket: { connected: { heartbeat: 'idle' } } })) list.push(after('heartbeatInterval', 'websocket.connected.heartbeat.idle'));
-    else if (liveness === 'watching') list.push(after('silenceTimeout', 'websocket.connected.liveness.watching'));
+    if (state.matches({ websocket: { connected: { heartbeat: 'idle' } } }))
+      list.push(after('heartbeatInterval', 'websocket.connected.heartbeat.idle'));
+    else if (liveness === 'watching')
+      list.push(after('silenceTimeout', 'websocket.connected.liveness.watching'));
     else list.push(after('checkTimeout', 'websocket.connected.liveness.checking'));
   }
   if (state.matches('reconnecting')) list.push(after('retryDelay', 'reconnecting'));
@@ -131,15 +165,29 @@ function events(state: AnyMachineSnapshot): EventObject[] {
       command({ type: 'POLL.REFUSED', code: 'forbidden', message: 'HTTP 403' }),
       resume,
     );
-    if (state.matches({ fallbackPolling: { probe: 'waiting' } })) list.push(after('retryDelay', 'fallbackPolling.probe.waiting'));
-    if (state.matches({ fallbackPolling: { probe: 'probing' } })) list.push({ type: 'SOCKET.OPENED' }, dropped, after('livenessTimeout', 'fallbackPolling.probe.probing'));
+    if (state.matches({ fallbackPolling: { probe: 'waiting' } }))
+      list.push(after('retryDelay', 'fallbackPolling.probe.waiting'));
+    if (state.matches({ fallbackPolling: { probe: 'probing' } }))
+      list.push(
+        { type: 'SOCKET.OPENED' },
+        dropped,
+        after('livenessTimeout', 'fallbackPolling.probe.probing'),
+      );
   }
   return list;
 }
 
 function serialize(state: AnyMachineSnapshot): string {
   const context = state.context as ConnectionContext;
-  return JSON.stringify([state.value, context.attempt, context.webSocketWorked, context.online, context.refcounts.a ?? 0, context.transport, context.heard]);
+  return JSON.stringify([
+    state.value,
+    context.attempt,
+    context.webSocketWorked,
+    context.online,
+    context.refcounts.a ?? 0,
+    context.transport,
+    context.heard,
+  ]);
 }
 
 /**
@@ -163,7 +211,11 @@ async function stimulate(event: EventObject, actor: AnyActorRef, world: World): 
       return socket().drop(code, reason);
     }
     case 'SOCKET.FRAMES':
-      socket().receive(...(event as Extract<ConnectionEvent, { type: 'SOCKET.FRAMES' }>).frames.map((frame) => JSON.stringify(frame)));
+      socket().receive(
+        ...(event as Extract<ConnectionEvent, { type: 'SOCKET.FRAMES' }>).frames.map((frame) =>
+          JSON.stringify(frame),
+        ),
+      );
       return nextTask();
     case 'SOCKET.BAD_FRAME':
       socket().receive('not json');
@@ -182,42 +234,78 @@ async function stimulate(event: EventObject, actor: AnyActorRef, world: World): 
 }
 
 /** Frames the children send by themselves (fresh subscribes, actions); the model does not run children. */
-const fromChild = (frame: { type?: string; since?: unknown }) => (frame.type === 'subscribe' && frame.since === undefined) || frame.type === 'action';
+const fromChild = (frame: { type?: string; since?: unknown }) =>
+  (frame.type === 'subscribe' && frame.since === undefined) || frame.type === 'action';
 const normalized = (list: unknown[]) =>
-  (list as { type: string; t?: number }[]).filter((frame) => !fromChild(frame)).map((frame) => (frame.type === 'ping' ? { ...frame, t: 'T' } : frame));
+  (list as { type: string; t?: number }[])
+    .filter((frame) => !fromChild(frame))
+    .map((frame) => (frame.type === 'ping' ? { ...frame, t: 'T' } : frame));
 const predictedFrames = (actions: ExecutedAction[], targets: string[]) =>
   actions
     .filter((action) => action.type === 'xstate.sendTo')
-    .map((action) => action.params as { targetId?: string; event: { type: string; frame?: unknown } })
+    .map(
+      (action) => action.params as { targetId?: string; event: { type: string; frame?: unknown } },
+    )
     .filter((params) => targets.includes(params.targetId ?? '') && params.event.type === 'SEND')
     .map((params) => params.event.frame);
 
 function uiOf(snapshot: AnyMachineSnapshot) {
-  const { nextRetryAt, latencyMs, ...view } = connectionView(snapshot as Parameters<typeof connectionView>[0]);
+  const { nextRetryAt, latencyMs, ...view } = connectionView(
+    snapshot as Parameters<typeof connectionView>[0],
+  );
   const context = snapshot.context as ConnectionContext;
-  return { ...view, scheduled: nextRetryAt !== null, measured: latencyMs !== null, online: context.online, refcounts: context.refcounts };
+  return {
+    ...view,
+    scheduled: nextRetryAt !== null,
+    measured: latencyMs !== null,
+    online: context.online,
+    refcounts: context.refcounts,
+  };
 }
 const childIds = (snapshot: AnyMachineSnapshot) => Object.keys(snapshot.children).sort();
 
 describe('connection model', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
     vi.setSystemTime(1_000_000);
   });
   afterEach(() => vi.useRealTimers());
 
-  const models = configs.map((config) => ({ config, ...explore(connectionMachine, { input: inputFor(config), events, serialize }) }));
+  const models = configs.map((config) => ({
+    config,
+    ...explore(connectionMachine, { input: inputFor(config), events, serialize }),
+  }));
   const reachable = new Set(models.flatMap((model) => [...model.reachable]));
   const all = inventory(connectionMachine);
   const covered = { states: new Set<string>(), transitions: new Set<string>() };
   const cases = models.flatMap(({ config, paths }) =>
-    paths.map((path) => [`${config.name}: ${path.map((step) => step.event.type.replace('xstate.after.', 'after ')).join(' → ')}`, config, path] as const),
+    paths.map(
+      (path) =>
+        [
+          `${config.name}: ${path.map((step) => step.event.type.replace('xstate.after.', 'after ')).join(' → ')}`,
+          config,
+          path,
+        ] as const,
+    ),
   );
 
   it.each(cases)('%s', async (_name, config, path: ModelStep[]) => {
-    const world: World = { sockets: new FakeSockets(), network: new FakeNetwork(), polling: new FakePolling() };
+    const world: World = {
+      sockets: new FakeSockets(),
+      network: new FakeNetwork(),
+      polling: new FakePolling(),
+    };
     const inspected: string[] = [];
-    const logic = connectionMachine.provide({ actors: { webSocketTransport, pollingTransport: world.polling.logic, networkStatus, pageLifecycle } });
+    const logic = connectionMachine.provide({
+      actors: {
+        webSocketTransport,
+        pollingTransport: world.polling.logic,
+        networkStatus,
+        pageLifecycle,
+      },
+    });
     const actor = createActor(logic, {
       input: inputFor(config, world),
       inspect: (event) => {
@@ -236,8 +324,12 @@ describe('connection model', () => {
       expect(real.value).toEqual(step.state.value);
       expect(uiOf(real)).toEqual(uiOf(step.state));
       expect(childIds(real)).toEqual(childIds(step.state));
-      expect(normalized(world.sockets.sent.slice(sent))).toEqual(normalized(predictedFrames(step.actions, ['socket', 'probe'])));
-      expect(normalized(world.polling.received.slice(polled))).toEqual(normalized(predictedFrames(step.actions, ['polling'])));
+      expect(normalized(world.sockets.sent.slice(sent))).toEqual(
+        normalized(predictedFrames(step.actions, ['socket', 'probe'])),
+      );
+      expect(normalized(world.polling.received.slice(polled))).toEqual(
+        normalized(predictedFrames(step.actions, ['polling'])),
+      );
       expect(inspected).toEqual(step.transitions);
       for (const id of activeStates(real)) covered.states.add(id);
       for (const key of inspected) covered.transitions.add(key);
@@ -246,7 +338,12 @@ describe('connection model', () => {
     // Whatever the path, stopping leaves nothing running.
     actor.send({ type: 'STOP' });
     expect(actor.getSnapshot().status).toBe('done');
-    expect({ timers: vi.getTimerCount(), sockets: world.sockets.open, listeners: world.network.listenerCount, polling: world.polling.running }).toEqual({
+    expect({
+      timers: vi.getTimerCount(),
+      sockets: world.sockets.open,
+      listeners: world.network.listenerCount,
+      polling: world.polling.running,
+    }).toEqual({
       timers: 0,
       sockets: 0,
       listeners: 0,
@@ -255,7 +352,9 @@ describe('connection model', () => {
   });
 
   it('covers every state and every transition of the statechart', () => {
-    console.log(`${coverageLine('connection model', covered, all, reachable)}; ${cases.length} paths over ${configs.length} configurations`);
+    console.log(
+      `${coverageLine('connection model', covered, all, reachable)}; ${cases.length} paths over ${configs.length} configurations`,
+    );
     expect(all.states.filter((id) => !covered.states.has(id))).toEqual([]);
     expect(all.transitions.filter((key) => !reachable.has(key))).toEqual([]);
     expect(all.transitions.filter((key) => !covered.transitions.has(key))).toEqual([]);

@@ -1,6 +1,13 @@
 import { getShortestPaths, getStateNodes } from '@xstate/graph';
 import { createEmptyActor } from 'xstate';
-import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, AnyTransitionDefinition, EventObject, InspectionEvent } from 'xstate';
+import type {
+  AnyActorScope,
+  AnyMachineSnapshot,
+  AnyStateMachine,
+  AnyTransitionDefinition,
+  EventObject,
+  InspectionEvent,
+} from 'xstate';
 
 /**
  * Path generation for the model-based tests. @xstate/graph walks the machine with pure
@@ -34,14 +41,20 @@ export interface Model {
 /** A transition's stable name: `<source state id> <event> #<index among that event's transitions>`. */
 export function transitionKey(transition: AnyTransitionDefinition): string {
   const source = transition.source;
-  const siblings = transition.eventType === '' ? source.always ?? [] : source.transitions.get(transition.eventType) ?? [];
+  const siblings =
+    transition.eventType === ''
+      ? (source.always ?? [])
+      : (source.transitions.get(transition.eventType) ?? []);
   return `${source.id} ${transition.eventType || 'always'} #${siblings.indexOf(transition)}`;
 }
 
 /** The coverage denominators: every state node below the root, every transition definition. */
 export function inventory(machine: AnyStateMachine): { states: string[]; transitions: string[] } {
   const nodes = getStateNodes(machine.root);
-  const transitions = [machine.root, ...nodes].flatMap((node) => [...[...node.transitions.values()].flat(), ...(node.always ?? [])]);
+  const transitions = [machine.root, ...nodes].flatMap((node) => [
+    ...[...node.transitions.values()].flat(),
+    ...(node.always ?? []),
+  ]);
   return { states: nodes.map((node) => node.id), transitions: transitions.map(transitionKey) };
 }
 
@@ -49,7 +62,17 @@ export function inventory(machine: AnyStateMachine): { states: string[]; transit
 function mockScope(): AnyActorScope {
   const self = createEmptyActor();
   const noop = () => undefined;
-  return { self, logger: noop, id: '', sessionId: 'model', defer: noop, system: self.system, stopChild: noop, emit: noop, actionExecutor: noop } as unknown as AnyActorScope;
+  return {
+    self,
+    logger: noop,
+    id: '',
+    sessionId: 'model',
+    defer: noop,
+    system: self.system,
+    stopChild: noop,
+    emit: noop,
+    actionExecutor: noop,
+  } as unknown as AnyActorScope;
 }
 
 export interface ExploreOptions {
@@ -60,9 +83,16 @@ export interface ExploreOptions {
   serialize: (state: AnyMachineSnapshot) => string;
 }
 
-export function explore(machine: AnyStateMachine, { input, events, serialize }: ExploreOptions): Model {
-  const edges = new Map<string, { from: AnyMachineSnapshot; event: EventObject; transitions: string[] }>();
-  const edgeKey = (state: AnyMachineSnapshot, event: EventObject) => `${serialize(state)} ${JSON.stringify(event)}`;
+export function explore(
+  machine: AnyStateMachine,
+  { input, events, serialize }: ExploreOptions,
+): Model {
+  const edges = new Map<
+    string,
+    { from: AnyMachineSnapshot; event: EventObject; transitions: string[] }
+  >();
+  const edgeKey = (state: AnyMachineSnapshot, event: EventObject) =>
+    `${serialize(state)} ${JSON.stringify(event)}`;
   const parent = createEmptyActor();
 
   /** The traversal's scope, recording what fires; children call sendParent, so it lends them a parent. */
@@ -72,12 +102,18 @@ export function explore(machine: AnyStateMachine, { input, events, serialize }: 
     const system = {
       ...scope.system,
       _sendInspectionEvent: (inspection: InspectionEvent) => {
-        if (inspection.type === '@xstate.microstep') transitions.push(...inspection._transitions.map(transitionKey));
+        if (inspection.type === '@xstate.microstep')
+          transitions.push(...inspection._transitions.map(transitionKey));
       },
     };
     const self = Object.create(scope.self, { _parent: { value: parent } });
-    const actionExecutor = (action: { type: string; params: unknown }) => actions.push({ type: action.type, params: action.params });
-    return { scope: { ...scope, self, system, actionExecutor } as AnyActorScope, transitions, actions };
+    const actionExecutor = (action: { type: string; params: unknown }) =>
+      actions.push({ type: action.type, params: action.params });
+    return {
+      scope: { ...scope, self, system, actionExecutor } as AnyActorScope,
+      transitions,
+      actions,
+    };
   };
 
   const spy: AnyStateMachine = Object.create(machine);
@@ -91,8 +127,14 @@ export function explore(machine: AnyStateMachine, { input, events, serialize }: 
   const start = recording(mockScope());
   const initial = machine.getInitialSnapshot(start.scope, input);
 
-  if (initial.status !== 'active') throw new Error(`the model does not start: ${String(initial.error)}`);
-  const shortest = getShortestPaths(spy, { input, fromState: initial, events, serializeState: (state: unknown) => serialize(state as AnyMachineSnapshot) } as never);
+  if (initial.status !== 'active')
+    throw new Error(`the model does not start: ${String(initial.error)}`);
+  const shortest = getShortestPaths(spy, {
+    input,
+    fromState: initial,
+    events,
+    serializeState: (state: unknown) => serialize(state as AnyMachineSnapshot),
+  } as never);
   // Each step is the pure transition from the path's own previous state: states that serialize
   // alike can still differ in context (an error message, a counter), and the replay compares it all.
   const toStep = (from: AnyMachineSnapshot, event: EventObject): ModelStep => {
@@ -111,7 +153,10 @@ export function explore(machine: AnyStateMachine, { input, events, serialize }: 
     pathTo.set(serialize(path.state as AnyMachineSnapshot), steps);
   }
 
-  const reachable = new Set([...start.transitions, ...[...edges.values()].flatMap((edge) => edge.transitions)]);
+  const reachable = new Set([
+    ...start.transitions,
+    ...[...edges.values()].flatMap((edge) => edge.transitions),
+  ]);
   const covered = new Set([...pathTo.values()].flat().flatMap((step) => step.transitions));
   const extra: ModelStep[][] = [];
   for (const edge of edges.values()) {
@@ -131,10 +176,17 @@ export function explore(machine: AnyStateMachine, { input, events, serialize }: 
 
 /** The state nodes a snapshot has active (the root excluded). */
 export function activeStates(snapshot: AnyMachineSnapshot): string[] {
-  return (snapshot as unknown as { _nodes: { id: string; parent?: unknown }[] })._nodes.filter((node) => node.parent).map((node) => node.id);
+  return (snapshot as unknown as { _nodes: { id: string; parent?: unknown }[] })._nodes
+    .filter((node) => node.parent)
+    .map((node) => node.id);
 }
 
-export function coverageLine(name: string, covered: { states: Set<string>; transitions: Set<string> }, all: { states: string[]; transitions: string[] }, reachable: Set<string>): string {
+export function coverageLine(
+  name: string,
+  covered: { states: Set<string>; transitions: Set<string> },
+  all: { states: string[]; transitions: string[] },
+  reachable: Set<string>,
+): string {
   const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`;
   const states = all.states.filter((id) => covered.states.has(id)).length;
   const transitions = all.transitions.filter((key) => covered.transitions.has(key)).length;

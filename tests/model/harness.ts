@@ -7,9 +7,16 @@ import type { WebSocketConstructor, WebSocketLike } from '../../src/client/webso
  * Runs a child machine (subscription, outbox) the way the connection does: invoked by a parent
  * that records every `sendParent({ type: 'SEND', frame })` in `frames`.
  */
-export function underRecordingParent<TLogic extends AnyActorLogic>(logic: TLogic, input: InputFrom<TLogic>, inspect?: (event: InspectionEvent) => void) {
+export function underRecordingParent<TLogic extends AnyActorLogic>(
+  logic: TLogic,
+  input: InputFrom<TLogic>,
+  inspect?: (event: InspectionEvent) => void,
+) {
   const frames: OutboundFrame[] = [];
-  const recorder = setup({ types: { events: {} as SendEvent }, actors: { child: logic as AnyActorLogic } }).createMachine({
+  const recorder = setup({
+    types: { events: {} as SendEvent },
+    actors: { child: logic as AnyActorLogic },
+  }).createMachine({
     invoke: { id: 'child', src: 'child', input },
     on: { SEND: { actions: ({ event }) => frames.push(event.frame) } },
   });
@@ -83,11 +90,15 @@ export class FakeSocket implements WebSocketLike {
   }
 
   receive(...texts: string[]): void {
-    for (const data of texts) (this.onmessage as ((event: { data: string }) => void) | null)?.({ data });
+    for (const data of texts)
+      (this.onmessage as ((event: { data: string }) => void) | null)?.({ data });
   }
 
   drop(code: number, reason: string): void {
     this.readyState = 3;
-    (this.onclose as ((event: { code: number; reason: string }) => void) | null)?.({ code, reason });
+    (this.onclose as ((event: { code: number; reason: string }) => void) | null)?.({
+      code,
+      reason,
+    });
   }
 }

@@ -16,10 +16,31 @@ import { underRecordingParent } from './harness.ts';
  * emitted (`applied`, with the positions and the batch) must be what the model predicts.
  */
 
-const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({ type: 'snapshot', topic: 't', epoch, seq, data });
-const patch = (seq: number, value: number, epoch = 'A'): PatchFrame => ({ type: 'patch', topic: 't', epoch, seq, ops: [{ op: 'replace', path: '/v', value }] });
-const refusedPatch = (seq: number): PatchFrame => ({ type: 'patch', topic: 't', epoch: 'A', seq, ops: [{ op: 'test', path: '/v', value: 'never' }] });
-const frames = (...list: (SnapshotFrame | PatchFrame)[]): SubscriptionEvent => ({ type: 'FRAMES', frames: list });
+const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({
+  type: 'snapshot',
+  topic: 't',
+  epoch,
+  seq,
+  data,
+});
+const patch = (seq: number, value: number, epoch = 'A'): PatchFrame => ({
+  type: 'patch',
+  topic: 't',
+  epoch,
+  seq,
+  ops: [{ op: 'replace', path: '/v', value }],
+});
+const refusedPatch = (seq: number): PatchFrame => ({
+  type: 'patch',
+  topic: 't',
+  epoch: 'A',
+  seq,
+  ops: [{ op: 'test', path: '/v', value: 'never' }],
+});
+const frames = (...list: (SnapshotFrame | PatchFrame)[]): SubscriptionEvent => ({
+  type: 'FRAMES',
+  frames: list,
+});
 
 /** Batches that exercise every rule of the sequence fold, from any position. */
 const batches = [
@@ -39,23 +60,39 @@ const linkUp = (state: AnyMachineSnapshot) => (state.context as { linkUp: boolea
 function events(state: AnyMachineSnapshot): EventObject[] {
   const always: EventObject[] = [{ type: 'RETRY' }];
   if (!linkUp(state)) return [...always, { type: 'LINK.UP' }];
-  return [...always, { type: 'LINK.DOWN' }, { type: 'SYNCED' }, { type: 'REFUSED', code: 'forbidden', message: 'not for you' } as EventObject, ...batches];
+  return [
+    ...always,
+    { type: 'LINK.DOWN' },
+    { type: 'SYNCED' },
+    { type: 'REFUSED', code: 'forbidden', message: 'not for you' } as EventObject,
+    ...batches,
+  ];
 }
 
 function serialize(state: AnyMachineSnapshot): string {
-  const { position, linkUp: up } = state.context as { position: { data: unknown; epoch: string | null; seq: number | null }; linkUp: boolean };
+  const { position, linkUp: up } = state.context as {
+    position: { data: unknown; epoch: string | null; seq: number | null };
+    linkUp: boolean;
+  };
   return JSON.stringify([state.value, up, position.epoch, position.seq, position.data]);
 }
 
 /** Created before the link is up, and while it is (the connection passes `linkUp` at spawn). */
-const inputs = [false, true].map((up) => ({ topic: 't', linkUp: up, applyPatch: applyPatchImmutably, now: () => 1_000 }));
+const inputs = [false, true].map((up) => ({
+  topic: 't',
+  linkUp: up,
+  applyPatch: applyPatchImmutably,
+  now: () => 1_000,
+}));
 
 const sentFrames = (actions: ExecutedAction[]) =>
   actions
     .filter((action) => action.type === 'xstate.sendParent' || action.type === 'xstate.sendTo')
     .map((action) => (action.params as { event: { frame: unknown } }).event.frame);
 const emitted = (actions: ExecutedAction[]) =>
-  actions.filter((action) => action.type === 'xstate.emit').map((action) => (action.params as { event: AppliedEvent }).event);
+  actions
+    .filter((action) => action.type === 'xstate.emit')
+    .map((action) => (action.params as { event: AppliedEvent }).event);
 
 /** The states in which frames are folded (in every other one they are ignored). */
 const foldingStates = ['subscribing', 'live', 'resyncing'];
@@ -63,8 +100,10 @@ const foldingStates = ['subscribing', 'live', 'resyncing'];
 /** What must hold after every step, whatever the path: the spec, independent of the statechart. */
 function holdsInvariants(view: ReturnType<typeof subscriptionView>, up: boolean, sent: unknown[]) {
   // The status never claims more than the link allows, and stale data says since when.
-  if (view.status === 'live' || view.status === 'subscribing' || view.status === 'resyncing') expect(up).toBe(true);
-  if (view.status === 'stale') expect([up, view.data !== undefined, view.staleSince !== null]).toEqual([false, true, true]);
+  if (view.status === 'live' || view.status === 'subscribing' || view.status === 'resyncing')
+    expect(up).toBe(true);
+  if (view.status === 'stale')
+    expect([up, view.data !== undefined, view.staleSince !== null]).toEqual([false, true, true]);
   if (view.status === 'pending') expect(view.data).toBeUndefined();
   if (view.status === 'error') expect(view.error).not.toBeNull();
   // Live data is a state the server had: it has a position.
@@ -72,24 +111,38 @@ function holdsInvariants(view: ReturnType<typeof subscriptionView>, up: boolean,
   // A subscribe resumes from exactly what is held, or asks for everything when nothing is.
   for (const frame of sent) {
     expect(frame).toEqual(
-      view.epoch !== null && view.seq !== null ? { type: 'subscribe', topic: 't', since: { epoch: view.epoch, seq: view.seq } } : { type: 'subscribe', topic: 't' },
+      view.epoch !== null && view.seq !== null
+        ? { type: 'subscribe', topic: 't', since: { epoch: view.epoch, seq: view.seq } }
+        : { type: 'subscribe', topic: 't' },
     );
   }
 }
 
 describe('subscription model', () => {
-  const models = inputs.map((input) => ({ input, ...explore(subscriptionMachine, { input, events, serialize }) }));
+  const models = inputs.map((input) => ({
+    input,
+    ...explore(subscriptionMachine, { input, events, serialize }),
+  }));
   const reachable = new Set(models.flatMap((model) => [...model.reachable]));
   const all = inventory(subscriptionMachine);
   const covered = { states: new Set<string>(), transitions: new Set<string>() };
   const cases = models.flatMap(({ input, initial, paths }) =>
-    paths.map((path) => [`${input.linkUp ? 'spawned linked' : 'spawned unlinked'}: ${path.map((step) => step.event.type).join(' → ')}`, input, initial, path] as const),
+    paths.map(
+      (path) =>
+        [
+          `${input.linkUp ? 'spawned linked' : 'spawned unlinked'}: ${path.map((step) => step.event.type).join(' → ')}`,
+          input,
+          initial,
+          path,
+        ] as const,
+    ),
   );
 
   it.each(cases)('%s', (_name, input, initial, path) => {
     const inspected: string[][] = [];
     const run = underRecordingParent(subscriptionMachine, input, (event: InspectionEvent) => {
-      if (event.type === '@xstate.microstep' && (event.actorRef as AnyActorRef).id === 'child') inspected.push(event._transitions.map(transitionKey));
+      if (event.type === '@xstate.microstep' && (event.actorRef as AnyActorRef).id === 'child')
+        inspected.push(event._transitions.map(transitionKey));
     });
     const applied: AppliedEvent[] = [];
     run.actor.on('applied', (event) => applied.push(event));
@@ -113,11 +166,21 @@ describe('subscription model', () => {
         // Only a folded batch applies anything, and a mirror gets it exactly as it came.
         if (fresh.length > 0) {
           expect(event.type === 'FRAMES' && foldingStates.includes(before as string)).toBe(true);
-          expect(fresh).toEqual([{ type: 'applied', positions: fresh[0]!.positions, frames: (event as { frames: unknown }).frames }]);
+          expect(fresh).toEqual([
+            {
+              type: 'applied',
+              positions: fresh[0]!.positions,
+              frames: (event as { frames: unknown }).frames,
+            },
+          ]);
           expect(fresh[0]!.positions.length).toBeGreaterThan(0);
         }
         expect(inspected.flat()).toEqual(step.transitions);
-        holdsInvariants(subscriptionView(real), real.context.linkUp, run.frames.slice(framesBefore));
+        holdsInvariants(
+          subscriptionView(real),
+          real.context.linkUp,
+          run.frames.slice(framesBefore),
+        );
         for (const id of activeStates(real)) covered.states.add(id);
         for (const key of inspected.flat()) covered.transitions.add(key);
       }

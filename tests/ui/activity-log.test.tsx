@@ -30,10 +30,27 @@ describe('connection activity log', () => {
       return <ActivityLog entries={entries()} />;
     });
     vi.setSystemTime(new Date(2025, 0, 1, 10, 0, 5));
-    setView({ ...base, status: 'connected', transport: 'websocket', statePath: 'websocket.connected.heartbeat.idle' });
-    setView({ ...base, status: 'connected', transport: 'websocket', latencyMs: 3, statePath: 'websocket.connected.heartbeat.waiting' });
+    setView({
+      ...base,
+      status: 'connected',
+      transport: 'websocket',
+      statePath: 'websocket.connected.heartbeat.idle',
+    });
+    setView({
+      ...base,
+      status: 'connected',
+      transport: 'websocket',
+      latencyMs: 3,
+      statePath: 'websocket.connected.heartbeat.waiting',
+    });
     vi.setSystemTime(new Date(2025, 0, 1, 10, 1, 0));
-    setView({ ...base, status: 'reconnecting', attempt: 1, lastError: { code: 'close_1006', message: 'abnormal' }, statePath: 'reconnecting' });
+    setView({
+      ...base,
+      status: 'reconnecting',
+      attempt: 1,
+      lastError: { code: 'close_1006', message: 'abnormal' },
+      statePath: 'reconnecting',
+    });
 
     const rows = screen.getAllByRole('listitem').map((li) => li.textContent);
     expect(rows).toHaveLength(3);
@@ -50,7 +67,12 @@ describe('connection activity log', () => {
   });
 
   it('tells a page that closed its link on purpose from a stopped client', () => {
-    const [view, setView] = createSignal<ConnectionView>({ ...base, status: 'connected', transport: 'websocket', statePath: 'websocket.connected' });
+    const [view, setView] = createSignal<ConnectionView>({
+      ...base,
+      status: 'connected',
+      transport: 'websocket',
+      statePath: 'websocket.connected',
+    });
     render(() => {
       const entries = createActivityLog(view);
       return <ActivityLog entries={entries()} />;

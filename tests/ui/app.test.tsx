@@ -12,9 +12,25 @@ const T0 = new Date(2025, 0, 1, 9, 30, 0).getTime();
 const GiB = 1024 ** 3;
 
 function seedTopics(server: ScriptedServer) {
-  server.topic('host.cpu', { cores: 2, model: 'Test CPU', intervalMs: 1000, samples: [{ t: T0, total: 42, perCore: [40, 44] }] });
-  server.topic('host.memory', { totalBytes: 8 * GiB, intervalMs: 1000, samples: [{ t: T0, usedBytes: 2 * GiB, serverRssBytes: 80 * 1024 ** 2 }] });
-  server.topic('host.load', { t: T0, load1: 0.5, load5: 0.4, load15: 0.3, cores: 2, uptimeSec: 3600 });
+  server.topic('host.cpu', {
+    cores: 2,
+    model: 'Test CPU',
+    intervalMs: 1000,
+    samples: [{ t: T0, total: 42, perCore: [40, 44] }],
+  });
+  server.topic('host.memory', {
+    totalBytes: 8 * GiB,
+    intervalMs: 1000,
+    samples: [{ t: T0, usedBytes: 2 * GiB, serverRssBytes: 80 * 1024 ** 2 }],
+  });
+  server.topic('host.load', {
+    t: T0,
+    load1: 0.5,
+    load5: 0.4,
+    load15: 0.3,
+    cores: 2,
+    uptimeSec: 3600,
+  });
   server.topic('server.eventloop', { t: T0, meanMs: 1.2, p50Ms: 1.1, p99Ms: 4.2, maxMs: 9.9 });
   server.topic('server.clients', { t: T0, websocket: 1, polling: 0, total: 1 });
   server.topic('alerts.thresholds', { version: 1, cpuPercent: 90, memoryPercent: 90, load1: 4 });
@@ -45,7 +61,8 @@ async function tick(ms = 20) {
 const badge = () => document.querySelector('.badge')!.textContent;
 const widget = (title: string) => screen.getByRole('region', { name: title });
 const indicatorOf = (title: string) => widget(title).querySelector('.indicator')!.textContent;
-const cpuInput = () => within(widget('Alert thresholds')).getByLabelText('CPU', { exact: false }) as HTMLInputElement;
+const cpuInput = () =>
+  within(widget('Alert thresholds')).getByLabelText('CPU', { exact: false }) as HTMLInputElement;
 const editCpu = (value: string) => {
   cpuInput().value = value;
   fireEvent.change(cpuInput());
@@ -62,7 +79,9 @@ describe('App with a real client', () => {
     expect(widget('Memory').textContent).toContain('Used 2.0 GiB of 8.0 GiB (25%)');
     expect(widget('Load average').textContent).toContain('0.50');
     expect(widget('Server event-loop delay').textContent).toContain('4.2 ms');
-    expect(within(widget('Connected clients')).getByText('WebSocket').nextSibling!.textContent).toBe('1');
+    expect(
+      within(widget('Connected clients')).getByText('WebSocket').nextSibling!.textContent,
+    ).toBe('1');
     expect(cpuInput().value).toBe('90');
     expect(indicatorOf('Load average')).toBe('Updating');
     await tick(2000);
@@ -75,7 +94,19 @@ describe('App with a real client', () => {
 
     // A new alert lands in the feed and raises a toast.
     server.publish('alerts.feed', [
-      { op: 'add', path: '/items/-', value: { id: 'a1', t: Date.now(), metric: 'cpu', level: 'warning', value: 95, threshold: 90, message: 'CPU at 95% (threshold 90%)' } },
+      {
+        op: 'add',
+        path: '/items/-',
+        value: {
+          id: 'a1',
+          t: Date.now(),
+          metric: 'cpu',
+          level: 'warning',
+          value: 95,
+          threshold: 90,
+          message: 'CPU at 95% (threshold 90%)',
+        },
+      },
     ]);
     await tick();
     expect(widget('Alerts').textContent).toContain('CPU at 95% (threshold 90%)');
@@ -95,7 +126,13 @@ describe('App with a real client', () => {
   it('queues a threshold edit offline, sends it on reconnect, and rolls back with a toast when refused', async () => {
     server.actions = (frame) => {
       const payload = frame.payload as { version: number; set: { cpuPercent?: number } };
-      if ((payload.set.cpuPercent ?? 0) > 100) return { type: 'nack', id: frame.id, code: 'out_of_range', message: 'cpuPercent must be 1–100' };
+      if ((payload.set.cpuPercent ?? 0) > 100)
+        return {
+          type: 'nack',
+          id: frame.id,
+          code: 'out_of_range',
+          message: 'cpuPercent must be 1–100',
+        };
       server.publish('alerts.thresholds', [
         { op: 'replace', path: '/cpuPercent', value: payload.set.cpuPercent },
         { op: 'replace', path: '/version', value: payload.version + 1 },
@@ -109,7 +146,9 @@ describe('App with a real client', () => {
     editCpu('80');
     expect(cpuInput().value).toBe('80');
     await tick();
-    expect(server.framesOfType('action').map((f) => f.payload)).toEqual([{ version: 1, set: { cpuPercent: 80 } }]);
+    expect(server.framesOfType('action').map((f) => f.payload)).toEqual([
+      { version: 1, set: { cpuPercent: 80 } },
+    ]);
     expect(widget('Alert thresholds').textContent).toContain('Saved');
     expect(cpuInput().value).toBe('80');
 
@@ -127,10 +166,17 @@ describe('App with a real client', () => {
     fireEvent.click(within(screen.getByRole('alert')).getByRole('button', { name: 'Retry now' }));
     await tick();
     expect(badge()).toMatch(/^Live/);
-    expect(server.framesOfType('action').at(-1)!.payload).toEqual({ version: 2, set: { cpuPercent: 150 } });
+    expect(server.framesOfType('action').at(-1)!.payload).toEqual({
+      version: 2,
+      set: { cpuPercent: 150 },
+    });
     expect(cpuInput().value).toBe('80');
-    expect(widget('Alert thresholds').textContent).toContain('Refused (out_of_range): cpuPercent must be 1–100');
-    expect(screen.getByRole('status').textContent).toContain('refused (out_of_range): cpuPercent must be 1–100');
+    expect(widget('Alert thresholds').textContent).toContain(
+      'Refused (out_of_range): cpuPercent must be 1–100',
+    );
+    expect(screen.getByRole('status').textContent).toContain(
+      'refused (out_of_range): cpuPercent must be 1–100',
+    );
   });
 
   it('removes a widget from the Widgets menu, ending its subscription, and remembers the choice', async () => {
@@ -142,7 +188,9 @@ describe('App with a real client', () => {
     await tick();
     expect(screen.queryByRole('region', { name: 'Load average' })).toBeNull();
     expect(client.actor.getSnapshot().children['sub:host.load']).toBeUndefined();
-    expect(server.framesOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topic: 'host.load' }]);
+    expect(server.framesOfType('unsubscribe')).toEqual([
+      { type: 'unsubscribe', topic: 'host.load' },
+    ]);
     expect(JSON.parse(localStorage.getItem(WIDGETS_STORAGE_KEY)!)).toEqual(['load']);
 
     // A new page load keeps it hidden.
@@ -193,18 +241,30 @@ describe('App on fallback polling', () => {
       const since = searchParams.getAll('since');
       if (since.length === topics.length) {
         // Everything is up to date: hold the request like the server does, until aborted.
-        await new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+        await new Promise((_resolve, reject) =>
+          init.signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+        );
       }
       const frames = topics.flatMap((topic) => server.framesSince(topic));
       return { status: 200, ok: true, json: async () => ({ frames }) };
     });
-    client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch, network: false, random: () => 0.5, backoff: { maxAttempts: 0 }, handover: 'task' });
+    client = createTetherClient({
+      url: server.httpUrl,
+      WebSocket: server.WebSocket,
+      fetch,
+      network: false,
+      random: () => 0.5,
+      backoff: { maxAttempts: 0 },
+      handover: 'task',
+    });
     render(() => <App client={client} pollWaitMs={20_000} />);
     await tick(50);
 
     expect(badge()).toBe('Polling');
     expect(screen.queryByRole('alert')).toBeNull();
-    expect(screen.getByRole('status').textContent).toMatch(/^Realtime link unavailable — polling every ≤ 20 s over HTTP; trying the realtime link again in \d+ s\.Retry now$/);
+    expect(screen.getByRole('status').textContent).toMatch(
+      /^Realtime link unavailable — polling every ≤ 20 s over HTTP; trying the realtime link again in \d+ s\.Retry now$/,
+    );
     expect(polls.length).toBeGreaterThan(0);
     expect(widget('Load average').textContent).toContain('0.50');
     expect(indicatorOf('Load average')).toMatch(/^(Live|Updating)$/);

@@ -11,8 +11,18 @@ import type { ScriptedServer } from '../fixtures/scripted-server.ts';
  * browser default, once per animation frame, has its own tests (use-topic.test.tsx) and is
  * what the e2e suite runs.
  */
-export function connectClient(server: ScriptedServer, handover: 'task' | 'frame' = 'task'): LocalTetherClient {
-  return createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5, handover });
+export function connectClient(
+  server: ScriptedServer,
+  handover: 'task' | 'frame' = 'task',
+): LocalTetherClient {
+  return createTetherClient({
+    url: server.httpUrl,
+    WebSocket: server.WebSocket,
+    fetch: null,
+    network: false,
+    random: () => 0.5,
+    handover,
+  });
 }
 
 /** Unmounts the UI, stops client and server, and restores globals and real timers. */

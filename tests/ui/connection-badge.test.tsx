@@ -60,7 +60,12 @@ describe('ConnectionBadge', () => {
   });
 
   it('counts down to the next reconnect attempt live', () => {
-    render(() => <ConnectionBadge view={view({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 5000 })} onRetry={() => {}} />);
+    render(() => (
+      <ConnectionBadge
+        view={view({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 5000 })}
+        onRetry={() => {}}
+      />
+    ));
     expect(badge().textContent).toBe('Reconnecting 2/10 · in 5 s');
     vi.advanceTimersByTime(2000);
     expect(badge().textContent).toBe('Reconnecting 2/10 · in 3 s');
@@ -70,7 +75,15 @@ describe('ConnectionBadge', () => {
   });
 
   it('names the failure reason in the tooltip', () => {
-    render(() => <ConnectionBadge view={view({ status: 'failed', lastError: { code: 'forbidden', message: 'origin not allowed' } })} onRetry={() => {}} />);
+    render(() => (
+      <ConnectionBadge
+        view={view({
+          status: 'failed',
+          lastError: { code: 'forbidden', message: 'origin not allowed' },
+        })}
+        onRetry={() => {}}
+      />
+    ));
     expect(badge().title).toContain('forbidden — origin not allowed');
   });
 

@@ -29,7 +29,9 @@ describe('LineChart', () => {
     );
     // Every redraw of the plot starts by clearing the canvas: counting clears counts redraws.
     clearRect = vi.fn();
-    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(inert({ measureText: () => ({ width: 0 }), clearRect }) as never);
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(
+      inert({ measureText: () => ({ width: 0 }), clearRect }) as never,
+    );
   });
   afterEach(() => {
     cleanup();
@@ -38,14 +40,20 @@ describe('LineChart', () => {
   });
 
   it('redraws once per frame however many data updates arrive', async () => {
-    const [data, setData] = createSignal<uPlot.AlignedData>([[1, 2], [10, 20]]);
+    const [data, setData] = createSignal<uPlot.AlignedData>([
+      [1, 2],
+      [10, 20],
+    ]);
     render(() => <LineChart label="test chart" series={[{ label: 'A' }]} data={data()} />);
     await drawn();
     const initial = clearRect.mock.calls.length;
 
     // Ten updates, each in its own task, all before the next frame.
     for (let i = 3; i < 13; i++) {
-      setData([[1, 2, i], [10, 20, i * 10]]);
+      setData([
+        [1, 2, i],
+        [10, 20, i * 10],
+      ]);
       await drawn();
     }
     expect(clearRect.mock.calls.length).toBe(initial);
@@ -58,9 +66,17 @@ describe('LineChart', () => {
   it('draws data that changes during a frame flush in that same frame, not the next', async () => {
     let push!: () => void;
     function Chart() {
-      const [data, setData] = createSignal<uPlot.AlignedData>([[1, 2], [10, 20]]);
+      const [data, setData] = createSignal<uPlot.AlignedData>([
+        [1, 2],
+        [10, 20],
+      ]);
       // What useTopic does: its data moves in an animation-frame flush.
-      push = createFrameScheduler(() => setData([[1, 2, 3], [10, 20, 30]]));
+      push = createFrameScheduler(() =>
+        setData([
+          [1, 2, 3],
+          [10, 20, 30],
+        ]),
+      );
       return <LineChart label="test chart" series={[{ label: 'A' }]} data={data()} />;
     }
     render(() => <Chart />);
@@ -74,7 +90,17 @@ describe('LineChart', () => {
   });
 
   it('follows its container width, applying the new size in the next frame', async () => {
-    const { container } = render(() => <LineChart label="test chart" series={[{ label: 'A' }]} data={[[1, 2], [10, 20]]} height={200} />);
+    const { container } = render(() => (
+      <LineChart
+        label="test chart"
+        series={[{ label: 'A' }]}
+        data={[
+          [1, 2],
+          [10, 20],
+        ]}
+        height={200}
+      />
+    ));
     await drawn();
     const wrap = () => container.querySelector<HTMLElement>('.u-wrap')!;
     expect(wrap().style.width).toBe('300px'); // jsdom lays nothing out: the fallback width

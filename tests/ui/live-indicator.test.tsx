@@ -6,7 +6,13 @@ import { LiveIndicator } from '../../src/dashboard/LiveIndicator.tsx';
 const NOW = new Date(2025, 0, 1, 9, 5, 7).getTime(); // local time, as the indicator prints it
 
 type Input = Pick<SubscriptionView, 'status' | 'updatedAt' | 'staleSince' | 'error'>;
-const input = (patch: Partial<Input>): Input => ({ status: 'live', updatedAt: null, staleSince: null, error: null, ...patch });
+const input = (patch: Partial<Input>): Input => ({
+  status: 'live',
+  updatedAt: null,
+  staleSince: null,
+  error: null,
+  ...patch,
+});
 const indicator = () => document.querySelector('.indicator') as HTMLElement;
 
 describe('LiveIndicator', () => {
@@ -24,7 +30,11 @@ describe('LiveIndicator', () => {
       [{ status: 'live', updatedAt: NOW - 200 }, 'updating', 'Updating'],
       [{ status: 'stale', staleSince: NOW - 60_000 }, 'stale', 'Stale since 09:04:07'],
       [{ status: 'resyncing' }, 'resyncing', 'Resyncing…'],
-      [{ status: 'error', error: { code: 'forbidden', message: 'not allowed' } }, 'error', 'Error: not allowed'],
+      [
+        { status: 'error', error: { code: 'forbidden', message: 'not allowed' } },
+        'error',
+        'Error: not allowed',
+      ],
     ];
     for (const [patch, state, label] of cases) {
       render(() => <LiveIndicator view={input(patch)} />);
@@ -45,7 +55,14 @@ describe('LiveIndicator', () => {
   });
 
   it('puts the error code in the tooltip', () => {
-    render(() => <LiveIndicator view={input({ status: 'error', error: { code: 'unknown_topic', message: 'no such topic' } })} />);
+    render(() => (
+      <LiveIndicator
+        view={input({
+          status: 'error',
+          error: { code: 'unknown_topic', message: 'no such topic' },
+        })}
+      />
+    ));
     expect(indicator().title).toBe('unknown_topic: no such topic');
   });
 });

@@ -25,7 +25,9 @@ describe('OfflineBanner', () => {
 
   it('says nothing while the link is live or still starting', () => {
     for (const status of ['connected', 'connecting', 'idle', 'closed'] as const) {
-      render(() => <OfflineBanner view={view({ status })} pollWaitMs={20_000} onRetry={() => {}} />);
+      render(() => (
+        <OfflineBanner view={view({ status })} pollWaitMs={20_000} onRetry={() => {}} />
+      ));
       expect(screen.queryByRole('alert'), status).toBeNull();
       expect(screen.queryByRole('status'), status).toBeNull();
       cleanup();
@@ -34,11 +36,23 @@ describe('OfflineBanner', () => {
 
   it('raises an alert with a retry while the link is down', () => {
     const cases = [
-      [view({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 3000 }), 'Reconnecting (attempt 2 of 10, next try in 3 s)'],
+      [
+        view({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 3000 }),
+        'Reconnecting (attempt 2 of 10, next try in 3 s)',
+      ],
       [view({ status: 'connecting', attempt: 4 }), 'Reconnecting (attempt 4 of 10, trying now)'],
       [view({ status: 'offline' }), 'You are offline.'],
-      [view({ status: 'failed', lastError: { code: 'forbidden', message: 'origin not allowed' } }), 'Connection failed: origin not allowed'],
-      [view({ status: 'failed', lastError: { code: 'unauthorized', message: 'the token has expired' } }), 'Not signed in: the token has expired. Sign in again, then retry.'],
+      [
+        view({ status: 'failed', lastError: { code: 'forbidden', message: 'origin not allowed' } }),
+        'Connection failed: origin not allowed',
+      ],
+      [
+        view({
+          status: 'failed',
+          lastError: { code: 'unauthorized', message: 'the token has expired' },
+        }),
+        'Not signed in: the token has expired. Sign in again, then retry.',
+      ],
     ] as const;
     for (const [v, text] of cases) {
       const onRetry = vi.fn();
@@ -51,14 +65,35 @@ describe('OfflineBanner', () => {
   });
 
   it('says how to sign in when the server refuses the credential', () => {
-    const hint = 'Open the login link printed by npm start (http://HOST:PORT/#token=…) in this browser, then Retry.';
-    render(() => <OfflineBanner view={view({ status: 'failed', lastError: { code: 'unauthorized', message: 'a token is required' } })} pollWaitMs={20_000} onRetry={() => {}} signInHint={hint} />);
-    expect(screen.getByRole('alert').textContent).toContain(`Not signed in: a token is required. ${hint}`);
+    const hint =
+      'Open the login link printed by npm start (http://HOST:PORT/#token=…) in this browser, then Retry.';
+    render(() => (
+      <OfflineBanner
+        view={view({
+          status: 'failed',
+          lastError: { code: 'unauthorized', message: 'a token is required' },
+        })}
+        pollWaitMs={20_000}
+        onRetry={() => {}}
+        signInHint={hint}
+      />
+    ));
+    expect(screen.getByRole('alert').textContent).toContain(
+      `Not signed in: a token is required. ${hint}`,
+    );
   });
 
   it('shows a softer notice, not an alert, while polling', () => {
-    render(() => <OfflineBanner view={view({ status: 'polling', transport: 'polling', nextRetryAt: NOW + 12_000 })} pollWaitMs={20_000} onRetry={() => {}} />);
+    render(() => (
+      <OfflineBanner
+        view={view({ status: 'polling', transport: 'polling', nextRetryAt: NOW + 12_000 })}
+        pollWaitMs={20_000}
+        onRetry={() => {}}
+      />
+    ));
     expect(screen.queryByRole('alert')).toBeNull();
-    expect(screen.getByRole('status').textContent).toContain('Realtime link unavailable — polling every ≤ 20 s over HTTP; trying the realtime link again in 12 s');
+    expect(screen.getByRole('status').textContent).toContain(
+      'Realtime link unavailable — polling every ≤ 20 s over HTTP; trying the realtime link again in 12 s',
+    );
   });
 });

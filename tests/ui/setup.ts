@@ -29,7 +29,10 @@ if (!('ResizeObserver' in window)) {
 
 /** Any method call on it is a no-op, apart from those `target` defines. */
 export const inert = <T extends object>(target: T): T =>
-  new Proxy(target, { get: (t, key) => (key in t ? t[key as keyof T] : () => {}), set: () => true });
+  new Proxy(target, {
+    get: (t, key) => (key in t ? t[key as keyof T] : () => {}),
+    set: () => true,
+  });
 
 if (!('Path2D' in globalThis)) {
   Object.assign(globalThis, {
@@ -43,4 +46,5 @@ if (!('Path2D' in globalThis)) {
 
 // Every method is a no-op and measureText reports a zero width: enough for uPlot's layout maths.
 const context2d = inert({ measureText: () => ({ width: 0 }) });
-HTMLCanvasElement.prototype.getContext = (() => context2d) as unknown as HTMLCanvasElement['getContext'];
+HTMLCanvasElement.prototype.getContext = (() =>
+  context2d) as unknown as HTMLCanvasElement['getContext'];

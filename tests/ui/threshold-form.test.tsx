@@ -43,7 +43,10 @@ describe('ThresholdForm', () => {
     const t = setup();
     t.edit('Memory', '60');
     expect(t.saveState()).toContain('Queued (offline)');
-    t.setOutbox((o) => ({ ...o, pending: o.pending.map((a) => ({ ...a, state: 'sent' as const })) }));
+    t.setOutbox((o) => ({
+      ...o,
+      pending: o.pending.map((a) => ({ ...a, state: 'sent' as const })),
+    }));
     expect(t.saveState()).toBe('Sending…');
     // The server publishes version 4, then acks: the pending action leaves the outbox.
     t.setServer({ ...SERVER, version: 4, memoryPercent: 60 });
@@ -70,7 +73,9 @@ describe('ThresholdForm', () => {
     const [action] = t.outbox().pending;
     t.setOutbox({
       pending: [],
-      refused: [{ ...action!, code: 'out_of_range', message: 'cpuPercent must be 1–100', at: Date.now() }],
+      refused: [
+        { ...action!, code: 'out_of_range', message: 'cpuPercent must be 1–100', at: Date.now() },
+      ],
     });
     expect(t.field('CPU').value).toBe('90');
     expect(t.saveState()).toContain('out_of_range');

@@ -32,7 +32,9 @@ describe('Toasts', () => {
   it('keeps at most `max`, dropping the oldest', () => {
     const store = mount({ max: 3 });
     for (let i = 1; i <= 5; i++) store.push('warning', `alert ${i}`);
-    expect(screen.getAllByRole('status').map((el) => el.querySelector('.toast-text')!.textContent)).toEqual(['alert 3', 'alert 4', 'alert 5']);
+    expect(
+      screen.getAllByRole('status').map((el) => el.querySelector('.toast-text')!.textContent),
+    ).toEqual(['alert 3', 'alert 4', 'alert 5']);
   });
 
   it('can be dismissed by hand', () => {

@@ -2,7 +2,11 @@ import { cleanup, render } from '@solidjs/testing-library';
 import type { Accessor } from 'solid-js';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createTetherClient, type SubscriptionStatus } from '../../src/client/index.ts';
-import { createTetherHooks, useTopic as useUntypedTopic, type TopicState } from '../../src/solid/index.ts';
+import {
+  createTetherHooks,
+  useTopic as useUntypedTopic,
+  type TopicState,
+} from '../../src/solid/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 import { manualFrames } from './frames.ts';
 
@@ -28,8 +32,12 @@ afterEach(() => {
 describe('typed topics', () => {
   it('types useTopic by the topic map: data per topic, unknown names refused', () => {
     expectTypeOf(useTopic<'orders.perMinute'>).returns.toEqualTypeOf<TopicState<OrdersPerMinute>>();
-    expectTypeOf<TopicState<OrdersPerMinute>['data']>().toEqualTypeOf<Accessor<OrdersPerMinute | undefined>>();
-    expectTypeOf<TopicState<OrdersPerMinute>['status']>().toEqualTypeOf<Accessor<SubscriptionStatus>>();
+    expectTypeOf<TopicState<OrdersPerMinute>['data']>().toEqualTypeOf<
+      Accessor<OrdersPerMinute | undefined>
+    >();
+    expectTypeOf<TopicState<OrdersPerMinute>['status']>().toEqualTypeOf<
+      Accessor<SubscriptionStatus>
+    >();
     expectTypeOf<TopicState<OrdersPerMinute>['seq']>().toEqualTypeOf<Accessor<number | null>>();
     expectTypeOf(useTopic).parameter(0).toEqualTypeOf<'orders.perMinute' | 'flags.checkout'>();
 
@@ -38,7 +46,9 @@ describe('typed topics', () => {
       const orders = useTopic('orders.perMinute');
       expectTypeOf(orders.data).toEqualTypeOf<Accessor<OrdersPerMinute | undefined>>();
       expectTypeOf(orders.data()?.samples[0]?.count).toEqualTypeOf<number | undefined>();
-      expectTypeOf(useTopic('flags.checkout').data()).toEqualTypeOf<{ enabled: boolean } | undefined>();
+      expectTypeOf(useTopic('flags.checkout').data()).toEqualTypeOf<
+        { enabled: boolean } | undefined
+      >();
       // @ts-expect-error an unknown topic is a type error
       useTopic('orders');
       // @ts-expect-error so is a field the topic does not have
@@ -58,7 +68,14 @@ describe('typed topics', () => {
     const frames = manualFrames();
     const server = new ScriptedServer();
     server.topic('orders.perMinute', { samples: [{ t: 1, count: 3 }] });
-    const client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5, handover: 'task' });
+    const client = createTetherClient({
+      url: server.httpUrl,
+      WebSocket: server.WebSocket,
+      fetch: null,
+      network: false,
+      random: () => 0.5,
+      handover: 'task',
+    });
     function Count() {
       const orders = useTopic('orders.perMinute');
       return <output>{orders.data()?.samples.at(-1)?.count ?? '…'}</output>;

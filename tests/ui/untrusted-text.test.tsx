@@ -33,11 +33,25 @@ beforeEach(() => {
   localStorage.clear();
   vi.useFakeTimers({ now: T0 });
   frames = manualFrames();
-  server = new ScriptedServer({ actions: (frame) => ({ type: 'nack', id: frame.id, code: 'conflict', message: PAYLOAD }) });
+  server = new ScriptedServer({
+    actions: (frame) => ({ type: 'nack', id: frame.id, code: 'conflict', message: PAYLOAD }),
+  });
   server.topic('deploys', { items: [{ id: 'd1', t: T0, level: PAYLOAD, message: PAYLOAD }] });
   server.topic('stock', [{ sku: PAYLOAD, left: PAYLOAD }]);
   server.topic('status', [{ t: T0, state: PAYLOAD }]);
-  server.topic('alerts.feed', { items: [{ id: 'a1', t: T0, metric: 'cpu', level: 'warning', value: 99, threshold: 80, message: PAYLOAD }] });
+  server.topic('alerts.feed', {
+    items: [
+      {
+        id: 'a1',
+        t: T0,
+        metric: 'cpu',
+        level: 'warning',
+        value: 99,
+        threshold: 80,
+        message: PAYLOAD,
+      },
+    ],
+  });
   server.topic('alerts.thresholds', { version: 1, cpuPercent: 80, memoryPercent: 90, load1: 4 });
   client = connectClient(server);
 });
@@ -58,7 +72,9 @@ function expectInert(container: HTMLElement, times: number) {
 
 describe('untrusted text on the dashboard', () => {
   it('renders topic values containing markup as text', async () => {
-    const { container } = render(() => <App client={client} pollWaitMs={20_000} dashboard={CONFIG} />);
+    const { container } = render(() => (
+      <App client={client} pollWaitMs={20_000} dashboard={CONFIG} />
+    ));
     await tick();
     expect(screen.getByRole('region', { name: 'Deploys' }).textContent).toContain(PAYLOAD);
     expect(screen.getByRole('region', { name: 'Stock' }).textContent).toContain(PAYLOAD);
@@ -68,7 +84,9 @@ describe('untrusted text on the dashboard', () => {
   });
 
   it('renders server error messages and nack reasons containing markup as text', async () => {
-    const { container } = render(() => <App client={client} pollWaitMs={20_000} dashboard={CONFIG} />);
+    const { container } = render(() => (
+      <App client={client} pollWaitMs={20_000} dashboard={CONFIG} />
+    ));
     await tick();
     client.send('alerts.thresholds', { version: 1, set: { cpuPercent: 70 } });
     await tick();

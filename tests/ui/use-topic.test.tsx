@@ -229,7 +229,9 @@ describe('useTopic (tether/solid)', () => {
       expect(frames.pending()).toBe(1);
       // …and one frame applies all ten and renders the result in that frame, not the next one.
       frames.flushFrame();
-      expect(applied.map((position) => position.seq)).toEqual(Array.from({ length: 10 }, (_, i) => before.seq + i + 1));
+      expect(applied.map((position) => position.seq)).toEqual(
+        Array.from({ length: 10 }, (_, i) => before.seq + i + 1),
+      );
       expect(screen.getByRole('status').textContent).toBe('10');
       expect(renders).toBe(before.renders + 1);
       expect(frames.pending()).toBe(0);

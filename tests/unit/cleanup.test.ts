@@ -31,7 +31,9 @@ function connect(options: TetherClientOptions = {}): LocalTetherClient {
 
 /** Every actor in the client's tree, so a test can check none is left running. */
 function actorsOf(client: LocalTetherClient): AnyActorRef[] {
-  const children = Object.values(client.actor.getSnapshot().children).filter((child): child is AnyActorRef => child !== undefined);
+  const children = Object.values(client.actor.getSnapshot().children).filter(
+    (child): child is AnyActorRef => child !== undefined,
+  );
   return [client.actor, ...children];
 }
 
@@ -43,11 +45,20 @@ async function leftovers(client: LocalTetherClient, actors: AnyActorRef[]) {
     sockets: server.openSockets(),
     heldPolls: server.heldPolls,
     listeners: network.listenerCount,
-    running: actors.filter((actor) => actor.getSnapshot().status === 'active').map((actor) => actor.id),
+    running: actors
+      .filter((actor) => actor.getSnapshot().status === 'active')
+      .map((actor) => actor.id),
     status: client.actor.getSnapshot().status,
   };
 }
-const nothingLeft = { timers: 0, sockets: 0, heldPolls: 0, listeners: 0, running: [], status: 'done' };
+const nothingLeft = {
+  timers: 0,
+  sockets: 0,
+  heldPolls: 0,
+  listeners: 0,
+  running: [],
+  status: 'done',
+};
 
 describe('stop() leaves nothing behind', () => {
   it('while connected, with subscriptions, pending actions and a heartbeat running', async () => {
@@ -61,7 +72,12 @@ describe('stop() leaves nothing behind', () => {
     expect(network.listenerCount).toBe(2);
     expect(vi.getTimerCount()).toBeGreaterThan(1); // heartbeat, liveness, ack timeout
     const actors = actorsOf(client);
-    expect(actors.slice(1).map((actor) => actor.id).sort()).toEqual(['network', 'outbox', 'page', 'socket', 'sub:host.cpu', 'sub:host.load']);
+    expect(
+      actors
+        .slice(1)
+        .map((actor) => actor.id)
+        .sort(),
+    ).toEqual(['network', 'outbox', 'page', 'socket', 'sub:host.cpu', 'sub:host.load']);
     client.stop();
     expect(await leftovers(client, actors)).toEqual(nothingLeft);
   });
@@ -100,7 +116,9 @@ describe('stop() leaves nothing behind', () => {
     server.accepting = false;
     const client = connect({ backoff: { maxAttempts: 0 } });
     await vi.advanceTimersByTimeAsync(5_006); // fell back at 4 ms, probe after 5 s, refused 4 ms later
-    expect(client.actor.getSnapshot().matches({ fallbackPolling: { probe: 'probing' } })).toBe(true);
+    expect(client.actor.getSnapshot().matches({ fallbackPolling: { probe: 'probing' } })).toBe(
+      true,
+    );
     const actors = actorsOf(client);
     client.stop();
     expect(await leftovers(client, actors)).toEqual(nothingLeft);
@@ -134,8 +152,15 @@ describe('the last release', () => {
     cpu.release();
     await vi.advanceTimersByTimeAsync(5);
     expect(cpu.ref.getSnapshot().status).toBe('stopped');
-    expect(Object.keys(client.actor.getSnapshot().children).sort()).toEqual(['network', 'outbox', 'page', 'socket']);
-    expect(server.framesOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topic: 'host.cpu' }]);
+    expect(Object.keys(client.actor.getSnapshot().children).sort()).toEqual([
+      'network',
+      'outbox',
+      'page',
+      'socket',
+    ]);
+    expect(server.framesOfType('unsubscribe')).toEqual([
+      { type: 'unsubscribe', topic: 'host.cpu' },
+    ]);
     expect(vi.getTimerCount()).toBe(timersBefore);
     client.stop();
   });

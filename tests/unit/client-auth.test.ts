@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { LocalTetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
+import type {
+  LocalTetherClient,
+  TetherClientOptions,
+  WebSocketConstructor,
+} from '../../src/client/index.ts';
 import type { FetchLike } from '../../src/client/polling-transport.ts';
 import { tokenExpiry } from '../../src/client/credentials.ts';
 import { SendPacer } from '../../src/client/send-pacer.ts';
@@ -43,13 +47,19 @@ const recordingFetch: FetchLike = (url, init) => {
 };
 
 function connect(options: TetherClientOptions = {}): LocalTetherClient {
-  client = createTetherClient({ ...scriptedClientOptions(server), WebSocket: recordingWebSocket(), fetch: recordingFetch, ...options });
+  client = createTetherClient({
+    ...scriptedClientOptions(server),
+    WebSocket: recordingWebSocket(),
+    fetch: recordingFetch,
+    ...options,
+  });
   return client;
 }
 const view = () => connectionView(client!.actor.getSnapshot());
 const hellos = () => server.framesOfType('hello');
 /** A JWT-shaped token (unsigned: the client never verifies, it only reads `exp`). */
-const jwt = (claims: Record<string, unknown>) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+const jwt = (claims: Record<string, unknown>) =>
+  `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
 describe('client credentials', () => {
   it('asks getToken before every connection and sends its answer in hello, never in a URL', async () => {
@@ -64,7 +74,10 @@ describe('client credentials', () => {
     await vi.advanceTimersByTimeAsync(1_000); // backoff: random 0.5 × 1 s
     expect(view().status).toBe('connected');
     expect(getToken).toHaveBeenCalledTimes(2);
-    expect(hellos()).toEqual([{ type: 'hello', token: 'token-1' }, { type: 'hello', token: 'token-2' }]);
+    expect(hellos()).toEqual([
+      { type: 'hello', token: 'token-1' },
+      { type: 'hello', token: 'token-2' },
+    ]);
     expect(urls).toEqual([`${server.url}`, `${server.url}`]);
     expect(urls.join(' ')).not.toMatch(/token/);
   });
@@ -86,10 +99,16 @@ describe('client credentials', () => {
   });
 
   it('treats a failing getToken as a failed attempt (with the reason) and asks again on the next one', async () => {
-    const getToken = vi.fn().mockRejectedValueOnce(new Error('token service down')).mockResolvedValue('second');
+    const getToken = vi
+      .fn()
+      .mockRejectedValueOnce(new Error('token service down'))
+      .mockResolvedValue('second');
     connect({ getToken, polling: false });
     await vi.advanceTimersByTimeAsync(10);
-    expect(view()).toMatchObject({ status: 'reconnecting', lastError: { code: 'close_1006', message: 'getToken() failed: token service down' } });
+    expect(view()).toMatchObject({
+      status: 'reconnecting',
+      lastError: { code: 'close_1006', message: 'getToken() failed: token service down' },
+    });
     await vi.advanceTimersByTimeAsync(1_000);
     expect(view().status).toBe('connected');
     expect(hellos()).toEqual([{ type: 'hello', token: 'second' }]);
@@ -100,7 +119,10 @@ describe('client credentials', () => {
     const getToken = vi.fn(() => 'stale');
     connect({ getToken });
     await vi.advanceTimersByTimeAsync(10);
-    expect(view()).toMatchObject({ status: 'failed', lastError: { code: 'unauthorized', message: 'the token has expired' } });
+    expect(view()).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'unauthorized', message: 'the token has expired' },
+    });
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(server.connections).toBe(1);
     expect(getToken).toHaveBeenCalledTimes(1);
@@ -120,7 +142,8 @@ describe('client credentials', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(subscriptionView(cpu.ref.getSnapshot()).status).toBe('live');
     expect(server.requests.length).toBeGreaterThan(0);
-    for (const request of server.requests) expect(request.headers.authorization).toBe('Bearer poll-token');
+    for (const request of server.requests)
+      expect(request.headers.authorization).toBe('Bearer poll-token');
     expect(urls.length).toBeGreaterThan(0);
     expect(urls.join(' ')).not.toContain('poll-token');
 
@@ -128,7 +151,10 @@ describe('client credentials', () => {
     server.httpStatus = 401;
     connect({ WebSocket: null, getToken: () => 'poll-token' });
     await vi.advanceTimersByTimeAsync(10);
-    expect(view()).toMatchObject({ status: 'failed', lastError: { code: 'unauthorized', message: 'scripted refusal' } });
+    expect(view()).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'unauthorized', message: 'scripted refusal' },
+    });
   });
 
   it('sends a refreshed token in a fresh hello on the live connection (reauthenticate)', async () => {
@@ -138,7 +164,10 @@ describe('client credentials', () => {
     token = 'second';
     await client!.reauthenticate();
     await vi.advanceTimersByTimeAsync(10);
-    expect(hellos()).toEqual([{ type: 'hello', token: 'first' }, { type: 'hello', token: 'second' }]);
+    expect(hellos()).toEqual([
+      { type: 'hello', token: 'first' },
+      { type: 'hello', token: 'second' },
+    ]);
     expect(server.connections).toBe(1);
     expect(view().status).toBe('connected');
     // Unchanged: nothing to send.
@@ -149,7 +178,10 @@ describe('client credentials', () => {
 
   it('asks for a fresh token a minute before a JWT expires while connected', async () => {
     const now = Date.now();
-    const tokens = [jwt({ exp: Math.floor(now / 1000) + 300 }), jwt({ exp: Math.floor(now / 1000) + 3600 })];
+    const tokens = [
+      jwt({ exp: Math.floor(now / 1000) + 300 }),
+      jwt({ exp: Math.floor(now / 1000) + 3600 }),
+    ];
     const getToken = vi.fn(() => tokens[Math.min(getToken.mock.calls.length - 1, 1)]);
     connect({ getToken });
     await vi.advanceTimersByTimeAsync(10);
@@ -189,7 +221,11 @@ describe('client back-off when the server says rate_limited', () => {
     const cpu = client!.subscribe('host.cpu');
     await vi.advanceTimersByTimeAsync(30);
     expect(subscriptionView(cpu.ref.getSnapshot()).status).toBe('live');
-    server.send({ type: 'error', code: 'rate_limited', message: 'too many frames; this one was dropped' });
+    server.send({
+      type: 'error',
+      code: 'rate_limited',
+      message: 'too many frames; this one was dropped',
+    });
     await vi.advanceTimersByTimeAsync(0);
     expect(view()).toMatchObject({ status: 'reconnecting', lastError: { code: 'close_4429' } });
     expect(view().lastError!.message).toMatch(/rate_limited.*20 frames\/s/);
@@ -199,7 +235,9 @@ describe('client back-off when the server says rate_limited', () => {
     await vi.advanceTimersByTimeAsync(200);
     expect(server.connections).toBe(2);
     expect(view().status).toBe('connected');
-    expect(server.framesOfType('subscribe', 2)).toEqual([{ type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 0 } }]);
+    expect(server.framesOfType('subscribe', 2)).toEqual([
+      { type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 0 } },
+    ]);
     expect(subscriptionView(cpu.ref.getSnapshot()).status).toBe('live');
   });
 

@@ -10,7 +10,13 @@ beforeEach(() => {
   vi.useFakeTimers();
   server = new ScriptedServer();
   server.topic('counter', { n: 0 });
-  client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+  client = createTetherClient({
+    url: server.httpUrl,
+    WebSocket: server.WebSocket,
+    fetch: null,
+    network: false,
+    random: () => 0.5,
+  });
 });
 afterEach(() => {
   client.stop();
@@ -23,7 +29,12 @@ const bump = (n: number) => server.publish('counter', [{ op: 'replace', path: '/
 describe('the client’s view sources', () => {
   it('a topic’s view follows every frame and keeps its identity between them', async () => {
     const { view } = client.subscribe('counter');
-    expect(view.get()).toMatchObject({ topic: 'counter', status: 'pending', seq: null, data: undefined });
+    expect(view.get()).toMatchObject({
+      topic: 'counter',
+      status: 'pending',
+      seq: null,
+      data: undefined,
+    });
     const seen: Array<number | null> = [];
     view.subscribe(() => seen.push(view.get().seq));
     await settle();
@@ -73,7 +84,9 @@ describe('the client’s view sources', () => {
     const heard = vi.fn();
     client.outbox.subscribe(heard);
     const id = client.send('counter', { n: 1 });
-    expect(client.outbox.get().pending).toEqual([{ id, topic: 'counter', payload: { n: 1 }, state: expect.any(String) }]);
+    expect(client.outbox.get().pending).toEqual([
+      { id, topic: 'counter', payload: { n: 1 }, state: expect.any(String) },
+    ]);
     expect(heard).toHaveBeenCalled();
   });
 

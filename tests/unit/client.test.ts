@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { createTetherClient, outboxView, subscriptionView } from '../../src/client/index.ts';
-import type { LocalTetherClient, TetherClientOptions, WebSocketConstructor } from '../../src/client/index.ts';
+import type {
+  LocalTetherClient,
+  TetherClientOptions,
+  WebSocketConstructor,
+} from '../../src/client/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 
 let server: ScriptedServer;
@@ -20,7 +24,13 @@ afterEach(() => {
 });
 
 function connect(options: TetherClientOptions = {}): LocalTetherClient {
-  client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, ...options });
+  client = createTetherClient({
+    url: server.httpUrl,
+    WebSocket: server.WebSocket,
+    fetch: null,
+    network: false,
+    ...options,
+  });
   return client;
 }
 const sample = (value: number) => ({ op: 'add' as const, path: '/samples/-', value });
@@ -43,7 +53,9 @@ describe('createTetherClient', () => {
 
     second.release();
     await vi.advanceTimersByTimeAsync(10);
-    expect(server.framesOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topic: 'host.cpu' }]);
+    expect(server.framesOfType('unsubscribe')).toEqual([
+      { type: 'unsubscribe', topic: 'host.cpu' },
+    ]);
     expect(client!.actor.getSnapshot().children['sub:host.cpu']).toBeUndefined();
     expect(second.ref.getSnapshot().status).toBe('stopped');
     expect(client!.actor.getSnapshot().context.refcounts).toEqual({});
@@ -54,7 +66,10 @@ describe('createTetherClient', () => {
     client!.subscribe('host.cpu').release();
     const again = client!.subscribe('host.cpu');
     await vi.advanceTimersByTimeAsync(20);
-    expect(subscriptionView(again.ref.getSnapshot())).toMatchObject({ status: 'live', data: { samples: [] } });
+    expect(subscriptionView(again.ref.getSnapshot())).toMatchObject({
+      status: 'live',
+      data: { samples: [] },
+    });
   });
 
   it('routes each topic’s frames to its own subscription', async () => {
@@ -79,8 +94,16 @@ describe('createTetherClient', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({ status: 'resyncing', seq: 1 });
     await vi.advanceTimersByTimeAsync(10);
-    expect(server.framesOfType('subscribe').at(-1)).toEqual({ type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 1 } });
-    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({ status: 'live', seq: 3, data: server.snapshotOf('host.cpu').data });
+    expect(server.framesOfType('subscribe').at(-1)).toEqual({
+      type: 'subscribe',
+      topic: 'host.cpu',
+      since: { epoch: 'E1', seq: 1 },
+    });
+    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({
+      status: 'live',
+      seq: 3,
+      data: server.snapshotOf('host.cpu').data,
+    });
   });
 
   it('after a server restart (new epoch) takes the snapshot and drops the old history', async () => {
@@ -92,7 +115,12 @@ describe('createTetherClient', () => {
     server.restart();
     server.publish('host.cpu', [sample(2)]);
     await vi.advanceTimersByTimeAsync(50);
-    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({ status: 'live', epoch: 'E2', seq: 1, data: { samples: [1, 2] } });
+    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({
+      status: 'live',
+      epoch: 'E2',
+      seq: 1,
+      data: { samples: [1, 2] },
+    });
   });
 
   it('send() queues an action under the id it returns', async () => {
@@ -102,10 +130,22 @@ describe('createTetherClient', () => {
     server.actions = () => null;
     const id = client!.send('alerts.thresholds', { version: 1, set: { cpuPercent: 80 } });
     expect(outboxView(client!.actor.getSnapshot().children.outbox!.getSnapshot()).pending).toEqual([
-      { id, topic: 'alerts.thresholds', payload: { version: 1, set: { cpuPercent: 80 } }, state: 'sent' },
+      {
+        id,
+        topic: 'alerts.thresholds',
+        payload: { version: 1, set: { cpuPercent: 80 } },
+        state: 'sent',
+      },
     ]);
     await vi.advanceTimersByTimeAsync(10);
-    expect(server.framesOfType('action')).toEqual([{ type: 'action', id, topic: 'alerts.thresholds', payload: { version: 1, set: { cpuPercent: 80 } } }]);
+    expect(server.framesOfType('action')).toEqual([
+      {
+        type: 'action',
+        id,
+        topic: 'alerts.thresholds',
+        payload: { version: 1, set: { cpuPercent: 80 } },
+      },
+    ]);
   });
 
   it('derives the socket URL from the http(s) base URL', () => {
@@ -116,8 +156,18 @@ describe('createTetherClient', () => {
         super(url);
       }
     } as unknown as WebSocketConstructor;
-    createTetherClient({ url: 'https://example.test/tether/', WebSocket: Recording, fetch: null, network: false }).stop();
-    createTetherClient({ url: 'http://127.0.0.1:8080', WebSocket: Recording, fetch: null, network: false }).stop();
+    createTetherClient({
+      url: 'https://example.test/tether/',
+      WebSocket: Recording,
+      fetch: null,
+      network: false,
+    }).stop();
+    createTetherClient({
+      url: 'http://127.0.0.1:8080',
+      WebSocket: Recording,
+      fetch: null,
+      network: false,
+    }).stop();
     expect(urls).toEqual(['wss://example.test/tether/ws', 'ws://127.0.0.1:8080/ws']);
   });
 
@@ -136,8 +186,18 @@ describe('createTetherClient', () => {
     connect({ inspect: (event) => events.push(event) });
     client!.subscribe('host.cpu');
     await vi.advanceTimersByTimeAsync(20);
-    const ids = new Set(events.filter((event) => event.type === '@xstate.actor').map((event) => (event.actorRef as AnyActorRef).id));
-    expect([...ids]).toEqual(expect.arrayContaining(['outbox', 'network', 'socket', 'sub:host.cpu']));
-    expect(events.some((event) => event.type === '@xstate.event' && event.event.type === 'SOCKET.FRAMES')).toBe(true);
+    const ids = new Set(
+      events
+        .filter((event) => event.type === '@xstate.actor')
+        .map((event) => (event.actorRef as AnyActorRef).id),
+    );
+    expect([...ids]).toEqual(
+      expect.arrayContaining(['outbox', 'network', 'socket', 'sub:host.cpu']),
+    );
+    expect(
+      events.some(
+        (event) => event.type === '@xstate.event' && event.event.type === 'SOCKET.FRAMES',
+      ),
+    ).toBe(true);
   });
 });

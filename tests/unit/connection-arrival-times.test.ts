@@ -18,9 +18,21 @@ describe('connection: arrival times of a batch', () => {
       report = sendBack;
     });
     const idle = fromCallback<EventObject, TransportInput>(() => undefined);
-    const actor = createActor(connectionMachine.provide({ actors: { webSocketTransport, networkStatus: idle, pageLifecycle: idle } }), {
-      input: { webSocket: {}, polling: null, random: () => 0.5, now: () => clock, applyPatch: applyPatchImmutably, isTerminalClose: () => false },
-    }).start();
+    const actor = createActor(
+      connectionMachine.provide({
+        actors: { webSocketTransport, networkStatus: idle, pageLifecycle: idle },
+      }),
+      {
+        input: {
+          webSocket: {},
+          polling: null,
+          random: () => 0.5,
+          now: () => clock,
+          applyPatch: applyPatchImmutably,
+          isTerminalClose: () => false,
+        },
+      },
+    ).start();
     actor.send({ type: 'CONNECT' });
     report!({ type: 'SOCKET.OPENED' });
     report!({ type: 'SOCKET.FRAMES', frames: [{ type: 'welcome', heartbeatMs: 25_000 }] });
@@ -32,7 +44,12 @@ describe('connection: arrival times of a batch', () => {
     const { actor, report, advance, now } = connected();
     const arrivedAt = advance(500);
     advance(8_000); // handed over much later
-    report({ type: 'SOCKET.FRAMES', frames: [{ type: 'pong', t: arrivedAt - 3 }], receivedAt: arrivedAt, pongAt: arrivedAt });
+    report({
+      type: 'SOCKET.FRAMES',
+      frames: [{ type: 'pong', t: arrivedAt - 3 }],
+      receivedAt: arrivedAt,
+      pongAt: arrivedAt,
+    });
     expect(actor.getSnapshot().context.lastHeardAt).toBe(arrivedAt);
     expect(actor.getSnapshot().context.latencyMs).toBe(3);
     // Without arrival times (a transport that hands over at once), the hand-over is the arrival.

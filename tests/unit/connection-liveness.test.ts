@@ -60,7 +60,12 @@ afterEach(() => {
 });
 
 function connect(options: TetherClientOptions = {}): LocalTetherClient {
-  client = createTetherClient({ ...scriptedClientOptions(server), page: page.settings, checkTimeoutMs: 1_000, ...options });
+  client = createTetherClient({
+    ...scriptedClientOptions(server),
+    page: page.settings,
+    checkTimeoutMs: 1_000,
+    ...options,
+  });
   return client;
 }
 const view = () => connectionView(client!.actor.getSnapshot());
@@ -83,7 +88,10 @@ describe('liveness in the real browser world', () => {
       server.publish('t', [{ op: 'replace', path: '/n', value: 100 + i }]);
       await vi.advanceTimersByTimeAsync(1_000);
     }
-    expect(view()).toMatchObject({ status: 'connected', statePath: expect.stringContaining('liveness.watching') });
+    expect(view()).toMatchObject({
+      status: 'connected',
+      statePath: expect.stringContaining('liveness.watching'),
+    });
     expect(server.connections).toBe(1);
   });
 
@@ -124,7 +132,10 @@ describe('liveness in the real browser world', () => {
     expect(pings()).toBe(before + 1);
     expect(view().statePath).toContain('liveness.checking');
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(view()).toMatchObject({ status: 'reconnecting', lastError: { code: 'heartbeat_timeout' } });
+    expect(view()).toMatchObject({
+      status: 'reconnecting',
+      lastError: { code: 'heartbeat_timeout' },
+    });
   });
 
   it('stays connected when the check on becoming visible is answered', async () => {
@@ -133,7 +144,10 @@ describe('liveness in the real browser world', () => {
     page.show(false);
     page.show(true);
     await vi.advanceTimersByTimeAsync(20);
-    expect(view()).toMatchObject({ status: 'connected', statePath: expect.stringContaining('liveness.watching') });
+    expect(view()).toMatchObject({
+      status: 'connected',
+      statePath: expect.stringContaining('liveness.watching'),
+    });
     await vi.advanceTimersByTimeAsync(3_000);
     expect(view().status).toBe('connected');
     expect(server.connections).toBe(1);
@@ -161,7 +175,7 @@ describe('liveness in the real browser world', () => {
     expect(server.framesOfType('subscribe').at(-1)).toMatchObject({ since: { seq: 1 } });
   });
 
-  it('does not take a hidden tab\'s late ticks for a wake (its check comes when it becomes visible)', async () => {
+  it("does not take a hidden tab's late ticks for a wake (its check comes when it becomes visible)", async () => {
     server.welcome = { heartbeatMs: 60_000 }; // no heartbeat ping in this test's time
     connect({ heartbeatMs: 60_000, heartbeatTimeoutMs: 120_000 });
     await vi.advanceTimersByTimeAsync(10);

@@ -33,7 +33,12 @@ describe('connection', () => {
     connect({ token: 'secret' });
     expect(view().status).toBe('connecting');
     await vi.advanceTimersByTimeAsync(10);
-    expect(view()).toMatchObject({ status: 'connected', transport: 'websocket', attempt: 0, lastError: null });
+    expect(view()).toMatchObject({
+      status: 'connected',
+      transport: 'websocket',
+      attempt: 0,
+      lastError: null,
+    });
     expect(server.framesOfType('hello')).toEqual([{ type: 'hello', token: 'secret' }]);
   });
 
@@ -62,13 +67,23 @@ describe('connection', () => {
     connect({ checkTimeoutMs: 1_000 });
     await vi.advanceTimersByTimeAsync(10);
     await vi.advanceTimersByTimeAsync(3_980);
-    expect(view()).toMatchObject({ status: 'connected', statePath: expect.stringContaining('liveness.watching') });
+    expect(view()).toMatchObject({
+      status: 'connected',
+      statePath: expect.stringContaining('liveness.watching'),
+    });
     await vi.advanceTimersByTimeAsync(30);
-    expect(view()).toMatchObject({ status: 'connected', statePath: expect.stringContaining('liveness.checking') });
+    expect(view()).toMatchObject({
+      status: 'connected',
+      statePath: expect.stringContaining('liveness.checking'),
+    });
     await vi.advanceTimersByTimeAsync(960);
     expect(view().status).toBe('connected');
     await vi.advanceTimersByTimeAsync(30);
-    expect(view()).toMatchObject({ status: 'reconnecting', attempt: 1, lastError: { code: 'heartbeat_timeout' } });
+    expect(view()).toMatchObject({
+      status: 'reconnecting',
+      attempt: 1,
+      lastError: { code: 'heartbeat_timeout' },
+    });
     await vi.advanceTimersByTimeAsync(10);
     expect(server.openSockets()).toBe(0); // the dead socket was closed, not abandoned
   });
@@ -118,11 +133,19 @@ describe('connection', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(view()).toMatchObject({ status: 'polling', transport: 'polling' });
     expect(server.connections).toBe(0);
-    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({ status: 'live', data: { total: 1 }, seq: 0 });
+    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({
+      status: 'live',
+      data: { total: 1 },
+      seq: 0,
+    });
     // The same frames arrive over HTTP: a publish wakes the held poll.
     server.publish('host.cpu', [{ op: 'replace', path: '/total', value: 2 }]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({ status: 'live', data: { total: 2 }, seq: 1 });
+    expect(subscriptionView(cpu.ref.getSnapshot())).toMatchObject({
+      status: 'live',
+      data: { total: 2 },
+      seq: 1,
+    });
     const poll = server.requests.at(-1)!.url;
     expect(poll.pathname).toBe('/api/poll');
     expect([...poll.searchParams]).toEqual([
@@ -138,7 +161,11 @@ describe('connection', () => {
     expect(view()).toMatchObject({ status: 'connected', transport: 'websocket' });
     expect(server.connections).toBe(2);
     expect(server.heldPolls).toBe(0);
-    expect(server.framesOfType('subscribe').at(-1)).toEqual({ type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 1 } });
+    expect(server.framesOfType('subscribe').at(-1)).toEqual({
+      type: 'subscribe',
+      topic: 'host.cpu',
+      since: { epoch: 'E1', seq: 1 },
+    });
     expect(subscriptionView(cpu.ref.getSnapshot()).status).toBe('live');
   });
 
@@ -198,7 +225,10 @@ describe('connection', () => {
     await vi.advanceTimersByTimeAsync(10);
     server.send({ type: 'error', code: 'unauthorized', message: 'bad token' });
     await delivered();
-    expect(view()).toMatchObject({ status: 'failed', lastError: { code: 'unauthorized', message: 'bad token' } });
+    expect(view()).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'unauthorized', message: 'bad token' },
+    });
     await vi.advanceTimersByTimeAsync(120_000);
     expect(server.connections).toBe(1);
     server.welcome = { heartbeatMs: 1_000 };
@@ -212,7 +242,10 @@ describe('connection', () => {
     await vi.advanceTimersByTimeAsync(10);
     server.drop(4401, 'unauthorized');
     await vi.advanceTimersByTimeAsync(5);
-    expect(view()).toMatchObject({ status: 'failed', lastError: { code: 'close_4401', message: 'unauthorized' } });
+    expect(view()).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'close_4401', message: 'unauthorized' },
+    });
     await vi.advanceTimersByTimeAsync(120_000);
     expect(server.connections).toBe(1);
     client!.retry();

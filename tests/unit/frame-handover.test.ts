@@ -41,9 +41,14 @@ async function open(page: ReturnType<typeof fakePage>) {
   // Whether each report came from inside a frame hand-over (where views may render at once).
   const inside: boolean[] = [];
   const settings = { url: server.url, WebSocket: server.WebSocket, frames: page.env };
-  const transport = hostTransport(webSocketTransport, { settings }, () => inside.push(insideFrameHandover()));
+  const transport = hostTransport(webSocketTransport, { settings }, () =>
+    inside.push(insideFrameHandover()),
+  );
   await vi.advanceTimersByTimeAsync(5);
-  const batches = () => transport.events.filter((e) => e.type === 'SOCKET.FRAMES').map((e) => (e.frames as { t: number }[]).map((f) => f.t));
+  const batches = () =>
+    transport.events
+      .filter((e) => e.type === 'SOCKET.FRAMES')
+      .map((e) => (e.frames as { t: number }[]).map((f) => f.t));
   return { batches, events: transport.events, inside, stop: transport.stop };
 }
 
@@ -79,7 +84,11 @@ describe('frame-aligned hand-over (the browser default)', () => {
     server.send({ type: 'pong', t: 1 });
     await vi.advanceTimersByTimeAsync(50); // a slow frame (or a frozen tab)
     page.frame();
-    expect(socket.events.at(-1)).toMatchObject({ type: 'SOCKET.FRAMES', receivedAt: arrivedAt, pongAt: arrivedAt });
+    expect(socket.events.at(-1)).toMatchObject({
+      type: 'SOCKET.FRAMES',
+      receivedAt: arrivedAt,
+      pongAt: arrivedAt,
+    });
     expect(Date.now() - arrivedAt).toBeGreaterThanOrEqual(50);
     socket.stop();
   });

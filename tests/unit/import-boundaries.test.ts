@@ -46,7 +46,9 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  const specifiers = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g),
+  ].map((m) => m[1]!);
   const bare = [...text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
   const dynamic = [...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
   return [...specifiers, ...bare, ...dynamic];
@@ -60,7 +62,8 @@ function layerOf(absPath: string): Layer | null {
   return null;
 }
 
-const packageName = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+const packageName = (spec: string) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
 
 function violations(layer: Layer): string[] {
   const found: string[] = [];
@@ -69,7 +72,8 @@ function violations(layer: Layer): string[] {
       const where = `${relative(root, file)} imports '${spec}'`;
       if (spec.startsWith('.')) {
         const target = layerOf(resolve(dirname(file), spec));
-        if (target !== layer && (target === null || !allowedLayers[layer].includes(target))) found.push(where);
+        if (target !== layer && (target === null || !allowedLayers[layer].includes(target)))
+          found.push(where);
       } else if (spec.startsWith('node:')) {
         if (layer !== 'server') found.push(where);
       } else {

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 // in the page (the CSP's script-src 'self' would block it; tests/e2e/security.test.ts checks the
 // built page runs under the CSP).
 const root = resolve(import.meta.dirname, '../..');
-const SINKS = /\binnerHTML\b|\bouterHTML\b|insertAdjacentHTML|document\.write|\bsrcdoc\b|\beval\s*\(|new\s+Function\s*\(|createContextualFragment|DOMParser|setHTMLUnsafe/;
+const SINKS =
+  /\binnerHTML\b|\bouterHTML\b|insertAdjacentHTML|document\.write|\bsrcdoc\b|\beval\s*\(|new\s+Function\s*\(|createContextualFragment|DOMParser|setHTMLUnsafe/;
 
 function sourceFiles(dir: string): string[] {
   const abs = join(root, dir);
@@ -24,17 +25,23 @@ describe('no HTML injection sinks', () => {
     const hits = ['src', 'examples'].flatMap(sourceFiles).flatMap((file) =>
       readFileSync(file, 'utf8')
         .split('\n')
-        .map((line, i) => (SINKS.test(line) ? `${relative(root, file)}:${i + 1}: ${line.trim()}` : null))
+        .map((line, i) =>
+          SINKS.test(line) ? `${relative(root, file)}:${i + 1}: ${line.trim()}` : null,
+        )
         .filter((hit): hit is string => hit !== null),
     );
     expect(hits).toEqual([]);
   });
 
   it('the page has no inline script, before or after the build', () => {
-    const pages = ['index.html', 'dist/index.html'].map((page) => join(root, page)).filter(existsSync);
+    const pages = ['index.html', 'dist/index.html']
+      .map((page) => join(root, page))
+      .filter(existsSync);
     expect(pages.length).toBeGreaterThan(0);
     for (const page of pages) {
-      const scripts = [...readFileSync(page, 'utf8').matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+      const scripts = [
+        ...readFileSync(page, 'utf8').matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g),
+      ];
       expect(scripts.length).toBeGreaterThan(0);
       for (const [, attributes, body] of scripts) {
         expect(attributes, page).toMatch(/\bsrc=/);

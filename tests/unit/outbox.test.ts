@@ -11,20 +11,30 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-const enqueue = (id: string, payload: unknown = id) => ({ type: 'ENQUEUE' as const, id, topic: 'alerts.thresholds', payload });
+const enqueue = (id: string, payload: unknown = id) => ({
+  type: 'ENQUEUE' as const,
+  id,
+  topic: 'alerts.thresholds',
+  payload,
+});
 
 describe('outbox', () => {
   let box: ReturnType<typeof start>;
-  const start = (ackTimeoutMs = 10_000) => underRecordingParent(outboxMachine, { ackTimeoutMs, now: Date.now });
+  const start = (ackTimeoutMs = 10_000) =>
+    underRecordingParent(outboxMachine, { ackTimeoutMs, now: Date.now });
   afterEach(() => box.stop());
-  const sentIds = () => box.frames.map((frame) => (frame.type === 'action' ? frame.id : frame.type));
+  const sentIds = () =>
+    box.frames.map((frame) => (frame.type === 'action' ? frame.id : frame.type));
 
   it('queues actions while there is no link and sends them in order when it comes up', () => {
     box = start();
     box.actor.send(enqueue('a'));
     box.actor.send(enqueue('b'));
     expect(box.frames).toEqual([]);
-    expect(outboxView(box.actor.getSnapshot()).pending.map((entry) => entry.state)).toEqual(['queued', 'queued']);
+    expect(outboxView(box.actor.getSnapshot()).pending.map((entry) => entry.state)).toEqual([
+      'queued',
+      'queued',
+    ]);
     box.actor.send({ type: 'LINK.UP' });
     box.actor.send(enqueue('c'));
     expect(box.frames).toEqual([
@@ -32,7 +42,11 @@ describe('outbox', () => {
       { type: 'action', id: 'b', topic: 'alerts.thresholds', payload: 'b' },
       { type: 'action', id: 'c', topic: 'alerts.thresholds', payload: 'c' },
     ]);
-    expect(outboxView(box.actor.getSnapshot()).pending.map((entry) => entry.state)).toEqual(['sent', 'sent', 'sent']);
+    expect(outboxView(box.actor.getSnapshot()).pending.map((entry) => entry.state)).toEqual([
+      'sent',
+      'sent',
+      'sent',
+    ]);
   });
 
   it('sends each unacknowledged action exactly once per link, with the same id', () => {
@@ -72,11 +86,25 @@ describe('outbox', () => {
     box.actor.send(enqueue('a', { version: 1, set: { cpuPercent: 90 } }));
     box.actor.send(enqueue('b'));
     await vi.advanceTimersByTimeAsync(250);
-    box.actor.send({ type: 'NACK', id: 'a', code: 'conflict', message: 'version 1 is not current' });
+    box.actor.send({
+      type: 'NACK',
+      id: 'a',
+      code: 'conflict',
+      message: 'version 1 is not current',
+    });
     box.actor.send({ type: 'ACK', id: 'b' });
     expect(outboxView(box.actor.getSnapshot())).toEqual({
       pending: [],
-      refused: [{ id: 'a', topic: 'alerts.thresholds', payload: { version: 1, set: { cpuPercent: 90 } }, code: 'conflict', message: 'version 1 is not current', at: 1_000_250 }],
+      refused: [
+        {
+          id: 'a',
+          topic: 'alerts.thresholds',
+          payload: { version: 1, set: { cpuPercent: 90 } },
+          code: 'conflict',
+          message: 'version 1 is not current',
+          at: 1_000_250,
+        },
+      ],
     });
   });
 
@@ -88,7 +116,9 @@ describe('outbox', () => {
       box.actor.send({ type: 'NACK', id: `a${i}`, code: 'out_of_range', message: String(i) });
     }
     const { refused } = outboxView(box.actor.getSnapshot());
-    expect(refused.map((entry) => entry.id)).toEqual(Array.from({ length: 20 }, (_, i) => `a${i + 5}`));
+    expect(refused.map((entry) => entry.id)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `a${i + 5}`),
+    );
   });
 
   it('ignores answers for actions it does not hold, and a repeated id', () => {
@@ -98,7 +128,10 @@ describe('outbox', () => {
     box.actor.send(enqueue('a'));
     box.actor.send({ type: 'NACK', id: 'zzz', code: 'conflict', message: '' });
     expect(sentIds()).toEqual(['a']);
-    expect(outboxView(box.actor.getSnapshot())).toMatchObject({ pending: [{ id: 'a' }], refused: [] });
+    expect(outboxView(box.actor.getSnapshot())).toMatchObject({
+      pending: [{ id: 'a' }],
+      refused: [],
+    });
   });
 });
 
@@ -108,7 +141,13 @@ describe('outbox through the client', () => {
   afterEach(() => server.stop());
 
   it('flushes actions queued during a reconnect once, in order, and the server applies each once', async () => {
-    const client = createTetherClient({ url: server.httpUrl, WebSocket: server.WebSocket, fetch: null, network: false, random: () => 0.5 });
+    const client = createTetherClient({
+      url: server.httpUrl,
+      WebSocket: server.WebSocket,
+      fetch: null,
+      network: false,
+      random: () => 0.5,
+    });
     await vi.advanceTimersByTimeAsync(10);
     server.actions = () => null; // the acks of the first connection are lost with it
     client.send('alerts.thresholds', 1);

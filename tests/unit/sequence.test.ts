@@ -6,16 +6,36 @@ import { applyPatchImmutably } from '../../src/protocol/index.ts';
 import type { PatchFrame, SnapshotFrame, TopicFrame } from '../../src/protocol/index.ts';
 
 const empty: TopicPosition = { data: undefined, epoch: null, seq: null };
-const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({ type: 'snapshot', topic: 't', epoch, seq, data });
+const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({
+  type: 'snapshot',
+  topic: 't',
+  epoch,
+  seq,
+  data,
+});
 /** The server's topic: `items` gains `seq` at every seq, so the data names exactly the patches applied. */
-const patch = (seq: number, epoch = 'A'): PatchFrame => ({ type: 'patch', topic: 't', epoch, seq, ops: [{ op: 'add', path: '/items/-', value: seq }] });
+const patch = (seq: number, epoch = 'A'): PatchFrame => ({
+  type: 'patch',
+  topic: 't',
+  epoch,
+  seq,
+  ops: [{ op: 'add', path: '/items/-', value: seq }],
+});
 const stateAt = (seq: number) => ({ items: Array.from({ length: seq }, (_, i) => i + 1) });
 
 describe('foldFrames', () => {
   it('applies a snapshot then the patches that follow it, in order', () => {
-    const result = foldFrames(empty, [snapshot(2, stateAt(2)), patch(3), patch(4)], applyPatchImmutably);
+    const result = foldFrames(
+      empty,
+      [snapshot(2, stateAt(2)), patch(3), patch(4)],
+      applyPatchImmutably,
+    );
     expect(result.position).toEqual({ data: stateAt(4), epoch: 'A', seq: 4 });
-    expect(result.applied).toEqual([{ epoch: 'A', seq: 2 }, { epoch: 'A', seq: 3 }, { epoch: 'A', seq: 4 }]);
+    expect(result.applied).toEqual([
+      { epoch: 'A', seq: 2 },
+      { epoch: 'A', seq: 3 },
+      { epoch: 'A', seq: 4 },
+    ]);
     expect(result.problem).toBeNull();
     expect(result.confirmed).toBe(true);
   });
@@ -38,8 +58,14 @@ describe('foldFrames', () => {
 
   it('refuses a patch from another epoch and accepts that epoch only through a snapshot', () => {
     const held = { data: stateAt(4), epoch: 'A', seq: 4 };
-    expect(foldFrames(held, [patch(5, 'B')], applyPatchImmutably).problem?.reason).toBe('epoch_changed');
-    const healed = foldFrames(held, [patch(5, 'B'), snapshot(1, { items: ['fresh'] }, 'B'), patch(2, 'B')], applyPatchImmutably);
+    expect(foldFrames(held, [patch(5, 'B')], applyPatchImmutably).problem?.reason).toBe(
+      'epoch_changed',
+    );
+    const healed = foldFrames(
+      held,
+      [patch(5, 'B'), snapshot(1, { items: ['fresh'] }, 'B'), patch(2, 'B')],
+      applyPatchImmutably,
+    );
     expect(healed.problem).toBeNull();
     expect(healed.position).toEqual({ data: { items: ['fresh', 2] }, epoch: 'B', seq: 2 });
   });
@@ -58,7 +84,12 @@ describe('foldFrames', () => {
     const held = { data: stateAt(4), epoch: 'A', seq: 4 };
     const foreign = { type: 'patch' as const, topic: 't', epoch: 'Z', seq: 5, ops: [] };
     const broken = foldFrames(held, [snapshot(4, stateAt(4)), foreign], applyPatchImmutably);
-    expect(broken).toMatchObject({ answered: true, confirmed: false, applied: [], problem: { reason: 'epoch_changed' } });
+    expect(broken).toMatchObject({
+      answered: true,
+      confirmed: false,
+      applied: [],
+      problem: { reason: 'epoch_changed' },
+    });
     expect(foldFrames(held, [foreign], applyPatchImmutably).answered).toBe(false);
   });
 
@@ -73,17 +104,37 @@ describe('foldFrames', () => {
 
   it('applies a run of in-sequence patches in one call, and finds the refused one patch by patch', () => {
     const calls: number[] = [];
-    const counting: typeof applyPatchImmutably = (doc, ops) => (calls.push(ops.length), applyPatchImmutably(doc, ops));
-    const run = foldFrames({ data: stateAt(2), epoch: 'A', seq: 2 }, [patch(3), patch(4), patch(5)], counting);
+    const counting: typeof applyPatchImmutably = (doc, ops) => (
+      calls.push(ops.length),
+      applyPatchImmutably(doc, ops)
+    );
+    const run = foldFrames(
+      { data: stateAt(2), epoch: 'A', seq: 2 },
+      [patch(3), patch(4), patch(5)],
+      counting,
+    );
     expect(calls).toEqual([3]); // one call with the three patches' operations
     expect(run.position).toEqual({ data: stateAt(5), epoch: 'A', seq: 5 });
     expect(run.applied.map((p) => p.seq)).toEqual([3, 4, 5]);
 
     calls.length = 0;
-    const refused: PatchFrame = { type: 'patch', topic: 't', epoch: 'A', seq: 4, ops: [{ op: 'remove', path: '/missing' }] };
-    const broken = foldFrames({ data: stateAt(2), epoch: 'A', seq: 2 }, [patch(3), refused, patch(5)], counting);
+    const refused: PatchFrame = {
+      type: 'patch',
+      topic: 't',
+      epoch: 'A',
+      seq: 4,
+      ops: [{ op: 'remove', path: '/missing' }],
+    };
+    const broken = foldFrames(
+      { data: stateAt(2), epoch: 'A', seq: 2 },
+      [patch(3), refused, patch(5)],
+      counting,
+    );
     expect(calls).toEqual([3, 1, 1]); // the run, then 3 alone, then the refused 4
-    expect(broken.problem).toMatchObject({ reason: 'patch_failed', message: expect.stringContaining('patch 4') });
+    expect(broken.problem).toMatchObject({
+      reason: 'patch_failed',
+      message: expect.stringContaining('patch 4'),
+    });
     expect(broken.applied.map((p) => p.seq)).toEqual([3]);
     expect(broken.position).toEqual({ data: stateAt(3), epoch: null, seq: null });
   });
@@ -107,8 +158,16 @@ describe('foldFrames', () => {
         n: fc.constant(n),
         deliveries: fc.array(
           fc.oneof(
-            { weight: 8, arbitrary: fc.integer({ min: 1, max: n }).map((seq) => patch(seq) as TopicFrame) },
-            { weight: 1, arbitrary: fc.integer({ min: 0, max: n }).map((seq) => snapshot(seq, stateAt(seq)) as TopicFrame) },
+            {
+              weight: 8,
+              arbitrary: fc.integer({ min: 1, max: n }).map((seq) => patch(seq) as TopicFrame),
+            },
+            {
+              weight: 1,
+              arbitrary: fc
+                .integer({ min: 0, max: n })
+                .map((seq) => snapshot(seq, stateAt(seq)) as TopicFrame),
+            },
           ),
           { maxLength: 80 },
         ),
@@ -130,7 +189,8 @@ describe('foldFrames', () => {
           if (position.seq !== null) expect(position.data).toEqual(stateAt(position.seq));
         }
         // Patches are applied only as held + 1; a snapshot may jump ahead but never back.
-        for (let i = 1; i < applied.length; i++) expect(applied[i]!).toBeGreaterThan(applied[i - 1]!);
+        for (let i = 1; i < applied.length; i++)
+          expect(applied[i]!).toBeGreaterThan(applied[i - 1]!);
       }),
       { numRuns: 500 },
     );

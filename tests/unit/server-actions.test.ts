@@ -6,7 +6,12 @@ import type { ActionHandler } from '../../server/hub.ts';
 import { applyThresholdsAction } from '../../server/sources/alerts-thresholds.ts';
 import type { Thresholds } from '../../server/sources/alerts-thresholds.ts';
 
-const action = (id: string, topic: string, payload: unknown = {}): ActionFrame => ({ type: 'action', id, topic, payload });
+const action = (id: string, topic: string, payload: unknown = {}): ActionFrame => ({
+  type: 'action',
+  id,
+  topic,
+  payload,
+});
 
 function setup(onAction: ActionHandler<{ n: number }>, dedupeSize?: number) {
   const hub = new Hub();
@@ -16,12 +21,18 @@ function setup(onAction: ActionHandler<{ n: number }>, dedupeSize?: number) {
   return { hub, topic, onError, actions: new ActionDispatcher(hub, { dedupeSize, onError }) };
 }
 
-const increment: ActionHandler<{ n: number }> = (_, { state }) => ({ ok: true, ops: [{ op: 'replace', path: '/n', value: state.n + 1 }] });
+const increment: ActionHandler<{ n: number }> = (_, { state }) => ({
+  ok: true,
+  ops: [{ op: 'replace', path: '/n', value: state.n + 1 }],
+});
 
 describe('ActionDispatcher', () => {
   it('publishes the ops of an accepted action, then acks', async () => {
     const { actions, topic } = setup(increment);
-    await expect(actions.dispatch(action('a1', 'counter'), 'websocket')).resolves.toEqual({ type: 'ack', id: 'a1' });
+    await expect(actions.dispatch(action('a1', 'counter'), 'websocket')).resolves.toEqual({
+      type: 'ack',
+      id: 'a1',
+    });
     expect(topic.state).toEqual({ n: 1 });
     expect(topic.seq).toBe(1);
   });
@@ -37,7 +48,11 @@ describe('ActionDispatcher', () => {
   });
 
   it('repeats a nack for a repeated id without running the handler again', async () => {
-    const handler = vi.fn<ActionHandler<{ n: number }>>(() => ({ ok: false, code: 'conflict', message: 'stale' }));
+    const handler = vi.fn<ActionHandler<{ n: number }>>(() => ({
+      ok: false,
+      code: 'conflict',
+      message: 'stale',
+    }));
     const { actions } = setup(handler);
     const expected = { type: 'nack', id: 'x', code: 'conflict', message: 'stale' };
     await expect(actions.dispatch(action('x', 'counter'), 'websocket')).resolves.toEqual(expected);
@@ -48,7 +63,11 @@ describe('ActionDispatcher', () => {
   it('gives an id repeated while its async handler runs the same answer', async () => {
     let finish!: () => void;
     const handler = vi.fn<ActionHandler<{ n: number }>>(
-      () => new Promise((resolve) => (finish = () => resolve({ ok: true, ops: [{ op: 'replace', path: '/n', value: 5 }] }))),
+      () =>
+        new Promise(
+          (resolve) =>
+            (finish = () => resolve({ ok: true, ops: [{ op: 'replace', path: '/n', value: 5 }] })),
+        ),
     );
     const { actions, topic } = setup(handler);
     const first = actions.dispatch(action('slow', 'counter'), 'websocket');
@@ -62,7 +81,8 @@ describe('ActionDispatcher', () => {
 
   it('forgets the least recently used ids beyond its capacity', async () => {
     const { actions, topic } = setup(increment, 2);
-    for (const id of ['a', 'b', 'a', 'c']) await actions.dispatch(action(id, 'counter'), 'websocket');
+    for (const id of ['a', 'b', 'a', 'c'])
+      await actions.dispatch(action(id, 'counter'), 'websocket');
     expect(topic.state.n).toBe(3); // a, b, c; the repeat of a was deduplicated
     await actions.dispatch(action('a', 'counter'), 'websocket'); // still remembered (used recently)
     expect(topic.state.n).toBe(3);
@@ -83,8 +103,16 @@ describe('ActionDispatcher', () => {
 
   it('nacks unknown topics with unknown_topic and read-only topics with not_writable', async () => {
     const { actions } = setup(increment);
-    await expect(actions.dispatch(action('u', 'nope'), 'websocket')).resolves.toMatchObject({ type: 'nack', id: 'u', code: 'unknown_topic' });
-    await expect(actions.dispatch(action('r', 'readonly'), 'websocket')).resolves.toMatchObject({ type: 'nack', id: 'r', code: 'not_writable' });
+    await expect(actions.dispatch(action('u', 'nope'), 'websocket')).resolves.toMatchObject({
+      type: 'nack',
+      id: 'u',
+      code: 'unknown_topic',
+    });
+    await expect(actions.dispatch(action('r', 'readonly'), 'websocket')).resolves.toMatchObject({
+      type: 'nack',
+      id: 'r',
+      code: 'not_writable',
+    });
   });
 
   it('nacks with internal, and reports, when the handler throws or its ops do not apply', async () => {
@@ -99,9 +127,16 @@ describe('ActionDispatcher', () => {
     });
     expect(onError).toHaveBeenCalledOnce();
 
-    const { actions: badOps, topic } = setup(() => ({ ok: true, ops: [{ op: 'remove', path: '/missing' }] }));
+    const { actions: badOps, topic } = setup(() => ({
+      ok: true,
+      ops: [{ op: 'remove', path: '/missing' }],
+    }));
     const reply = await badOps.dispatch(action('o', 'counter'), 'websocket');
-    expect(reply).toMatchObject({ type: 'nack', code: 'internal', message: expect.stringContaining('patch refused') });
+    expect(reply).toMatchObject({
+      type: 'nack',
+      code: 'internal',
+      message: expect.stringContaining('patch refused'),
+    });
     expect(topic.seq).toBe(0);
   });
 
@@ -109,7 +144,10 @@ describe('ActionDispatcher', () => {
     const handler = vi.fn<ActionHandler<{ n: number }>>(() => ({ ok: true }));
     const { actions } = setup(handler);
     await actions.dispatch(action('c', 'counter', { hello: 1 }), 'http');
-    expect(handler).toHaveBeenCalledWith({ hello: 1 }, { id: 'c', topic: 'counter', state: { n: 0 }, transport: 'http' });
+    expect(handler).toHaveBeenCalledWith(
+      { hello: 1 },
+      { id: 'c', topic: 'counter', state: { n: 0 }, transport: 'http' },
+    );
   });
 });
 
@@ -117,7 +155,10 @@ describe('alerts.thresholds action', () => {
   const state: Thresholds = { version: 3, cpuPercent: 90, memoryPercent: 80, load1: 4 };
 
   it('sets the given thresholds and bumps the version', () => {
-    const result = applyThresholdsAction({ version: 3, set: { cpuPercent: 75.5, load1: 0.1 } }, state);
+    const result = applyThresholdsAction(
+      { version: 3, set: { cpuPercent: 75.5, load1: 0.1 } },
+      state,
+    );
     expect(result.ok).toBe(true);
     const ops = result.ok ? result.ops! : [];
     expect(ops).toEqual(
@@ -131,7 +172,10 @@ describe('alerts.thresholds action', () => {
   });
 
   it('refuses a stale version with conflict', () => {
-    expect(applyThresholdsAction({ version: 2, set: { cpuPercent: 50 } }, state)).toMatchObject({ ok: false, code: 'conflict' });
+    expect(applyThresholdsAction({ version: 2, set: { cpuPercent: 50 } }, state)).toMatchObject({
+      ok: false,
+      code: 'conflict',
+    });
   });
 
   it.each([
@@ -142,7 +186,10 @@ describe('alerts.thresholds action', () => {
     { load1: 0.09 },
     { load1: 1001 },
   ])('refuses %o with out_of_range', (set) => {
-    expect(applyThresholdsAction({ version: 3, set }, state)).toMatchObject({ ok: false, code: 'out_of_range' });
+    expect(applyThresholdsAction({ version: 3, set }, state)).toMatchObject({
+      ok: false,
+      code: 'out_of_range',
+    });
   });
 
   it.each([

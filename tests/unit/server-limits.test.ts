@@ -9,7 +9,8 @@ import { appendSampleOps } from '../../server/sources/series.ts';
 describe('TokenBucket', () => {
   it('allows a burst, then the sustained rate', () => {
     const bucket = new TokenBucket(10, 5, 0);
-    const takes = (now: number, n: number) => Array.from({ length: n }, () => bucket.take(now)).filter(Boolean).length;
+    const takes = (now: number, n: number) =>
+      Array.from({ length: n }, () => bucket.take(now)).filter(Boolean).length;
     expect(takes(0, 8)).toBe(5);
     expect(takes(100, 3)).toBe(1); // 100 ms at 10/s refills one token
     expect(takes(10_000, 9)).toBe(5); // never more than the burst
@@ -19,7 +20,13 @@ describe('TokenBucket', () => {
 describe('WindowCounter', () => {
   it('reaches its limit only with enough events inside the window', () => {
     const counter = new WindowCounter(3, 1000);
-    expect([0, 500, 1500, 1600, 1700].map((t) => counter.hit(t))).toEqual([false, false, false, false, true]);
+    expect([0, 500, 1500, 1600, 1700].map((t) => counter.hit(t))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
   });
 });
 
@@ -56,19 +63,31 @@ describe('parsePollQuery', () => {
         client: 'me',
       },
     });
-    expect(parse('topic=a&since=has:colon:7')).toMatchObject({ ok: true, request: { entries: [{ since: { epoch: 'has:colon', seq: 7 } }] } });
+    expect(parse('topic=a&since=has:colon:7')).toMatchObject({
+      ok: true,
+      request: { entries: [{ since: { epoch: 'has:colon', seq: 7 } }] },
+    });
   });
 
   it('caps wait at 30 s', () => {
     expect(parse('topic=a&wait=999999')).toMatchObject({ ok: true, request: { waitMs: 30_000 } });
   });
 
-  it.each(['', 'wait=10', 'since=e:1&topic=a', 'topic=a&since=e:1&since=e:2', 'topic=a&since=e', 'topic=a&since=:3', 'topic=a&since=e:-1', 'topic=a&since=e:1.5', 'topic=a&wait=soon', 'topic=bad name', `topic=a&client=${'x'.repeat(129)}`])(
-    'refuses %j',
-    (query) => {
-      expect(parse(query).ok).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    'wait=10',
+    'since=e:1&topic=a',
+    'topic=a&since=e:1&since=e:2',
+    'topic=a&since=e',
+    'topic=a&since=:3',
+    'topic=a&since=e:-1',
+    'topic=a&since=e:1.5',
+    'topic=a&wait=soon',
+    'topic=bad name',
+    `topic=a&client=${'x'.repeat(129)}`,
+  ])('refuses %j', (query) => {
+    expect(parse(query).ok).toBe(false);
+  });
 });
 
 describe('poll answers', () => {
@@ -84,9 +103,17 @@ describe('poll answers', () => {
     const frames = (query: string) => JSON.parse(pollAnswer(hub, request(query))).frames;
     expect(frames(`topic=nope&topic=a&since=${hub.epoch}:0`)).toEqual([
       { type: 'error', code: 'unknown_topic', message: 'no topic "nope"', topic: 'nope' },
-      { type: 'patch', topic: 'a', epoch: hub.epoch, seq: 1, ops: [{ op: 'replace', path: '/n', value: 1 }] },
+      {
+        type: 'patch',
+        topic: 'a',
+        epoch: hub.epoch,
+        seq: 1,
+        ops: [{ op: 'replace', path: '/n', value: 1 }],
+      },
     ]);
-    expect(frames('topic=a')).toEqual([{ type: 'snapshot', topic: 'a', epoch: hub.epoch, seq: 1, data: { n: 1 } }]);
+    expect(frames('topic=a')).toEqual([
+      { type: 'snapshot', topic: 'a', epoch: hub.epoch, seq: 1, data: { n: 1 } },
+    ]);
     expect(isUpToDate(hub, request(`topic=a&since=${hub.epoch}:1`))).toBe(true);
     expect(isUpToDate(hub, request(`topic=a&since=${hub.epoch}:0`))).toBe(false);
     expect(isUpToDate(hub, request(`topic=a&since=${hub.epoch}:1&topic=nope`))).toBe(false);
@@ -105,7 +132,12 @@ describe('appendSampleOps', () => {
 
 describe('readEnv', () => {
   it('defaults to loopback on 8080', () => {
-    expect(readEnv({})).toMatchObject({ port: 8080, host: '127.0.0.1', sampleMs: 1000, server: { websocket: true } });
+    expect(readEnv({})).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      sampleMs: 1000,
+      server: { websocket: true },
+    });
   });
 
   it('reads every setting', () => {
@@ -148,21 +180,38 @@ describe('readEnv', () => {
   it('turns authentication on by default (with a secret the CLI generates) and off only when told', () => {
     expect(readEnv({})).toMatchObject({ login: { generateSecret: true, loginLink: true } });
     expect(readEnv({}).server.auth).toBeUndefined();
-    expect(readEnv({ TETHER_AUTH: 'off' })).toMatchObject({ server: { auth: false }, login: { generateSecret: false, loginLink: false } });
+    expect(readEnv({ TETHER_AUTH: 'off' })).toMatchObject({
+      server: { auth: false },
+      login: { generateSecret: false, loginLink: false },
+    });
   });
 
   it.each([
     [{ TETHER_AUTH: 'maybe' }, /TETHER_AUTH must be "on" or "off"/],
     [{ TETHER_JWT_SECRET: 'short' }, /TETHER_JWT_SECRET must be at least 32 characters/],
-    [{ TETHER_JWT_SECRET: 's'.repeat(32), TETHER_JWT_JWKS_URL: 'https://id.example/jwks' }, /set only one of TETHER_JWT_SECRET, TETHER_JWT_JWKS_URL/],
+    [
+      { TETHER_JWT_SECRET: 's'.repeat(32), TETHER_JWT_JWKS_URL: 'https://id.example/jwks' },
+      /set only one of TETHER_JWT_SECRET, TETHER_JWT_JWKS_URL/,
+    ],
     [{ TETHER_JWT_JWKS_URL: 'http://id.example/jwks' }, /TETHER_JWT_JWKS_URL: .*must use https/],
-    [{ TETHER_JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' }, /TETHER_JWT_PUBLIC_KEY_FILE: cannot read/],
-    [{ TETHER_ALLOWED_ORIGINS: 'evil.example' }, /TETHER_ALLOWED_ORIGINS: allowed origin "evil.example" is not/],
+    [
+      { TETHER_JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' },
+      /TETHER_JWT_PUBLIC_KEY_FILE: cannot read/,
+    ],
+    [
+      { TETHER_ALLOWED_ORIGINS: 'evil.example' },
+      /TETHER_ALLOWED_ORIGINS: allowed origin "evil.example" is not/,
+    ],
   ])('refuses the auth setting %o', (env, message) => {
     expect(() => readEnv(env)).toThrow(message);
   });
 
-  it.each([{ PORT: 'http' }, { PORT: '70000' }, { TETHER_SAMPLE_MS: '5' }, { TETHER_HEARTBEAT_MS: '-1' }])('refuses %o', (env) => {
+  it.each([
+    { PORT: 'http' },
+    { PORT: '70000' },
+    { TETHER_SAMPLE_MS: '5' },
+    { TETHER_HEARTBEAT_MS: '-1' },
+  ])('refuses %o', (env) => {
     expect(() => readEnv(env)).toThrow(/must be a whole number/);
   });
 });

@@ -44,7 +44,12 @@ class FakeLocks implements TabLocks {
 let server: ScriptedServer;
 let hub: SharedHub;
 let hubClients: TetherClient[];
-let tabs: { client: TetherClient; page: FakeTabPage; port: () => FakePort | undefined; hubPort: () => FakePort | undefined }[];
+let tabs: {
+  client: TetherClient;
+  page: FakeTabPage;
+  port: () => FakePort | undefined;
+  hubPort: () => FakePort | undefined;
+}[];
 let locks: FakeLocks;
 const crashed = new Map<string, () => void>();
 
@@ -58,7 +63,15 @@ beforeEach(() => {
   tabs = [];
   hub = createSharedHub({
     createClient: (config, getToken) => {
-      const client = createTetherClient({ ...config, getToken, WebSocket: server.WebSocket, fetch: server.fetch, network: false, page: false, random: () => 0.5 });
+      const client = createTetherClient({
+        ...config,
+        getToken,
+        WebSocket: server.WebSocket,
+        fetch: server.fetch,
+        network: false,
+        page: false,
+        random: () => 0.5,
+      });
       hubClients.push(client);
       return client;
     },
@@ -108,15 +121,22 @@ describe('cross-tab sharing: tabs and the hub', () => {
     expect(server.framesOfType('subscribe')).toHaveLength(1);
     server.publish('t', [{ op: 'replace', path: '/n', value: 7 }]);
     await settle();
-    for (const view of views) expect(view.get()).toMatchObject({ topic: 't', status: 'live', seq: 1, data: { n: 7 } });
+    for (const view of views)
+      expect(view.get()).toMatchObject({ topic: 't', status: 'live', seq: 1, data: { n: 7 } });
     for (const tab of [a, b, c]) {
       expect(tab.client.actor).toBeNull();
-      expect(tab.client.connection.get()).toMatchObject({ status: 'connected', transport: 'websocket' });
+      expect(tab.client.connection.get()).toMatchObject({
+        status: 'connected',
+        transport: 'websocket',
+      });
     }
   });
 
   it('sends each update to the tabs as its patch, not the document, and the tab keeps structural sharing', async () => {
-    server.topic('big', { rows: Array.from({ length: 500 }, (_, i) => ({ i, label: `row ${i}` })), n: 0 });
+    server.topic('big', {
+      rows: Array.from({ length: 500 }, (_, i) => ({ i, label: `row ${i}` })),
+      n: 0,
+    });
     const a = openTab();
     const view = a.client.subscribe('big').view;
     await settle();
@@ -128,11 +148,15 @@ describe('cross-tab sharing: tabs and the hub', () => {
     expect((view.get().data as { rows: unknown[] }).rows).toBe(rows); // untouched subtree: same object
     // The document went once (the subscribe's snapshot frame); the five updates cost their patches.
     const updates = a.hubPort()!.posted.slice(postedBefore);
-    expect(new Set(updates.map((message) => (message as { type: string }).type))).toEqual(new Set(['frames']));
-    expect(JSON.stringify(updates).length).toBeLessThan(JSON.stringify(view.get().data).length / 20);
+    expect(new Set(updates.map((message) => (message as { type: string }).type))).toEqual(
+      new Set(['frames']),
+    );
+    expect(JSON.stringify(updates).length).toBeLessThan(
+      JSON.stringify(view.get().data).length / 20,
+    );
   });
 
-  it('a tab that joins mid-stream starts from the hub\'s data and folds on in step with the others', async () => {
+  it("a tab that joins mid-stream starts from the hub's data and folds on in step with the others", async () => {
     const a = openTab();
     const viewA = a.client.subscribe('t').view;
     await settle();
@@ -148,7 +172,8 @@ describe('cross-tab sharing: tabs and the hub', () => {
     server.publish('t', [{ op: 'replace', path: '/n', value: 5 }], { deliver: false });
     a.client.retry();
     await settle();
-    for (const view of [viewA, viewB]) expect(view.get()).toMatchObject({ status: 'live', epoch: 'E1', seq: 5, data: { n: 5 } });
+    for (const view of [viewA, viewB])
+      expect(view.get()).toMatchObject({ status: 'live', epoch: 'E1', seq: 5, data: { n: 5 } });
   });
 
   it('every tab follows every connection state (reconnecting with its attempt and next retry, then connected)', async () => {
@@ -157,12 +182,17 @@ describe('cross-tab sharing: tabs and the hub', () => {
     server.drop(1006, '');
     await vi.advanceTimersByTimeAsync(5);
     for (const tab of [a, b]) {
-      expect(tab.client.connection.get()).toMatchObject({ status: 'reconnecting', attempt: 1, lastError: { code: 'close_1006' } });
+      expect(tab.client.connection.get()).toMatchObject({
+        status: 'reconnecting',
+        attempt: 1,
+        lastError: { code: 'close_1006' },
+      });
       expect(tab.client.connection.get().nextRetryAt).toBeGreaterThan(Date.now());
     }
     b.client.retry();
     await settle();
-    for (const tab of [a, b]) expect(tab.client.connection.get()).toMatchObject({ status: 'connected', attempt: 0 });
+    for (const tab of [a, b])
+      expect(tab.client.connection.get()).toMatchObject({ status: 'connected', attempt: 0 });
   });
 
   it('counts topics across tabs: the server is unsubscribed only when the last tab lets go', async () => {
@@ -184,7 +214,11 @@ describe('cross-tab sharing: tabs and the hub', () => {
   });
 
   it('releases what a tab held when it goes away: pagehide, or a crash noticed through its lock', async () => {
-    const [a, b, c] = [openTab({ useLocks: true }), openTab({ useLocks: true }), openTab({ useLocks: true })];
+    const [a, b, c] = [
+      openTab({ useLocks: true }),
+      openTab({ useLocks: true }),
+      openTab({ useLocks: true }),
+    ];
     for (const tab of [a, b, c]) tab.client.subscribe('t');
     await settle();
     expect(hub.tabCount).toBe(3);
@@ -222,18 +256,35 @@ describe('cross-tab sharing: tabs and the hub', () => {
     await settle();
     const id = a.client.send('t', { set: 1 });
     await settle();
-    expect(server.framesOfType('action')).toEqual([expect.objectContaining({ topic: 't', payload: { set: 1 } })]);
-    expect(a.client.outbox.get().pending).toEqual([{ id, topic: 't', payload: { set: 1 }, state: 'sent' }]);
+    expect(server.framesOfType('action')).toEqual([
+      expect.objectContaining({ topic: 't', payload: { set: 1 } }),
+    ]);
+    expect(a.client.outbox.get().pending).toEqual([
+      { id, topic: 't', payload: { set: 1 }, state: 'sent' },
+    ]);
     expect(b.client.outbox.get()).toEqual({ pending: [], refused: [] });
     // Sent again after the ack timeout (same id on the wire), refused this time.
-    server.actions = (frame) => ({ type: 'nack', id: frame.id, code: 'conflict', message: 'stale version' });
+    server.actions = (frame) => ({
+      type: 'nack',
+      id: frame.id,
+      code: 'conflict',
+      message: 'stale version',
+    });
     await vi.advanceTimersByTimeAsync(10_100);
-    expect(a.client.outbox.get()).toEqual({ pending: [], refused: [expect.objectContaining({ id, topic: 't', payload: { set: 1 }, code: 'conflict' })] });
+    expect(a.client.outbox.get()).toEqual({
+      pending: [],
+      refused: [expect.objectContaining({ id, topic: 't', payload: { set: 1 }, code: 'conflict' })],
+    });
     expect(b.client.outbox.get()).toEqual({ pending: [], refused: [] });
   });
 
   it('keeps its refusals when it attaches again (back from the back/forward cache), so a refused save never reads as saved', async () => {
-    server.actions = (frame) => ({ type: 'nack', id: frame.id, code: 'conflict', message: 'stale version' });
+    server.actions = (frame) => ({
+      type: 'nack',
+      id: frame.id,
+      code: 'conflict',
+      message: 'stale version',
+    });
     const a = openTab();
     await settle();
     const id = a.client.send('t', { set: 1 });
@@ -267,7 +318,10 @@ describe('cross-tab sharing: tabs and the hub', () => {
     server.authorize = (token) => (token === 'secret-token' ? null : 'no token');
     const a = openTab();
     await settle();
-    expect(a.client.connection.get()).toMatchObject({ status: 'failed', lastError: { code: 'unauthorized' } });
+    expect(a.client.connection.get()).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'unauthorized' },
+    });
     openTab({ token: 'secret-token' });
     await settle();
     expect(a.client.connection.get()).toMatchObject({ status: 'connected' });

@@ -34,7 +34,8 @@ class FakeChannel implements ChannelLike {
   postMessage(message: unknown): void {
     const data = structuredClone(message);
     for (const peer of this.peers.get(this.name) ?? []) {
-      if (peer !== this) queueMicrotask(() => peer.listeners.forEach((listener) => listener({ data })));
+      if (peer !== this)
+        queueMicrotask(() => peer.listeners.forEach((listener) => listener({ data })));
     }
   }
   addEventListener(_type: 'message', listener: Listener): void {
@@ -107,9 +108,26 @@ function openTab() {
     openChannel: (name) => channels.open(name),
     locks,
     page,
-    createClient: (options) => createTetherClient({ ...options, WebSocket: server.WebSocket, fetch: server.fetch, network: false, page: false, random: () => 0.5 }),
+    createClient: (options) =>
+      createTetherClient({
+        ...options,
+        WebSocket: server.WebSocket,
+        fetch: server.fetch,
+        network: false,
+        page: false,
+        random: () => 0.5,
+      }),
   };
-  const client = createLeaderElectedClient({ name: 'test', url: server.httpUrl, heartbeatMs: 1_000, heartbeatTimeoutMs: 5_000, backoff: { baseMs: 10, capMs: 10 } }, env);
+  const client = createLeaderElectedClient(
+    {
+      name: 'test',
+      url: server.httpUrl,
+      heartbeatMs: 1_000,
+      heartbeatTimeoutMs: 5_000,
+      backoff: { baseMs: 10, capMs: 10 },
+    },
+    env,
+  );
   const tab = { client, page };
   tabs.push(tab);
   return tab;
@@ -125,7 +143,8 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     await settle();
     expect(server.connections).toBe(1);
     expect(server.framesOfType('subscribe')).toHaveLength(1);
-    for (const view of views) expect(view.get()).toMatchObject({ status: 'live', data: { values: [1] } });
+    for (const view of views)
+      expect(view.get()).toMatchObject({ status: 'live', data: { values: [1] } });
   });
 
   it('hands over when the leader tab goes: another tab takes the lock and the connection, every tab keeps every value', async () => {
@@ -141,7 +160,8 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     publish(2);
     await settle();
     expect(server.connections).toBe(2);
-    for (const view of views) expect(view.get()).toMatchObject({ status: 'live', data: { values: [1, 2] } });
+    for (const view of views)
+      expect(view.get()).toMatchObject({ status: 'live', data: { values: [1, 2] } });
     publish(3);
     await settle();
     for (const view of views) expect(view.get().data).toEqual({ values: [1, 2, 3] });
@@ -162,8 +182,13 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     expect(other!.client.outbox.get()).toEqual({ pending: [], refused: [] });
   });
 
-  it('keeps a tab\'s refusals across a handover: the new leader\'s outbox never saw them', async () => {
-    server.actions = (frame) => ({ type: 'nack', id: frame.id, code: 'conflict', message: 'stale version' });
+  it("keeps a tab's refusals across a handover: the new leader's outbox never saw them", async () => {
+    server.actions = (frame) => ({
+      type: 'nack',
+      id: frame.id,
+      code: 'conflict',
+      message: 'stale version',
+    });
     const [leader, other] = [openTab(), openTab()];
     await settle();
     const id = other!.client.send('t', { n: 1 });

@@ -33,7 +33,8 @@ class FakeSharedWorker {
     const [tabEnd, workerEnd] = portPair();
     this.port = tabEnd;
     if (behaviour === 'serves') workerHub.connect(workerEnd);
-    if (behaviour === 'errors') setTimeout(() => this.errorListeners.forEach((listener) => listener()), 50);
+    if (behaviour === 'errors')
+      setTimeout(() => this.errorListeners.forEach((listener) => listener()), 50);
   }
   addEventListener(_type: 'error', listener: () => void): void {
     this.errorListeners.add(listener);
@@ -47,7 +48,15 @@ beforeEach(() => {
   workersMade = 0;
   clients = [];
   workerHub = createSharedHub({
-    createClient: (config, getToken) => createTetherClient({ ...config, getToken, WebSocket: server.WebSocket, fetch: server.fetch, network: false, page: false }),
+    createClient: (config, getToken) =>
+      createTetherClient({
+        ...config,
+        getToken,
+        WebSocket: server.WebSocket,
+        fetch: server.fetch,
+        network: false,
+        page: false,
+      }),
   });
   vi.stubGlobal('SharedWorker', FakeSharedWorker);
   vi.stubGlobal('MessageChannel', FakeMessageChannel);
@@ -65,7 +74,12 @@ afterEach(() => {
 });
 
 function openTab(): TetherClient {
-  const client = createSharedTetherClient({ url: server.httpUrl, heartbeatMs: 1_000, heartbeatTimeoutMs: 5_000, polling: false });
+  const client = createSharedTetherClient({
+    url: server.httpUrl,
+    heartbeatMs: 1_000,
+    heartbeatTimeoutMs: 5_000,
+    polling: false,
+  });
   clients.push(client);
   return client;
 }
@@ -98,7 +112,9 @@ describe('createSharedTetherClient when the shared worker cannot start', () => {
     expect(client.connection.get().status).toBe('connected');
     expect(server.connections).toBe(1);
     expect(workersMade).toBe(1);
-    expect(console.warn).toHaveBeenCalledWith(expect.stringContaining('this tab connects by itself'));
+    expect(console.warn).toHaveBeenCalledWith(
+      expect.stringContaining('this tab connects by itself'),
+    );
     server.publish('t', [{ op: 'replace', path: '/n', value: 2 }]);
     await vi.advanceTimersByTimeAsync(20);
     expect(view.get().data).toEqual({ n: 2 });

@@ -8,10 +8,28 @@ import { underRecordingParent } from '../model/harness.ts';
 
 let clock = 1_000;
 const now = () => clock;
-const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({ type: 'snapshot', topic: 'cpu', epoch, seq, data });
-const patch = (seq: number, epoch = 'A'): PatchFrame => ({ type: 'patch', topic: 'cpu', epoch, seq, ops: [{ op: 'replace', path: '/v', value: seq }] });
+const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({
+  type: 'snapshot',
+  topic: 'cpu',
+  epoch,
+  seq,
+  data,
+});
+const patch = (seq: number, epoch = 'A'): PatchFrame => ({
+  type: 'patch',
+  topic: 'cpu',
+  epoch,
+  seq,
+  ops: [{ op: 'replace', path: '/v', value: seq }],
+});
 
-const run = (linkUp: boolean) => underRecordingParent(subscriptionMachine, { topic: 'cpu', linkUp, applyPatch: applyPatchImmutably, now });
+const run = (linkUp: boolean) =>
+  underRecordingParent(subscriptionMachine, {
+    topic: 'cpu',
+    linkUp,
+    applyPatch: applyPatchImmutably,
+    now,
+  });
 let running: ReturnType<typeof run> | undefined;
 function start(linkUp = true) {
   running = run(linkUp);
@@ -27,7 +45,13 @@ describe('subscription', () => {
     expect(sub.frames).toEqual([{ type: 'subscribe', topic: 'cpu' }]);
     expect(view(sub).status).toBe('subscribing');
     sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, { v: 3 })] });
-    expect(view(sub)).toMatchObject({ status: 'live', data: { v: 3 }, epoch: 'A', seq: 3, updatedAt: 1_000 });
+    expect(view(sub)).toMatchObject({
+      status: 'live',
+      data: { v: 3 },
+      epoch: 'A',
+      seq: 3,
+      updatedAt: 1_000,
+    });
   });
 
   it('waits in pending without a link and subscribes on LINK.UP', () => {
@@ -43,7 +67,11 @@ describe('subscription', () => {
     sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, { v: 3 }), patch(4)] });
     sub.actor.send({ type: 'FRAMES', frames: [patch(6), patch(7)] });
     expect(view(sub)).toMatchObject({ status: 'resyncing', seq: 4, data: { v: 4 } });
-    expect(sub.frames.at(-1)).toEqual({ type: 'subscribe', topic: 'cpu', since: { epoch: 'A', seq: 4 } });
+    expect(sub.frames.at(-1)).toEqual({
+      type: 'subscribe',
+      topic: 'cpu',
+      since: { epoch: 'A', seq: 4 },
+    });
     // Frames still in flight from before the resubscribe are not a reason to ask again.
     sub.actor.send({ type: 'FRAMES', frames: [patch(8)] });
     expect(sub.frames).toHaveLength(2);
@@ -57,7 +85,11 @@ describe('subscription', () => {
     sub.actor.send({ type: 'FRAMES', frames: [patch(5)] });
     sub.actor.send({ type: 'FRAMES', frames: [patch(4), patch(6)] });
     expect(view(sub)).toMatchObject({ status: 'resyncing', seq: 4 });
-    expect(sub.frames.at(-1)).toEqual({ type: 'subscribe', topic: 'cpu', since: { epoch: 'A', seq: 4 } });
+    expect(sub.frames.at(-1)).toEqual({
+      type: 'subscribe',
+      topic: 'cpu',
+      since: { epoch: 'A', seq: 4 },
+    });
     expect(sub.frames).toHaveLength(3);
   });
 
@@ -79,7 +111,11 @@ describe('subscription', () => {
     expect(view(sub)).toMatchObject({ status: 'stale', data: { v: 3 }, staleSince: 5_000 });
     clock = 6_000;
     sub.actor.send({ type: 'LINK.UP' });
-    expect(sub.frames.at(-1)).toEqual({ type: 'subscribe', topic: 'cpu', since: { epoch: 'A', seq: 3 } });
+    expect(sub.frames.at(-1)).toEqual({
+      type: 'subscribe',
+      topic: 'cpu',
+      since: { epoch: 'A', seq: 3 },
+    });
     // Still stale (since 5 000) until the server confirms where we are.
     expect(view(sub)).toMatchObject({ status: 'subscribing', staleSince: 5_000 });
     sub.actor.send({ type: 'FRAMES', frames: [patch(4)] });
@@ -113,7 +149,10 @@ describe('subscription', () => {
   it('shows a refusal of the topic, and tries again on RETRY', () => {
     const sub = start();
     sub.actor.send({ type: 'REFUSED', code: 'forbidden', message: 'not yours' });
-    expect(view(sub)).toMatchObject({ status: 'error', error: { code: 'forbidden', message: 'not yours' } });
+    expect(view(sub)).toMatchObject({
+      status: 'error',
+      error: { code: 'forbidden', message: 'not yours' },
+    });
     sub.actor.send({ type: 'RETRY' });
     expect(view(sub)).toMatchObject({ status: 'subscribing', error: null });
     expect(sub.frames).toEqual([
@@ -139,7 +178,16 @@ describe('subscription', () => {
     const batch = [snapshot(1, { v: 1 }), patch(2), patch(2)];
     sub.actor.send({ type: 'FRAMES', frames: batch });
     sub.actor.send({ type: 'FRAMES', frames: [patch(2)] }); // applies nothing: no event
-    expect(applied).toEqual([{ type: 'applied', positions: [{ epoch: 'A', seq: 1 }, { epoch: 'A', seq: 2 }], frames: batch }]);
+    expect(applied).toEqual([
+      {
+        type: 'applied',
+        positions: [
+          { epoch: 'A', seq: 1 },
+          { epoch: 'A', seq: 2 },
+        ],
+        frames: batch,
+      },
+    ]);
     expect(sub.actor.getSnapshot().context.duplicates).toBe(2);
   });
 

@@ -17,9 +17,11 @@ const opsArbitrary: fc.Arbitrary<PatchOperation[]> = fc.oneof(
   fc.integer().map((n): PatchOperation[] => [{ op: 'replace', path: '/counter', value: n }]),
   fc.integer().map((n): PatchOperation[] => [{ op: 'add', path: '/items/-', value: n }]),
   fc.constant<PatchOperation[]>([{ op: 'remove', path: '/items/0' }]),
-  fc.tuple(fc.constantFrom('a', 'b', 'c~', 'd/e'), fc.integer()).map(([key, n]): PatchOperation[] => [
-    { op: 'add', path: `/map/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: n },
-  ]),
+  fc
+    .tuple(fc.constantFrom('a', 'b', 'c~', 'd/e'), fc.integer())
+    .map(([key, n]): PatchOperation[] => [
+      { op: 'add', path: `/map/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: n },
+    ]),
   fc.integer().map((n): PatchOperation[] => [
     { op: 'add', path: '/items/-', value: n },
     { op: 'replace', path: '/counter', value: n },
@@ -56,7 +58,9 @@ const applyFrames = (start: unknown, frames: TopicFrame[]) =>
 describe('Topic', () => {
   it('starts at seq 0 with its initial state as the snapshot', () => {
     const topic = new Topic('t', { initial: initial() });
-    expect(topic.framesSince().map((f) => f.frame)).toEqual([{ type: 'snapshot', topic: 't', epoch: topic.epoch, seq: 0, data: initial() }]);
+    expect(topic.framesSince().map((f) => f.frame)).toEqual([
+      { type: 'snapshot', topic: 't', epoch: topic.epoch, seq: 0, data: initial() },
+    ]);
   });
 
   it('advances seq by exactly one per accepted publish', () => {
@@ -72,28 +76,41 @@ describe('Topic', () => {
 
   it('returns exactly the missing patches, in order, for any position the history covers', () => {
     fc.assert(
-      fc.property(fc.array(opsArbitrary, { maxLength: 60 }), fc.integer({ min: 0, max: 20 }), fc.nat(), (publishes, historyLength, pick) => {
-        const topic = new Topic('t', { initial: initial(), historyLength });
-        const { frames } = run(topic, publishes);
-        const oldestCovered = Math.max(0, topic.seq - historyLength);
-        const since = oldestCovered + (pick % (topic.seq - oldestCovered + 1));
-        const got = topic.framesSince({ epoch: topic.epoch, seq: since }).map((f) => f.frame);
-        expect(got).toEqual(frames.slice(since));
-      }),
+      fc.property(
+        fc.array(opsArbitrary, { maxLength: 60 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.nat(),
+        (publishes, historyLength, pick) => {
+          const topic = new Topic('t', { initial: initial(), historyLength });
+          const { frames } = run(topic, publishes);
+          const oldestCovered = Math.max(0, topic.seq - historyLength);
+          const since = oldestCovered + (pick % (topic.seq - oldestCovered + 1));
+          const got = topic.framesSince({ epoch: topic.epoch, seq: since }).map((f) => f.frame);
+          expect(got).toEqual(frames.slice(since));
+        },
+      ),
     );
   });
 
   it('answers with one snapshot for a position outside the history, from another epoch, or ahead', () => {
     fc.assert(
-      fc.property(fc.array(opsArbitrary, { minLength: 1, maxLength: 60 }), fc.integer({ min: 0, max: 10 }), (publishes, historyLength) => {
-        const topic = new Topic('t', { initial: initial(), historyLength });
-        run(topic, publishes);
-        const snapshot = [{ type: 'snapshot', topic: 't', epoch: topic.epoch, seq: topic.seq, data: topic.state }];
-        const frames = (seq: number, epoch = topic.epoch) => topic.framesSince({ epoch, seq }).map((f) => f.frame);
-        expect(frames(topic.seq + 1)).toEqual(snapshot);
-        expect(frames(topic.seq, 'another-epoch')).toEqual(snapshot);
-        if (topic.seq - historyLength - 1 >= 0) expect(frames(topic.seq - historyLength - 1)).toEqual(snapshot);
-      }),
+      fc.property(
+        fc.array(opsArbitrary, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 0, max: 10 }),
+        (publishes, historyLength) => {
+          const topic = new Topic('t', { initial: initial(), historyLength });
+          run(topic, publishes);
+          const snapshot = [
+            { type: 'snapshot', topic: 't', epoch: topic.epoch, seq: topic.seq, data: topic.state },
+          ];
+          const frames = (seq: number, epoch = topic.epoch) =>
+            topic.framesSince({ epoch, seq }).map((f) => f.frame);
+          expect(frames(topic.seq + 1)).toEqual(snapshot);
+          expect(frames(topic.seq, 'another-epoch')).toEqual(snapshot);
+          if (topic.seq - historyLength - 1 >= 0)
+            expect(frames(topic.seq - historyLength - 1)).toEqual(snapshot);
+        },
+      ),
     );
   });
 
@@ -121,7 +138,11 @@ describe('Topic', () => {
       fc.property(fc.array(opsArbitrary, { maxLength: 30 }), fc.integer(), (publishes, n) => {
         const topic = new Topic('t', { initial: initial() });
         run(topic, publishes);
-        const before = { state: topic.state, seq: topic.seq, frames: topic.framesSince({ epoch: topic.epoch, seq: 0 }) };
+        const before = {
+          state: topic.state,
+          seq: topic.seq,
+          frames: topic.framesSince({ epoch: topic.epoch, seq: 0 }),
+        };
         // The first op would apply; the second cannot, so neither may.
         const failing: PatchOperation[] = [
           { op: 'replace', path: '/counter', value: n },
@@ -136,7 +157,10 @@ describe('Topic', () => {
   });
 
   it('publishes a minimal diff: one replace per changed leaf, nothing when nothing changed', () => {
-    const record = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.record({ x: fc.integer(), y: fc.string() }));
+    const record = fc.dictionary(
+      fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      fc.record({ x: fc.integer(), y: fc.string() }),
+    );
     fc.assert(
       fc.property(record, fc.func(fc.boolean()), fc.integer(), (start, shouldChange, delta) => {
         const topic = new Topic('t', { initial: start });
@@ -155,7 +179,9 @@ describe('Topic', () => {
           return;
         }
         expect(published!.frame.ops).toHaveLength(changed);
-        expect(published!.frame.ops.every((op) => op.op === 'replace' && op.path.endsWith('/x'))).toBe(true);
+        expect(
+          published!.frame.ops.every((op) => op.op === 'replace' && op.path.endsWith('/x')),
+        ).toBe(true);
         expect(topic.state).toEqual(next);
       }),
     );

@@ -15,9 +15,14 @@ afterEach(() => {
 
 /** The WebSocket transport with `batchWindowMs`, hosted the way the connection hosts it. */
 async function open(batchWindowMs: number) {
-  const transport = hostTransport(webSocketTransport, { settings: { url: server.url, WebSocket: server.WebSocket, batchWindowMs, now: Date.now } });
+  const transport = hostTransport(webSocketTransport, {
+    settings: { url: server.url, WebSocket: server.WebSocket, batchWindowMs, now: Date.now },
+  });
   await vi.advanceTimersByTimeAsync(5);
-  const frames = () => transport.events.filter((e) => e.type === 'SOCKET.FRAMES').map((e) => (e.frames as { t: number }[]).map((f) => f.t));
+  const frames = () =>
+    transport.events
+      .filter((e) => e.type === 'SOCKET.FRAMES')
+      .map((e) => (e.frames as { t: number }[]).map((f) => f.t));
   return { frames, events: transport.events, stop: transport.stop };
 }
 
@@ -48,7 +53,11 @@ describe('webSocketTransport with batchWindowMs (one statechart step for a strea
     server.send({ type: 'pong', t: 2 });
     server.drop(4403, 'forbidden');
     await vi.advanceTimersByTimeAsync(5);
-    expect(socket.events.slice(1).map((e) => e.type)).toEqual(['SOCKET.FRAMES', 'SOCKET.FRAMES', 'SOCKET.CLOSED']);
+    expect(socket.events.slice(1).map((e) => e.type)).toEqual([
+      'SOCKET.FRAMES',
+      'SOCKET.FRAMES',
+      'SOCKET.CLOSED',
+    ]);
     expect(socket.frames()).toEqual([[1], [2]]);
     socket.stop();
   });

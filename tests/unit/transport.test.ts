@@ -21,7 +21,9 @@ afterEach(() => {
 
 describe('webSocketTransport', () => {
   const open = async (WebSocket: WebSocketConstructor = server.WebSocket) => {
-    const transport = hostTransport(webSocketTransport, { settings: { url: server.url, WebSocket } });
+    const transport = hostTransport(webSocketTransport, {
+      settings: { url: server.url, WebSocket },
+    });
     await vi.advanceTimersByTimeAsync(5);
     return transport;
   };
@@ -30,13 +32,21 @@ describe('webSocketTransport', () => {
     const socket = await open();
     expect(socket.types()).toEqual(['SOCKET.OPENED']);
     const arrivedAt = Date.now();
-    server.send(server.snapshotOf('host.cpu'), { type: 'pong', t: 1 }, server.snapshotOf('host.load'));
+    server.send(
+      server.snapshotOf('host.cpu'),
+      { type: 'pong', t: 1 },
+      server.snapshotOf('host.load'),
+    );
     expect(socket.types()).toEqual(['SOCKET.OPENED']); // batched until the task ends
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.events.slice(1)).toEqual([
       {
         type: 'SOCKET.FRAMES',
-        frames: [server.snapshotOf('host.cpu'), { type: 'pong', t: 1 }, server.snapshotOf('host.load')],
+        frames: [
+          server.snapshotOf('host.cpu'),
+          { type: 'pong', t: 1 },
+          server.snapshotOf('host.load'),
+        ],
         receivedAt: arrivedAt,
         pongAt: arrivedAt,
       },
@@ -53,7 +63,12 @@ describe('webSocketTransport', () => {
     expect(socket.events.slice(1)).toEqual([
       { type: 'SOCKET.BAD_FRAME', message: 'frame is not valid JSON' },
       { type: 'SOCKET.BAD_FRAME', message: expect.stringContaining('seq') },
-      { type: 'SOCKET.FRAMES', frames: [{ type: 'pong', t: 2 }], receivedAt: expect.any(Number), pongAt: expect.any(Number) },
+      {
+        type: 'SOCKET.FRAMES',
+        frames: [{ type: 'pong', t: 2 }],
+        receivedAt: expect.any(Number),
+        pongAt: expect.any(Number),
+      },
     ]);
     socket.stop();
   });
@@ -64,19 +79,31 @@ describe('webSocketTransport', () => {
     server.drop(4403, 'forbidden');
     await vi.advanceTimersByTimeAsync(5);
     expect(socket.events.slice(1)).toEqual([
-      { type: 'SOCKET.FRAMES', frames: [{ type: 'pong', t: 3 }], receivedAt: expect.any(Number), pongAt: expect.any(Number) },
+      {
+        type: 'SOCKET.FRAMES',
+        frames: [{ type: 'pong', t: 3 }],
+        receivedAt: expect.any(Number),
+        pongAt: expect.any(Number),
+      },
       { type: 'SOCKET.CLOSED', code: 4403, reason: 'forbidden' },
     ]);
     socket.stop();
   });
 
   it('encodes what it is sent, and drops sends while not open instead of throwing', async () => {
-    const socket = hostTransport(webSocketTransport, { settings: { url: server.url, WebSocket: server.WebSocket } });
+    const socket = hostTransport(webSocketTransport, {
+      settings: { url: server.url, WebSocket: server.WebSocket },
+    });
     socket.send({ type: 'SEND', frame: { type: 'ping', t: 0 } }); // still connecting
     await vi.advanceTimersByTimeAsync(5);
-    socket.send({ type: 'SEND', frame: { type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 4 } } });
+    socket.send({
+      type: 'SEND',
+      frame: { type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 4 } },
+    });
     await vi.advanceTimersByTimeAsync(5);
-    expect(server.received.map((entry) => entry.frame)).toEqual([{ type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 4 } }]);
+    expect(server.received.map((entry) => entry.frame)).toEqual([
+      { type: 'subscribe', topic: 'host.cpu', since: { epoch: 'E1', seq: 4 } },
+    ]);
     socket.stop();
   });
 
@@ -96,7 +123,9 @@ describe('webSocketTransport', () => {
         throw new SyntaxError('bad url');
       }
     } as unknown as WebSocketConstructor;
-    const socket = hostTransport(webSocketTransport, { settings: { url: 'nope', WebSocket: Throwing } });
+    const socket = hostTransport(webSocketTransport, {
+      settings: { url: 'nope', WebSocket: Throwing },
+    });
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.events).toEqual([{ type: 'SOCKET.CLOSED', code: 1006, reason: 'bad url' }]);
     socket.stop();
@@ -114,7 +143,8 @@ describe('pollingTransport', () => {
     retry: { baseMs: 1_000, capMs: 30_000 },
     random: () => 0,
   });
-  const poll = () => hostTransport(pollingTransport, { settings: settings(), cursors: () => cursors });
+  const poll = () =>
+    hostTransport(pollingTransport, { settings: settings(), cursors: () => cursors });
   beforeEach(() => {
     cursors = [
       { topic: 'host.cpu', since: null },
@@ -128,7 +158,13 @@ describe('pollingTransport', () => {
     const first = server.requests[0]!.url;
     expect(first.pathname).toBe('/api/poll');
     expect(first.search).toBe('?topic=host.cpu&topic=host.load&since=E1%3A0&wait=20000&client=c1');
-    expect(transport.events).toEqual([{ type: 'POLL.FRAMES', frames: [server.snapshotOf('host.cpu')], topics: ['host.cpu', 'host.load'] }]);
+    expect(transport.events).toEqual([
+      {
+        type: 'POLL.FRAMES',
+        frames: [server.snapshotOf('host.cpu')],
+        topics: ['host.cpu', 'host.load'],
+      },
+    ]);
     transport.stop();
   });
 
@@ -143,7 +179,10 @@ describe('pollingTransport', () => {
     expect(server.heldPolls).toBe(1);
     server.publish('host.cpu', [{ op: 'replace', path: '/total', value: 2 }]);
     await vi.advanceTimersByTimeAsync(0);
-    expect(transport.events.at(-1)).toMatchObject({ type: 'POLL.FRAMES', frames: [{ type: 'patch', seq: 1 }] });
+    expect(transport.events.at(-1)).toMatchObject({
+      type: 'POLL.FRAMES',
+      frames: [{ type: 'patch', seq: 1 }],
+    });
     transport.stop();
   });
 
@@ -155,8 +194,14 @@ describe('pollingTransport', () => {
     cursors = [...cursors, { topic: 'host.load', since: null }];
     transport.send({ type: 'SEND', frame: { type: 'subscribe', topic: 'host.load' } });
     await vi.advanceTimersByTimeAsync(0);
-    expect(server.requests.at(-1)!.url.searchParams.getAll('topic')).toEqual(['host.cpu', 'host.load']);
-    expect(transport.events.at(-1)).toMatchObject({ type: 'POLL.FRAMES', frames: [{ type: 'snapshot', topic: 'host.load' }] });
+    expect(server.requests.at(-1)!.url.searchParams.getAll('topic')).toEqual([
+      'host.cpu',
+      'host.load',
+    ]);
+    expect(transport.events.at(-1)).toMatchObject({
+      type: 'POLL.FRAMES',
+      frames: [{ type: 'snapshot', topic: 'host.load' }],
+    });
     expect(transport.types()).not.toContain('POLL.ERROR'); // the aborted request is not a failure
     transport.stop();
   });
@@ -173,12 +218,24 @@ describe('pollingTransport', () => {
   it('posts actions and reports the reply as a frame', async () => {
     cursors = [];
     const transport = poll();
-    transport.send({ type: 'SEND', frame: { type: 'action', id: 'a1', topic: 'alerts.thresholds', payload: { version: 1 } } });
+    transport.send({
+      type: 'SEND',
+      frame: { type: 'action', id: 'a1', topic: 'alerts.thresholds', payload: { version: 1 } },
+    });
     await vi.advanceTimersByTimeAsync(0);
     const post = server.requests.find((request) => request.method === 'POST')!;
     expect(post.url.pathname).toBe('/api/actions');
-    expect(post.body).toEqual({ type: 'action', id: 'a1', topic: 'alerts.thresholds', payload: { version: 1 } });
-    expect(transport.events).toContainEqual({ type: 'POLL.FRAMES', frames: [{ type: 'ack', id: 'a1' }], topics: [] });
+    expect(post.body).toEqual({
+      type: 'action',
+      id: 'a1',
+      topic: 'alerts.thresholds',
+      payload: { version: 1 },
+    });
+    expect(transport.events).toContainEqual({
+      type: 'POLL.FRAMES',
+      frames: [{ type: 'ack', id: 'a1' }],
+      topics: [],
+    });
     transport.stop();
   });
 
@@ -199,7 +256,9 @@ describe('pollingTransport', () => {
     server.httpStatus = 403;
     const transport = poll();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(transport.events).toEqual([{ type: 'POLL.REFUSED', code: 'forbidden', message: expect.any(String) }]);
+    expect(transport.events).toEqual([
+      { type: 'POLL.REFUSED', code: 'forbidden', message: expect.any(String) },
+    ]);
     expect(server.requests).toHaveLength(1);
     transport.stop();
   });

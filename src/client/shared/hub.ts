@@ -83,13 +83,15 @@ export function createSharedHub(options: SharedHubOptions) {
    */
   function forwardFrames(topic: string, hold: LocalHold): () => void {
     const listener = hold.ref.on('applied', ({ frames }) => {
-      for (const tab of tabs.values()) if (tab.topics.has(topic)) post(tab, { type: 'frames', topic, frames });
+      for (const tab of tabs.values())
+        if (tab.topics.has(topic)) post(tab, { type: 'frames', topic, frames });
     });
     return () => listener.unsubscribe();
   }
 
   /** What a tab cannot fold itself; posted only when it changed (the data and seq travel as frames). */
-  const shapeOf = ({ status, epoch, staleSince, error, statePath }: SubscriptionView) => JSON.stringify([status, epoch, staleSince, error, statePath]);
+  const shapeOf = ({ status, epoch, staleSince, error, statePath }: SubscriptionView) =>
+    JSON.stringify([status, epoch, staleSince, error, statePath]);
 
   function postTopic(tab: Tab, view: SubscriptionView, withData: boolean): void {
     const held = tab.topics.get(view.topic);
@@ -109,7 +111,10 @@ export function createSharedHub(options: SharedHubOptions) {
     }
     entry.tabs += 1;
     const { view } = entry.hold;
-    tab.topics.set(topic, { stop: view.subscribe(() => postTopic(tab, view.get(), false)), shape: '' });
+    tab.topics.set(topic, {
+      stop: view.subscribe(() => postTopic(tab, view.get(), false)),
+      shape: '',
+    });
     postTopic(tab, view.get(), true);
   }
 
@@ -169,7 +174,8 @@ export function createSharedHub(options: SharedHubOptions) {
         // same action to the server, which applies an id once; one still pending here is not queued twice.
         const { id, topic, payload } = message;
         tab.actions.add(id);
-        if (!client.outbox.get().pending.some((entry) => entry.id === id)) client.actor.send({ type: 'ACTION', id, topic, payload });
+        if (!client.outbox.get().pending.some((entry) => entry.id === id))
+          client.actor.send({ type: 'ACTION', id, topic, payload });
         return postOutbox(tab);
       }
       case 'retry':

@@ -34,7 +34,12 @@ type Envelope = { to: string; from: string; data: unknown } | { to: '*'; leader:
 const HUB = 'hub';
 
 /** A PortLike over a broadcast channel: sends to `peer`, hears what is addressed to `self`. */
-function channelPort(channel: ChannelLike, self: string, peer: string, onClose: () => void = () => {}): PortLike & { deliver(data: unknown): void } {
+function channelPort(
+  channel: ChannelLike,
+  self: string,
+  peer: string,
+  onClose: () => void = () => {},
+): PortLike & { deliver(data: unknown): void } {
   const listeners = new Set<(event: { data: unknown }) => void>();
   return {
     postMessage: (data) => channel.postMessage({ to: peer, from: self, data } satisfies Envelope),
@@ -50,7 +55,9 @@ function channelPort(channel: ChannelLike, self: string, peer: string, onClose: 
   };
 }
 
-const randomId = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+const randomId = () =>
+  globalThis.crypto?.randomUUID?.() ??
+  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
 /** Runs the hub while this tab holds the leader lock; returns the stop. */
 function runForLeadership(name: string, env: LeaderEnvironment, self: string): () => void {
@@ -65,7 +72,8 @@ function runForLeadership(name: string, env: LeaderEnvironment, self: string): (
       const ports = new Map<string, ReturnType<typeof channelPort>>();
       const hub = createSharedHub({
         // The first tab's config, as in the SharedWorker; the credential comes from the tabs.
-        createClient: (config, getToken) => (env.createClient ?? createTetherClient)({ ...config, getToken }),
+        createClient: (config, getToken) =>
+          (env.createClient ?? createTetherClient)({ ...config, getToken }),
         watchTab: (tab, gone) => watchTabLock(env.locks, tab, gone),
       });
       const onMessage = ({ data }: { data: unknown }) => {
@@ -98,7 +106,10 @@ function runForLeadership(name: string, env: LeaderEnvironment, self: string): (
   };
 }
 
-export function createLeaderElectedClient(options: Omit<TabClientOptions, 'connect' | 'page'> & { name: string }, env: LeaderEnvironment): TetherClient {
+export function createLeaderElectedClient(
+  options: Omit<TabClientOptions, 'connect' | 'page'> & { name: string },
+  env: LeaderEnvironment,
+): TetherClient {
   const { name, ...clientOptions } = options;
   const self = randomId();
   const channel = env.openChannel(name);
@@ -149,5 +160,9 @@ export function createLeaderElectedClient(options: Omit<TabClientOptions, 'conne
 export function browserLeaderEnvironment(): LeaderEnvironment | null {
   const locks = globalThis.navigator?.locks;
   if (typeof BroadcastChannel === 'undefined' || !locks) return null;
-  return { openChannel: (name) => new BroadcastChannel(`tether.${name}`), locks, page: browserTabPage() };
+  return {
+    openChannel: (name) => new BroadcastChannel(`tether.${name}`),
+    locks,
+    page: browserTabPage(),
+  };
 }

@@ -25,7 +25,14 @@ export interface SharedConfig {
   heartbeatTimeoutMs?: number;
   checkTimeoutMs?: number;
   backoff?: Partial<BackoffSettings>;
-  polling?: false | { waitMs?: number; minIntervalMs?: number; probe?: { baseMs?: number; capMs?: number }; retry?: { baseMs?: number; capMs?: number } };
+  polling?:
+    | false
+    | {
+        waitMs?: number;
+        minIntervalMs?: number;
+        probe?: { baseMs?: number; capMs?: number };
+        retry?: { baseMs?: number; capMs?: number };
+      };
   ackTimeoutMs?: number;
   sendRate?: Partial<SendRate>;
   batchWindowMs?: number;

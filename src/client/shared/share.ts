@@ -31,7 +31,9 @@ export function createSharedTetherClient(options: SharedClientOptions = {}): Tet
   const { name = 'tether', ...rest } = options;
   if (typeof SharedWorker === 'undefined') {
     const leaderEnvironment = browserLeaderEnvironment();
-    return leaderEnvironment ? createLeaderElectedClient({ ...rest, name }, leaderEnvironment) : createTetherClient(rest);
+    return leaderEnvironment
+      ? createLeaderElectedClient({ ...rest, name }, leaderEnvironment)
+      : createTetherClient(rest);
   }
   // A worker that cannot start (its script missing after a deploy, a CSP without worker-src)
   // reports an error, or throws, or says nothing at all to one of the tabs that asked for it
@@ -42,7 +44,9 @@ export function createSharedTetherClient(options: SharedClientOptions = {}): Tet
   const { page, reattach } = reattachablePage(browserTabPage());
   const moveHere = () => {
     console.warn('Tether: the shared worker did not start; this tab connects by itself');
-    localHub = createSharedHub({ createClient: (config, getToken) => createTetherClient({ ...config, getToken }) });
+    localHub = createSharedHub({
+      createClient: (config, getToken) => createTetherClient({ ...config, getToken }),
+    });
     return localHub;
   };
   const tab = createTabClient({
@@ -52,7 +56,10 @@ export function createSharedTetherClient(options: SharedClientOptions = {}): Tet
       if (localHub) return portTo(localHub);
       let worker: SharedWorker;
       try {
-        worker = new SharedWorker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
+        worker = new SharedWorker(new URL('./worker.ts', import.meta.url), {
+          type: 'module',
+          name,
+        });
       } catch {
         return portTo(moveHere());
       }

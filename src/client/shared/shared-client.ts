@@ -37,7 +37,11 @@ const INITIAL_CONNECTION: ConnectionView = {
   lastError: null,
   statePath: 'attaching',
 };
-const CLOSED_CONNECTION: ConnectionView = { ...INITIAL_CONNECTION, status: 'closed', statePath: 'closed' };
+const CLOSED_CONNECTION: ConnectionView = {
+  ...INITIAL_CONNECTION,
+  status: 'closed',
+  statePath: 'closed',
+};
 
 const pendingTopic = (topic: string): SubscriptionView => ({
   topic,
@@ -51,7 +55,9 @@ const pendingTopic = (topic: string): SubscriptionView => ({
   statePath: 'pending',
 });
 
-const defaultId = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+const defaultId = () =>
+  globalThis.crypto?.randomUUID?.() ??
+  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
 /**
  * A tab's side of cross-tab sharing: a TetherClient whose statecharts run in the hub (`actor` and
@@ -62,16 +68,30 @@ const defaultId = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toStr
 export function createTabClient(options: TabClientOptions): TetherClient {
   const url = (options.url ?? globalThis.location?.origin ?? '').replace(/\/+$/, '');
   if (!/^https?:\/\//.test(url)) throw new Error('createTabClient: `url` must be an http(s) URL');
-  const { connect: _connect, getToken, token, generateId = defaultId, page: _page, locks: _locks, ...rest } = options;
+  const {
+    connect: _connect,
+    getToken,
+    token,
+    generateId = defaultId,
+    page: _page,
+    locks: _locks,
+    ...rest
+  } = options;
   const config: SharedConfig = { ...rest, url };
   const answerToken: GetToken = getToken ?? (() => token);
-  const page = options.page === false ? null : options.page ?? browserTabPage();
-  const locks = options.locks === undefined ? globalThis.navigator?.locks ?? null : options.locks;
+  const page = options.page === false ? null : (options.page ?? browserTabPage());
+  const locks = options.locks === undefined ? (globalThis.navigator?.locks ?? null) : options.locks;
 
   const connection = mirrorView<ConnectionView>(INITIAL_CONNECTION);
   const outbox = mirrorView<OutboxView>({ pending: [], refused: [] });
-  const topics = new Map<string, { holders: number; view: MirrorView<SubscriptionView>; position: TopicPosition | null }>();
-  const reauthentications = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  const topics = new Map<
+    string,
+    { holders: number; view: MirrorView<SubscriptionView>; position: TopicPosition | null }
+  >();
+  const reauthentications = new Map<
+    number,
+    { resolve: () => void; reject: (error: Error) => void }
+  >();
   let nextRequest = 0;
   let stopped = false;
 
@@ -103,7 +123,8 @@ export function createTabClient(options: TabClientOptions): TetherClient {
       }
       case 'token?': {
         const { request } = message;
-        const reply = (answer: string | null | undefined) => post({ type: 'token', request, token: answer || undefined });
+        const reply = (answer: string | null | undefined) =>
+          post({ type: 'token', request, token: answer || undefined });
         Promise.resolve()
           .then(answerToken)
           .then(reply, () => reply(undefined));
@@ -120,7 +141,9 @@ export function createTabClient(options: TabClientOptions): TetherClient {
   function keepingEarlierRefusals(view: OutboxView): OutboxView {
     const listed = new Set(view.refused.map((entry) => entry.id));
     const earlier = outbox.get().refused.filter((entry) => !listed.has(entry.id));
-    return earlier.length === 0 ? view : { pending: view.pending, refused: [...earlier, ...view.refused].slice(-REFUSED_KEPT) };
+    return earlier.length === 0
+      ? view
+      : { pending: view.pending, refused: [...earlier, ...view.refused].slice(-REFUSED_KEPT) };
   }
 
   function takeTopicView(view: SubscriptionView, withData: boolean): void {
@@ -137,7 +160,12 @@ export function createTabClient(options: TabClientOptions): TetherClient {
       return;
     }
     const current = entry.view.get();
-    entry.view.set({ ...view, data: position.data, seq: position.seq, updatedAt: current.updatedAt });
+    entry.view.set({
+      ...view,
+      data: position.data,
+      seq: position.seq,
+      updatedAt: current.updatedAt,
+    });
   }
 
   function foldTopicFrames(topic: string, frames: Parameters<typeof foldFrames>[1]): void {
@@ -149,7 +177,13 @@ export function createTabClient(options: TabClientOptions): TetherClient {
     const { data, epoch, seq } = result.position;
     const current = entry.view.get();
     if (changed || seq !== current.seq || epoch !== current.epoch) {
-      entry.view.set({ ...current, data, epoch, seq, updatedAt: changed ? Date.now() : current.updatedAt });
+      entry.view.set({
+        ...current,
+        data,
+        epoch,
+        seq,
+        updatedAt: changed ? Date.now() : current.updatedAt,
+      });
     }
   }
 
@@ -171,10 +205,14 @@ export function createTabClient(options: TabClientOptions): TetherClient {
       if (stopped || port !== opened) return; // closed again before the lock came
       queue = null;
       opened.postMessage({ type: 'attach', tab, config } satisfies TabMessage);
-      for (const topic of topics.keys()) opened.postMessage({ type: 'subscribe', topic } satisfies TabMessage);
+      for (const topic of topics.keys())
+        opened.postMessage({ type: 'subscribe', topic } satisfies TabMessage);
       // Actions still pending at a hub that may be gone (a leader tab that closed) go again, same ids.
-      for (const { id, topic, payload } of outbox.get().pending) opened.postMessage({ type: 'send', id, topic, payload } satisfies TabMessage);
-      for (const message of waiting) if (message.type !== 'subscribe' && message.type !== 'unsubscribe') opened.postMessage(message);
+      for (const { id, topic, payload } of outbox.get().pending)
+        opened.postMessage({ type: 'send', id, topic, payload } satisfies TabMessage);
+      for (const message of waiting)
+        if (message.type !== 'subscribe' && message.type !== 'unsubscribe')
+          opened.postMessage(message);
     };
     if (locks) lockRelease = holdTabLock(locks, tab, announce);
     else announce();
@@ -206,10 +244,14 @@ export function createTabClient(options: TabClientOptions): TetherClient {
     connection,
     outbox,
     subscribe(topic): TopicHold {
-      if (stopped) throw new Error(`createTabClient: cannot subscribe to "${topic}" on a stopped client`);
+      if (stopped)
+        throw new Error(`createTabClient: cannot subscribe to "${topic}" on a stopped client`);
       let entry = topics.get(topic);
       if (!entry) {
-        topics.set(topic, (entry = { holders: 0, view: mirrorView(pendingTopic(topic)), position: null }));
+        topics.set(
+          topic,
+          (entry = { holders: 0, view: mirrorView(pendingTopic(topic)), position: null }),
+        );
         post({ type: 'subscribe', topic });
       }
       entry.holders += 1;
@@ -245,7 +287,8 @@ export function createTabClient(options: TabClientOptions): TetherClient {
       stopped = true;
       stopPage?.();
       close();
-      for (const { reject } of reauthentications.values()) reject(new Error('the client was stopped'));
+      for (const { reject } of reauthentications.values())
+        reject(new Error('the client was stopped'));
       reauthentications.clear();
       connection.set(CLOSED_CONNECTION);
     },

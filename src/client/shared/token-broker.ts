@@ -10,7 +10,10 @@ export const TOKEN_TIMEOUT_MS = 5_000;
  */
 export class TokenBroker {
   #next = 0;
-  readonly #requests = new Map<number, { waiting: Set<PortLike>; resolve: (token: string | undefined) => void }>();
+  readonly #requests = new Map<
+    number,
+    { waiting: Set<PortLike>; resolve: (token: string | undefined) => void }
+  >();
 
   constructor(
     private readonly ports: () => PortLike[],

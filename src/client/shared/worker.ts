@@ -10,7 +10,10 @@ import type { PortLike } from './messages.ts';
 import { watchTabLock } from './tab-page.ts';
 
 interface SharedWorkerScope {
-  addEventListener(type: 'connect', listener: (event: { ports: readonly PortLike[] }) => void): void;
+  addEventListener(
+    type: 'connect',
+    listener: (event: { ports: readonly PortLike[] }) => void,
+  ): void;
   addEventListener(type: 'online' | 'offline', listener: () => void): void;
   removeEventListener(type: 'online' | 'offline', listener: () => void): void;
 }

@@ -12,7 +12,9 @@ const LEVEL = 'level';
 function eventText(row: Row, fields: readonly string[] | undefined): string {
   if (fields) return fields.map((field) => formatValue(row[field])).join(' · ');
   if (typeof row.message === 'string') return row.message;
-  const rest = Object.fromEntries(Object.entries(row).filter(([key]) => key !== TIME && key !== LEVEL && key !== 'id'));
+  const rest = Object.fromEntries(
+    Object.entries(row).filter(([key]) => key !== TIME && key !== LEVEL && key !== 'id'),
+  );
   return formatValue(rest);
 }
 
@@ -22,9 +24,18 @@ function eventText(row: Row, fields: readonly string[] | undefined): string {
  */
 export function EventsView(props: { entry: TopicWidgetEntry; value: unknown }) {
   const rows = createMemo(() => asRows(props.value));
-  const newestFirst = createMemo(() => [...(rows() ?? [])].reverse().slice(0, props.entry.limit ?? DEFAULT_LIMIT));
+  const newestFirst = createMemo(() =>
+    [...(rows() ?? [])].reverse().slice(0, props.entry.limit ?? DEFAULT_LIMIT),
+  );
   return (
-    <Show when={rows()} fallback={<p class="muted">Expected a list of events{props.entry.path ? ` at ${props.entry.path}` : ''}.</p>}>
+    <Show
+      when={rows()}
+      fallback={
+        <p class="muted">
+          Expected a list of events{props.entry.path ? ` at ${props.entry.path}` : ''}.
+        </p>
+      }
+    >
       <Show when={newestFirst().length > 0} fallback={<p class="muted">No events.</p>}>
         <ul class="feed" aria-label={`${props.entry.title}, newest first`}>
           <For each={newestFirst()}>

@@ -13,17 +13,34 @@ export function NumberView(props: { entry: TopicWidgetEntry; value: unknown }) {
   const suffix = () => (props.entry.unit ? ` ${props.entry.unit}` : '');
   const figures = createMemo((): Figures | null => {
     const value = Array.isArray(props.value) ? props.value.at(-1) : props.value;
-    if (typeof value === 'number') return [{ label: props.entry.fields?.[0] ?? 'value', value: formatNumber(value) + suffix() }];
+    if (typeof value === 'number')
+      return [{ label: props.entry.fields?.[0] ?? 'value', value: formatNumber(value) + suffix() }];
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
     const row = value as Row;
     const fields = props.entry.fields ?? numericFields(row, [props.entry.x ?? 't']);
-    return fields.map((field) => ({ label: field, value: typeof row[field] === 'number' ? formatNumber(row[field] as number) + suffix() : formatValue(row[field]) }));
+    return fields.map((field) => ({
+      label: field,
+      value:
+        typeof row[field] === 'number'
+          ? formatNumber(row[field] as number) + suffix()
+          : formatValue(row[field]),
+    }));
   });
   return (
-    <Show when={figures()} fallback={<p class="muted">Expected a number or an object of numbers{props.entry.path ? ` at ${props.entry.path}` : ''}.</p>}>
+    <Show
+      when={figures()}
+      fallback={
+        <p class="muted">
+          Expected a number or an object of numbers
+          {props.entry.path ? ` at ${props.entry.path}` : ''}.
+        </p>
+      }
+    >
       {(list) => (
         <dl class="tiles">
-          <For each={list()}>{(figure) => <StatTile label={figure.label} value={figure.value} />}</For>
+          <For each={list()}>
+            {(figure) => <StatTile label={figure.label} value={figure.value} />}
+          </For>
         </dl>
       )}
     </Show>

@@ -11,7 +11,14 @@ export function TableView(props: { entry: TopicWidgetEntry; value: unknown }) {
   const limit = () => props.entry.limit ?? DEFAULT_LIMIT;
   const shown = createMemo(() => (rows() ?? []).slice(0, limit()));
   return (
-    <Show when={rows()} fallback={<p class="muted">Expected a list of objects{props.entry.path ? ` at ${props.entry.path}` : ''} for a table.</p>}>
+    <Show
+      when={rows()}
+      fallback={
+        <p class="muted">
+          Expected a list of objects{props.entry.path ? ` at ${props.entry.path}` : ''} for a table.
+        </p>
+      }
+    >
       {(all) => (
         <Show when={all().length > 0} fallback={<p class="muted">No rows.</p>}>
           <div class="table-scroll">
@@ -25,7 +32,13 @@ export function TableView(props: { entry: TopicWidgetEntry; value: unknown }) {
                 <For each={shown()}>
                   {(row) => (
                     <tr>
-                      <For each={columns()}>{(column) => <td data-numeric={typeof row[column] === 'number' ? '' : undefined}>{formatValue(row[column])}</td>}</For>
+                      <For each={columns()}>
+                        {(column) => (
+                          <td data-numeric={typeof row[column] === 'number' ? '' : undefined}>
+                            {formatValue(row[column])}
+                          </td>
+                        )}
+                      </For>
                     </tr>
                   )}
                 </For>

@@ -21,7 +21,12 @@ export function TopicWidget(props: { entry: TopicWidgetEntry }) {
     return error ? `No data: ${error.message}` : 'No data yet.';
   };
   return (
-    <WidgetFrame widget={widgetId(entry)} title={entry.title} view={topic.view()} wide={entry.wide ?? entry.view === 'series'}>
+    <WidgetFrame
+      widget={widgetId(entry)}
+      title={entry.title}
+      view={topic.view()}
+      wide={entry.wide ?? entry.view === 'series'}
+    >
       <Show when={topic.data() !== undefined} fallback={<p class="muted">{waiting()}</p>}>
         <Switch>
           <Match when={entry.view === 'series'}>

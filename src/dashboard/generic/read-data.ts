@@ -6,7 +6,8 @@
 export type Row = Record<string, unknown>;
 
 const unescapeToken = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
-const isObject = (value: unknown): value is Row => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Row =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The value at an RFC 6901 JSON Pointer (`''` is the whole document); undefined when absent. */
 export function atPointer(doc: unknown, pointer: string): unknown {
@@ -29,14 +30,17 @@ export function asRows(value: unknown): Row[] | null {
 /** The fields of `row` holding finite numbers, in key order, except `exclude`. */
 export function numericFields(row: Row | undefined, exclude: readonly string[] = []): string[] {
   if (!row) return [];
-  return Object.keys(row).filter((key) => !exclude.includes(key) && typeof row[key] === 'number' && Number.isFinite(row[key]));
+  return Object.keys(row).filter(
+    (key) => !exclude.includes(key) && typeof row[key] === 'number' && Number.isFinite(row[key]),
+  );
 }
 
 /** The union of the first rows' keys, in first-seen order: table columns when the config names none. */
 export function columnsOf(rows: readonly Row[], max = 8, sample = 20): string[] {
   const columns: string[] = [];
   for (const row of rows.slice(0, sample)) {
-    for (const key of Object.keys(row)) if (!columns.includes(key) && columns.length < max) columns.push(key);
+    for (const key of Object.keys(row))
+      if (!columns.includes(key) && columns.length < max) columns.push(key);
   }
   return columns;
 }

@@ -23,7 +23,11 @@ export function AlertFeed() {
       if (!data) return;
       if (known) {
         for (const item of data.items) {
-          if (!known.has(item.id)) toasts.push(item.level === 'warning' ? 'warning' : 'info', `${LEVEL_LABEL[item.level]}: ${item.message}`);
+          if (!known.has(item.id))
+            toasts.push(
+              item.level === 'warning' ? 'warning' : 'info',
+              `${LEVEL_LABEL[item.level]}: ${item.message}`,
+            );
         }
       }
       // Rebuilt from the (bounded) feed each time, so it never outgrows the feed.

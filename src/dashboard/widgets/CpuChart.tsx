@@ -7,7 +7,16 @@ import { useTopic } from '../hooks.ts';
 import type { CpuData } from '../topics.ts';
 
 /** Distinct hues for cores; the total is drawn thicker in the text colour so it reads first. */
-const CORE_COLOURS = ['#58a6ff', '#3fb950', '#d29922', '#bc8cff', '#f0883e', '#39c5cf', '#ff7b72', '#a5d6ff'];
+const CORE_COLOURS = [
+  '#58a6ff',
+  '#3fb950',
+  '#d29922',
+  '#bc8cff',
+  '#f0883e',
+  '#39c5cf',
+  '#ff7b72',
+  '#a5d6ff',
+];
 
 function cpuColumns(data: CpuData): uPlot.AlignedData {
   const { samples, cores } = data;
@@ -22,7 +31,12 @@ export function CpuChart() {
   const topic = useTopic('host.cpu');
   const cores = createMemo(() => topic.data()?.cores ?? 0);
   const series = createMemo((): uPlot.Series[] => [
-    { label: 'Total', stroke: '#e6edf3', width: 2.5, value: (_u, v) => (v == null ? '—' : formatPercent(v)) },
+    {
+      label: 'Total',
+      stroke: '#e6edf3',
+      width: 2.5,
+      value: (_u, v) => (v == null ? '—' : formatPercent(v)),
+    },
     ...Array.from({ length: cores() }, (_, i) => ({
       label: `Core ${i}`,
       stroke: CORE_COLOURS[i % CORE_COLOURS.length],
@@ -41,11 +55,18 @@ export function CpuChart() {
       <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>
         {(data) => (
           <p class="summary">
-            Total <strong>{latest() ? formatPercent(latest()!.total) : '—'}</strong> · {data().cores} cores · {data().model}
+            Total <strong>{latest() ? formatPercent(latest()!.total) : '—'}</strong> ·{' '}
+            {data().cores} cores · {data().model}
           </p>
         )}
       </Show>
-      <LineChart label="CPU usage per core and total, percent, over time" series={series()} data={columns()} yRange={[0, 100]} yFormat={(v) => `${v}%`} />
+      <LineChart
+        label="CPU usage per core and total, percent, over time"
+        series={series()}
+        data={columns()}
+        yRange={[0, 100]}
+        yFormat={(v) => `${v}%`}
+      />
     </WidgetFrame>
   );
 }

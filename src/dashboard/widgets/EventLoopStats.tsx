@@ -16,8 +16,18 @@ export function EventLoopStats() {
           <>
             <dl class="tiles">
               <StatTile label="p50" value={formatMs(data().p50Ms)} />
-              <StatTile label="p99" value={formatMs(data().p99Ms)} warn={data().p99Ms > SLOW_MS} note={data().p99Ms > SLOW_MS ? `Above ${SLOW_MS} ms` : undefined} />
-              <StatTile label="max" value={formatMs(data().maxMs)} warn={data().maxMs > SLOW_MS} note={data().maxMs > SLOW_MS ? `Above ${SLOW_MS} ms` : undefined} />
+              <StatTile
+                label="p99"
+                value={formatMs(data().p99Ms)}
+                warn={data().p99Ms > SLOW_MS}
+                note={data().p99Ms > SLOW_MS ? `Above ${SLOW_MS} ms` : undefined}
+              />
+              <StatTile
+                label="max"
+                value={formatMs(data().maxMs)}
+                warn={data().maxMs > SLOW_MS}
+                note={data().maxMs > SLOW_MS ? `Above ${SLOW_MS} ms` : undefined}
+              />
             </dl>
             <p class="tile-note">mean {formatMs(data().meanMs)} over the last interval</p>
           </>

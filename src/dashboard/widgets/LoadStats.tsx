@@ -14,9 +14,24 @@ export function LoadStats() {
         {(data) => (
           <>
             <dl class="tiles">
-              <StatTile label="1 min" value={data().load1.toFixed(2)} warn={over(data().load1)} note={over(data().load1) ? 'Above the core count' : undefined} />
-              <StatTile label="5 min" value={data().load5.toFixed(2)} warn={over(data().load5)} note={over(data().load5) ? 'Above the core count' : undefined} />
-              <StatTile label="15 min" value={data().load15.toFixed(2)} warn={over(data().load15)} note={over(data().load15) ? 'Above the core count' : undefined} />
+              <StatTile
+                label="1 min"
+                value={data().load1.toFixed(2)}
+                warn={over(data().load1)}
+                note={over(data().load1) ? 'Above the core count' : undefined}
+              />
+              <StatTile
+                label="5 min"
+                value={data().load5.toFixed(2)}
+                warn={over(data().load5)}
+                note={over(data().load5) ? 'Above the core count' : undefined}
+              />
+              <StatTile
+                label="15 min"
+                value={data().load15.toFixed(2)}
+                warn={over(data().load15)}
+                note={over(data().load15) ? 'Above the core count' : undefined}
+              />
             </dl>
             <p class="tile-note">
               {data().cores} cores · up {formatUptime(data().uptimeSec)}

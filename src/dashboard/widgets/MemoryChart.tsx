@@ -16,7 +16,11 @@ const SERIES: uPlot.Series[] = [
 const BYTE_STEPS = Array.from({ length: 21 }, (_, i) => 2 ** (20 + i));
 
 function memoryColumns(data: MemoryData): uPlot.AlignedData {
-  return [data.samples.map((s) => s.t / 1000), data.samples.map((s) => s.usedBytes), data.samples.map((s) => s.serverRssBytes)];
+  return [
+    data.samples.map((s) => s.t / 1000),
+    data.samples.map((s) => s.usedBytes),
+    data.samples.map((s) => s.serverRssBytes),
+  ];
 }
 
 export function MemoryChart() {
@@ -27,20 +31,33 @@ export function MemoryChart() {
   });
   const latest = () => topic.data()?.samples.at(-1);
   // The y scale spans the machine's memory, so the line's height means something at a glance.
-  const range: uPlot.Scale.Range = (_u, _min, max) => [0, Math.max(topic.data()?.totalBytes ?? 0, max)];
+  const range: uPlot.Scale.Range = (_u, _min, max) => [
+    0,
+    Math.max(topic.data()?.totalBytes ?? 0, max),
+  ];
 
   return (
     <WidgetFrame widget="memory" title="Memory" view={topic.view()} wide>
       <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>
         {(data) => (
           <p class="summary">
-            Used <strong>{latest() ? formatBytes(latest()!.usedBytes) : '—'}</strong> of {formatBytes(data().totalBytes)}
-            {latest() ? ` (${formatPercent((100 * latest()!.usedBytes) / data().totalBytes)})` : ''} · server RSS{' '}
-            {latest() ? formatBytes(latest()!.serverRssBytes) : '—'}
+            Used <strong>{latest() ? formatBytes(latest()!.usedBytes) : '—'}</strong> of{' '}
+            {formatBytes(data().totalBytes)}
+            {latest()
+              ? ` (${formatPercent((100 * latest()!.usedBytes) / data().totalBytes)})`
+              : ''}{' '}
+            · server RSS {latest() ? formatBytes(latest()!.serverRssBytes) : '—'}
           </p>
         )}
       </Show>
-      <LineChart label="Memory used and server resident set size over time" series={SERIES} data={columns()} yRange={range} yFormat={formatBytes} yIncrs={BYTE_STEPS} />
+      <LineChart
+        label="Memory used and server resident set size over time"
+        series={SERIES}
+        data={columns()}
+        yRange={range}
+        yFormat={formatBytes}
+        yIncrs={BYTE_STEPS}
+      />
     </WidgetFrame>
   );
 }

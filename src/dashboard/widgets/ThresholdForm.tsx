@@ -1,10 +1,20 @@
 import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { OutboxView } from '../../client/index.ts';
-import { THRESHOLD_FIELDS, isThresholdAction, overlay, type ThresholdAction, type ThresholdField, type Thresholds } from '../optimistic.ts';
+import {
+  THRESHOLD_FIELDS,
+  isThresholdAction,
+  overlay,
+  type ThresholdAction,
+  type ThresholdField,
+  type Thresholds,
+} from '../optimistic.ts';
 
 export const THRESHOLDS_TOPIC = 'alerts.thresholds' as const;
 
-const FIELDS: Record<ThresholdField, { label: string; unit: string; min: number; max: number; step: number }> = {
+const FIELDS: Record<
+  ThresholdField,
+  { label: string; unit: string; min: number; max: number; step: number }
+> = {
   cpuPercent: { label: 'CPU', unit: '%', min: 1, max: 100, step: 1 },
   memoryPercent: { label: 'Memory', unit: '%', min: 1, max: 100, step: 1 },
   load1: { label: 'Load (1 min)', unit: '', min: 0.1, max: 1000, step: 0.1 },
@@ -12,7 +22,11 @@ const FIELDS: Record<ThresholdField, { label: string; unit: string; min: number;
 
 type SaveState = { state: 'queued' | 'sending' | 'saved' } | { state: 'refused'; message: string };
 
-const SAVE_TEXT = { queued: 'Queued (offline) — sends when the link is back', sending: 'Sending…', saved: 'Saved' } as const;
+const SAVE_TEXT = {
+  queued: 'Queued (offline) — sends when the link is back',
+  sending: 'Sending…',
+  saved: 'Saved',
+} as const;
 
 /**
  * The writable topic, optimistically: the fields show the server's thresholds with this client's
@@ -26,7 +40,11 @@ export function ThresholdForm(props: {
   send: (topic: typeof THRESHOLDS_TOPIC, payload: ThresholdAction) => string;
 }) {
   const pending = createMemo(() =>
-    props.outbox.pending.flatMap((a) => (a.topic === THRESHOLDS_TOPIC && isThresholdAction(a.payload) ? [{ id: a.id, payload: a.payload }] : [])),
+    props.outbox.pending.flatMap((a) =>
+      a.topic === THRESHOLDS_TOPIC && isThresholdAction(a.payload)
+        ? [{ id: a.id, payload: a.payload }]
+        : [],
+    ),
   );
   // Acked actions stay in the overlay until the data shows them: over HTTP polling the ack comes
   // back long before the next poll brings the new version, and the value must not flicker back.
@@ -40,7 +58,10 @@ export function ThresholdForm(props: {
       const stillPending = new Set(now.map((a) => a.id));
       const reflected = props.server?.version ?? -Infinity;
       const done = [...wasPending]
-        .filter(([id, payload]) => !stillPending.has(id) && !refused.has(id) && payload.version >= reflected)
+        .filter(
+          ([id, payload]) =>
+            !stillPending.has(id) && !refused.has(id) && payload.version >= reflected,
+        )
         .map(([, payload]) => payload);
       if (done.length) setAcked((list) => [...list, ...done]);
       wasPending = new Map(now.map((a) => [a.id, a.payload]));
@@ -49,14 +70,21 @@ export function ThresholdForm(props: {
   // Once the data has moved past an acked action's version, the data shows it: forget it.
   createEffect(() => {
     const version = props.server?.version;
-    if (version !== undefined) setAcked((list) => (list.some((a) => a.version < version) ? list.filter((a) => a.version >= version) : list));
+    if (version !== undefined)
+      setAcked((list) =>
+        list.some((a) => a.version < version) ? list.filter((a) => a.version >= version) : list,
+      );
   });
 
   const saveState = createMemo((): SaveState | null => {
     const id = lastId();
     if (id === null) return null;
     const refusal = props.outbox.refused.find((r) => r.id === id);
-    if (refusal) return { state: 'refused', message: `Refused (${refusal.code}): ${refusal.message}. Showing the server value.` };
+    if (refusal)
+      return {
+        state: 'refused',
+        message: `Refused (${refusal.code}): ${refusal.message}. Showing the server value.`,
+      };
     const entry = props.outbox.pending.find((a) => a.id === id);
     if (!entry) return { state: 'saved' };
     // The outbox holds actions as `queued` only while it has no link to send them over.
@@ -82,7 +110,11 @@ export function ThresholdForm(props: {
   return (
     <Show when={shown()} fallback={<p class="muted">Waiting for the current thresholds…</p>}>
       {(values) => (
-        <form class="thresholds" onSubmit={(e) => e.preventDefault()} aria-describedby="threshold-save-state">
+        <form
+          class="thresholds"
+          onSubmit={(e) => e.preventDefault()}
+          aria-describedby="threshold-save-state"
+        >
           <For each={THRESHOLD_FIELDS}>
             {(field) => {
               const spec = FIELDS[field];
@@ -113,10 +145,19 @@ export function ThresholdForm(props: {
               );
             }}
           </For>
-          <p class="save-state" id="threshold-save-state" data-state={saveState()?.state} aria-live="polite">
+          <p
+            class="save-state"
+            id="threshold-save-state"
+            data-state={saveState()?.state}
+            aria-live="polite"
+          >
             {(() => {
               const s = saveState();
-              return s === null ? `Version ${values().version}. Edit a value and press Enter.` : s.state === 'refused' ? s.message : SAVE_TEXT[s.state];
+              return s === null
+                ? `Version ${values().version}. Edit a value and press Enter.`
+                : s.state === 'refused'
+                  ? s.message
+                  : SAVE_TEXT[s.state];
             })()}
           </p>
         </form>

@@ -16,7 +16,8 @@ const options = {
   checkTimeoutMs: number('checkTimeoutMs'),
   backoff: { baseMs: 200, capMs: 1_000 },
 };
-const client = params.get('mode') === 'local' ? createTetherClient(options) : createSharedTetherClient(options);
+const client =
+  params.get('mode') === 'local' ? createTetherClient(options) : createSharedTetherClient(options);
 const ticks = client.subscribe('ticks');
 
 const probe = {
