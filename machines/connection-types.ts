@@ -18,7 +18,8 @@ export type SocketEvent =
  */
 export type PollEvent =
   | { type: 'POLL.FRAMES'; frames: readonly InboundFrame[]; topics: readonly string[] }
-  | { type: 'POLL.ERROR'; message: string }
+  /** `retryAt`: when the transport polls again (client clock), so the UI can say when. */
+  | { type: 'POLL.ERROR'; message: string; retryAt?: number }
   | { type: 'POLL.REFUSED'; code: string; message: string };
 
 /** Events the network status actor sends its parent. */
@@ -145,7 +146,7 @@ export interface ConnectionContext {
    * in a throttled background tab or after sleep must not kill a healthy link.)
    */
   heartbeatTimeoutMs: number;
-  /** When the server was last heard from on the live WebSocket (any frame). */
+  /** When the server was last heard from: any frame on the live WebSocket, or a poll's answer. */
   lastHeardAt: number;
   /** Whether anything was heard since the silence timer was last armed. */
   heard: boolean;
@@ -160,6 +161,8 @@ export interface ConnectionContext {
   /** The delay chosen for the pending retry or probe; the `after` timer reads it, so UI and timer agree. */
   retryDelayMs: number;
   nextRetryAt: number | null;
+  /** While polls fail: when the polling transport tries again. */
+  nextPollAt: number | null;
   lastError: ErrorInfo | null;
   /** The transport the link is up on, `null` while there is no link. */
   transport: 'websocket' | 'polling' | null;
@@ -225,6 +228,7 @@ export function initialContext(input: ConnectionInput): ConnectionContext {
     probeAttempt: 0,
     retryDelayMs: 0,
     nextRetryAt: null,
+    nextPollAt: null,
     lastError: null,
     transport: null,
     latencyMs: null,

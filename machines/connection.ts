@@ -203,6 +203,14 @@ export const connectionMachine = setup({
     recordFailure: assign({
       lastError: ({ context, event }) => failureOf(event, context) ?? context.lastError,
     }),
+    recordPollFailure: assign({
+      nextPollAt: ({ event }) => (event.type === 'POLL.ERROR' ? (event.retryAt ?? null) : null),
+    }),
+    clearPollSchedule: assign({ nextPollAt: null }),
+    recordPollAnswer: assign(({ context }) => ({
+      nextPollAt: null,
+      lastHeardAt: context.config.now(),
+    })),
     recordAttemptsExhausted: assign({ lastError: ({ context }) => attemptsExhausted(context) }),
     recordNoTransport: assign({ lastError: NO_TRANSPORT }),
     markOnline: assign({ online: true }),
@@ -409,6 +417,7 @@ export const connectionMachine = setup({
     /** WebSocket gave up or is unavailable: HTTP long polling carries the same frames while we probe. */
     fallbackPolling: {
       type: 'parallel',
+      entry: 'clearPollSchedule',
       invoke: {
         id: 'polling',
         src: 'pollingTransport',
@@ -425,14 +434,22 @@ export const connectionMachine = setup({
         link: {
           initial: 'down',
           states: {
-            down: { on: { 'POLL.FRAMES': 'up', 'POLL.ERROR': { actions: 'recordFailure' } } },
+            down: {
+              on: {
+                'POLL.FRAMES': 'up',
+                'POLL.ERROR': { actions: ['recordFailure', 'recordPollFailure'] },
+              },
+            },
             up: {
               // Children hear LINK.UP before the frames of the answer that proved the link.
-              entry: ['markLinkUpOnPolling', 'announceLinkUp', 'routeFrames'],
+              entry: ['markLinkUpOnPolling', 'recordPollAnswer', 'announceLinkUp', 'routeFrames'],
               exit: 'announceLinkDown',
               on: {
-                'POLL.FRAMES': { actions: 'routeFrames' },
-                'POLL.ERROR': { target: 'down', actions: 'recordFailure' },
+                'POLL.FRAMES': { actions: ['recordPollAnswer', 'routeFrames'] },
+                'POLL.ERROR': {
+                  target: 'down',
+                  actions: ['recordFailure', 'recordPollFailure'],
+                },
               },
             },
           },

@@ -141,17 +141,17 @@ export const pollingTransport = fromCallback<
         if (error instanceof Refused)
           return report({ type: 'POLL.REFUSED', code: error.code, message: error.message });
         if (poll?.signal.aborted) continue; // restarted for a new subscribe
+        const delayMs = backoffDelay(
+          failures++,
+          { ...settings.retry, minMs: settings.retry.baseMs },
+          settings.random,
+        );
         report({
           type: 'POLL.ERROR',
           message: error instanceof Error ? error.message : String(error),
+          retryAt: Date.now() + delayMs,
         });
-        await sleep(
-          backoffDelay(
-            failures++,
-            { ...settings.retry, minMs: settings.retry.baseMs },
-            settings.random,
-          ),
-        );
+        await sleep(delayMs);
       } finally {
         poll = undefined;
       }

@@ -6,6 +6,7 @@ export type ConnectionStatus =
   | 'connected'
   | 'reconnecting'
   | 'polling'
+  | 'unreachable'
   | 'offline'
   | 'failed'
   | 'suspended'
@@ -22,8 +23,12 @@ export interface ConnectionView {
   /** Reconnect attempts made since the link was last up (0 while connected). */
   attempt: number;
   maxAttempts: number;
-  /** When the next reconnect or probe fires, ms since the Unix epoch. */
+  /** When the next reconnect, or the next WebSocket probe while polling, fires (ms since the Unix epoch). */
   nextRetryAt: number | null;
+  /** While the server is `unreachable`: when the next poll is tried (ms since the Unix epoch). */
+  nextPollAt: number | null;
+  /** While polling (`polling`, `unreachable`): when a poll was last answered; otherwise `null`. */
+  lastHeardAt: number | null;
   /** Round trip of the last ping, ms. */
   latencyMs: number | null;
   lastError: ErrorInfo | null;

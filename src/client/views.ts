@@ -33,7 +33,9 @@ function statePath(value: StateValue): string {
 function connectionStatus(snapshot: ConnectionSnapshot): ConnectionStatus {
   if (snapshot.matches({ websocket: 'connected' })) return 'connected';
   if (snapshot.matches('websocket')) return 'connecting';
-  if (snapshot.matches('fallbackPolling')) return 'polling';
+  // Polling only while polls are answered; until one is, the server simply cannot be reached.
+  if (snapshot.matches({ fallbackPolling: { link: 'up' } })) return 'polling';
+  if (snapshot.matches('fallbackPolling')) return 'unreachable';
   if (snapshot.matches('reconnecting')) return 'reconnecting';
   if (snapshot.matches('offline')) return 'offline';
   if (snapshot.matches('failed')) return 'failed';
@@ -45,12 +47,17 @@ function connectionStatus(snapshot: ConnectionSnapshot): ConnectionStatus {
 
 export function connectionView(snapshot: ConnectionSnapshot): ConnectionView {
   const { context } = snapshot;
+  const status = connectionStatus(snapshot);
+  // Only while polling: over WebSocket it moves with every frame, and the view would with it.
+  const polling = status === 'polling' || status === 'unreachable';
   return {
-    status: connectionStatus(snapshot),
+    status,
     transport: context.transport,
     attempt: context.attempt,
     maxAttempts: attemptLimit(context),
     nextRetryAt: context.nextRetryAt,
+    nextPollAt: context.nextPollAt,
+    lastHeardAt: polling && context.lastHeardAt > 0 ? context.lastHeardAt : null,
     latencyMs: context.latencyMs,
     lastError: context.lastError,
     statePath: statePath(snapshot.value),

@@ -7,6 +7,7 @@ import { formatDuration } from './format.ts';
 const RETRYABLE: ReadonlySet<ConnectionStatus> = new Set([
   'reconnecting',
   'polling',
+  'unreachable',
   'failed',
   'offline',
 ]);
@@ -61,6 +62,17 @@ function describeConnection(view: ConnectionView, now: number): { label: string;
           'Realtime link unavailable; updates arrive by HTTP polling' +
           (countdown ? `. Next WebSocket probe ${countdown}` : ''),
       };
+    case 'unreachable': {
+      const nextPoll = countdownText(view.nextPollAt, now);
+      return {
+        label: 'Unreachable' + (nextPoll ? ` · retry ${nextPoll}` : ''),
+        title:
+          `The server cannot be reached${view.lastError ? ` (${errorText(view)})` : ''}` +
+          (nextPoll ? `. Next poll ${nextPoll}` : '') +
+          (countdown ? `, next WebSocket try ${countdown}` : '') +
+          '. Data shown is the last received.',
+      };
+    }
     case 'offline':
       return {
         label: 'Offline',

@@ -7,8 +7,9 @@ import { formatDuration } from './format.ts';
 const STALE_NOTE = 'Widgets show the last data received.';
 
 /**
- * Says plainly when the data on screen is not live: an alert while the link is down, a quieter
- * status notice while updates still arrive by polling. Renders nothing when all is well.
+ * Says plainly when the data on screen is not live: an alert while the link is down (including
+ * when polling gets no answer), a quieter status notice while polls are answered. Renders nothing
+ * when all is well.
  */
 export function OfflineBanner(props: {
   view: ConnectionView;
@@ -18,6 +19,13 @@ export function OfflineBanner(props: {
 }) {
   const now = useNow(250);
   const countdown = () => countdownText(props.view.nextRetryAt, now());
+  const nextPoll = () => countdownText(props.view.nextPollAt, now());
+  const lastAnswer = () => {
+    const at = props.view.lastHeardAt;
+    if (at === null) return null;
+    const ago = now() - at;
+    return ago < 1000 ? 'just now' : `${formatDuration(ago)} ago`;
+  };
   const Retry = () => (
     <button type="button" class="button small" onClick={() => props.onRetry()}>
       Retry now
@@ -74,11 +82,27 @@ export function OfflineBanner(props: {
           <Retry />
         </div>
       </Match>
+      <Match when={props.view.status === 'unreachable'}>
+        <div class="banner" data-severity="down" role="alert">
+          <p>
+            <strong>Server unreachable.</strong> Neither the realtime link nor HTTP polling gets an
+            answer
+            {props.view.lastError?.message ? ` (${props.view.lastError.message})` : ''}.
+            {nextPoll() ? ` Next poll ${nextPoll()}` : ''}
+            {countdown() ? `${nextPoll() ? ',' : ''} next realtime try ${countdown()}` : ''}
+            {nextPoll() || countdown() ? '. ' : ' '}
+            {STALE_NOTE}
+          </p>
+          <Retry />
+        </div>
+      </Match>
       <Match when={props.view.status === 'polling'}>
         <div class="banner" data-severity="degraded" role="status">
           <p>
-            {/* Long polling: an answer comes as soon as there is news, or after pollWaitMs at the latest. */}
-            Realtime link unavailable — polling every ≤ {formatDuration(props.pollWaitMs)} over HTTP
+            {/* Long polling: the server answers as soon as there is news, or after pollWaitMs. */}
+            Realtime link unavailable — updates arrive by HTTP polling
+            {lastAnswer() ? ` (last answer ${lastAnswer()}` : ' ('}
+            {lastAnswer() ? ', ' : ''}each poll held up to {formatDuration(props.pollWaitMs)})
             {countdown() ? `; trying the realtime link again ${countdown()}` : ''}.
           </p>
           <Retry />

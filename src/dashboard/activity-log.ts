@@ -23,7 +23,9 @@ function activityText(view: ConnectionView): string {
     case 'reconnecting':
       return `Reconnecting, attempt ${view.attempt} of ${view.maxAttempts}${reason}`;
     case 'polling':
-      return 'Realtime link unavailable; fell back to HTTP polling';
+      return 'Realtime link unavailable; updates arrive by HTTP polling';
+    case 'unreachable':
+      return `Server unreachable: neither WebSocket nor HTTP polling gets an answer${reason}`;
     case 'offline':
       return 'Browser reported no network';
     case 'failed':

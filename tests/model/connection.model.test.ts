@@ -250,13 +250,15 @@ const predictedFrames = (actions: ExecutedAction[], targets: string[]) =>
     .map((params) => params.event.frame);
 
 function uiOf(snapshot: AnyMachineSnapshot) {
-  const { nextRetryAt, latencyMs, ...view } = connectionView(
+  const { nextRetryAt, nextPollAt, lastHeardAt, latencyMs, ...view } = connectionView(
     snapshot as Parameters<typeof connectionView>[0],
   );
   const context = snapshot.context as ConnectionContext;
   return {
     ...view,
     scheduled: nextRetryAt !== null,
+    pollScheduled: nextPollAt !== null,
+    heard: lastHeardAt !== null,
     measured: latencyMs !== null,
     online: context.online,
     refcounts: context.refcounts,
@@ -351,6 +353,18 @@ describe('connection model', () => {
     });
   });
 
+  it('labels every reachable state configuration with the status this table gives it', () => {
+    const labels = new Map<string, string>();
+    for (const { paths } of models)
+      for (const path of paths)
+        for (const { state } of path) {
+          const view = connectionView(state as Parameters<typeof connectionView>[0]);
+          labels.set(view.statePath, view.status);
+        }
+    // A configuration missing here is new: decide what the badge must say in it, then add it.
+    expect(Object.fromEntries([...labels].sort())).toEqual(LABELS);
+  });
+
   it('covers every state and every transition of the statechart', () => {
     console.log(
       `${coverageLine('connection model', covered, all, reachable)}; ${cases.length} paths over ${configs.length} configurations`,
@@ -360,3 +374,25 @@ describe('connection model', () => {
     expect(all.transitions.filter((key) => !covered.transitions.has(key))).toEqual([]);
   });
 });
+
+/** What the UI calls each reachable configuration (statePath → ConnectionView.status). */
+const LABELS = {
+  closed: 'closed',
+  failed: 'failed',
+  'fallbackPolling.link.down, fallbackPolling.probe.probing': 'unreachable',
+  'fallbackPolling.link.down, fallbackPolling.probe.unavailable': 'unreachable',
+  'fallbackPolling.link.down, fallbackPolling.probe.waiting': 'unreachable',
+  'fallbackPolling.link.up, fallbackPolling.probe.probing': 'polling',
+  'fallbackPolling.link.up, fallbackPolling.probe.unavailable': 'polling',
+  'fallbackPolling.link.up, fallbackPolling.probe.waiting': 'polling',
+  idle: 'idle',
+  offline: 'offline',
+  reconnecting: 'reconnecting',
+  suspended: 'suspended',
+  'websocket.connected.heartbeat.idle, websocket.connected.liveness.checking': 'connected',
+  'websocket.connected.heartbeat.idle, websocket.connected.liveness.watching': 'connected',
+  'websocket.connected.heartbeat.waiting, websocket.connected.liveness.checking': 'connected',
+  'websocket.connected.heartbeat.waiting, websocket.connected.liveness.watching': 'connected',
+  'websocket.connecting': 'connecting',
+  'websocket.handshaking': 'connecting',
+};

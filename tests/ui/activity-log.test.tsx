@@ -11,6 +11,8 @@ const base: ConnectionView = {
   attempt: 0,
   maxAttempts: 10,
   nextRetryAt: null,
+  nextPollAt: null,
+  lastHeardAt: null,
   latencyMs: null,
   lastError: null,
   statePath: 'websocket.connecting',

@@ -11,6 +11,8 @@ const view = (patch: Partial<ConnectionView>): ConnectionView => ({
   attempt: 0,
   maxAttempts: 10,
   nextRetryAt: null,
+  nextPollAt: null,
+  lastHeardAt: null,
   latencyMs: null,
   lastError: null,
   statePath: 'connected',

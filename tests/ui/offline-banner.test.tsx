@@ -10,6 +10,8 @@ const view = (patch: Partial<ConnectionView>): ConnectionView => ({
   attempt: 0,
   maxAttempts: 10,
   nextRetryAt: null,
+  nextPollAt: null,
+  lastHeardAt: null,
   latencyMs: 2,
   lastError: null,
   statePath: 'websocket.connected',
@@ -83,17 +85,46 @@ describe('OfflineBanner', () => {
     );
   });
 
-  it('shows a softer notice, not an alert, while polling', () => {
+  it('shows a softer notice, not an alert, while polls are answered, with the last answer’s age', () => {
     render(() => (
       <OfflineBanner
-        view={view({ status: 'polling', transport: 'polling', nextRetryAt: NOW + 12_000 })}
+        view={view({
+          status: 'polling',
+          transport: 'polling',
+          nextRetryAt: NOW + 12_000,
+          lastHeardAt: NOW - 3_000,
+        })}
         pollWaitMs={20_000}
         onRetry={() => {}}
       />
     ));
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByRole('status').textContent).toContain(
-      'Realtime link unavailable — polling every ≤ 20 s over HTTP; trying the realtime link again in 12 s',
+      'Realtime link unavailable — updates arrive by HTTP polling (last answer 3 s ago, each poll held up to 20 s); trying the realtime link again in 12 s',
     );
+  });
+
+  it('raises an alert, not the polling notice, while no poll is answered', () => {
+    const onRetry = vi.fn();
+    render(() => (
+      <OfflineBanner
+        view={view({
+          status: 'unreachable',
+          transport: null,
+          nextPollAt: NOW + 4_000,
+          nextRetryAt: NOW + 21_000,
+          lastError: { code: 'network', message: 'fetch failed' },
+        })}
+        pollWaitMs={20_000}
+        onRetry={onRetry}
+      />
+    ));
+    expect(screen.queryByRole('status')).toBeNull();
+    const text = screen.getByRole('alert').textContent;
+    expect(text).toContain('Server unreachable.');
+    expect(text).toContain('(fetch failed). Next poll in 4 s, next realtime try in 21 s.');
+    expect(text).not.toMatch(/polling every|updates arrive/);
+    fireEvent.click(screen.getByRole('button', { name: 'Retry now' }));
+    expect(onRetry).toHaveBeenCalledOnce();
   });
 });

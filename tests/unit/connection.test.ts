@@ -47,8 +47,8 @@ describe('connection', () => {
   it('keeps the contexts assigned per batch small enough to copy in V8 fast mode', async () => {
     const cpu = connect().subscribe('host.cpu');
     await vi.advanceTimersByTimeAsync(10);
-    expect(Object.keys(client!.actor.getSnapshot().context).length).toBeLessThanOrEqual(17);
-    expect(Object.keys(cpu.ref.getSnapshot().context).length).toBeLessThanOrEqual(17);
+    expect(Object.keys(client!.actor.getSnapshot().context).length).toBeLessThanOrEqual(18);
+    expect(Object.keys(cpu.ref.getSnapshot().context).length).toBeLessThanOrEqual(18);
   });
 
   it('pings on the heartbeat and measures the round trip', async () => {
@@ -199,6 +199,35 @@ describe('connection', () => {
     }
     expect(gaps).toEqual([5_000, 7_500, 12_500, 17_500]); // 5 s + 0.5 · (min(30 s, 5 s · 2^n) − 5 s)
     expect(view().status).toBe('polling');
+  });
+
+  it('is unreachable, not polling, while no poll is answered, and says when it tries again', async () => {
+    server.accepting = false;
+    server.httpUp = false;
+    connect({ backoff: { maxAttempts: 0 } });
+    await vi.advanceTimersByTimeAsync(5);
+    const failedAt = 1_000_000 + 4; // mock-socket refuses after 4 ms, and polling takes over then
+    expect(view()).toMatchObject({
+      status: 'unreachable',
+      transport: null,
+      nextPollAt: failedAt + 1_000,
+      nextRetryAt: failedAt + 5_000,
+      lastError: { message: 'fetch failed' },
+    });
+    expect(view().statePath).toContain('fallbackPolling.link.down');
+
+    // The first answered poll makes it polling, with when it was answered.
+    server.httpUp = true;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(view()).toMatchObject({
+      status: 'polling',
+      transport: 'polling',
+      nextPollAt: null,
+      lastHeardAt: failedAt + 1_000,
+    });
+    server.httpUp = false;
+    await vi.advanceTimersByTimeAsync(20_000); // the held /healthz wait ends, the next poll fails
+    expect(view().status).toBe('unreachable');
   });
 
   it('goes straight to polling when WebSocket is unavailable', async () => {

@@ -239,11 +239,13 @@ describe('pollingTransport', () => {
     transport.stop();
   });
 
-  it('reports a failure, then backs off before the next request', async () => {
+  it('reports a failure with when it polls again, then backs off until then', async () => {
     server.httpUp = false;
     const transport = poll();
     await vi.advanceTimersByTimeAsync(0);
-    expect(transport.events).toEqual([{ type: 'POLL.ERROR', message: 'fetch failed' }]);
+    expect(transport.events).toEqual([
+      { type: 'POLL.ERROR', message: 'fetch failed', retryAt: Date.now() + 1000 },
+    ]);
     await vi.advanceTimersByTimeAsync(999);
     expect(server.requests).toHaveLength(1);
     server.httpUp = true;

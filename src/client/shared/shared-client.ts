@@ -33,6 +33,8 @@ const INITIAL_CONNECTION: ConnectionView = {
   attempt: 0,
   maxAttempts: 0,
   nextRetryAt: null,
+  nextPollAt: null,
+  lastHeardAt: null,
   latencyMs: null,
   lastError: null,
   statePath: 'attaching',
