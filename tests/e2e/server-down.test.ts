@@ -1,0 +1,74 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServer } from '../fixtures/real-server.ts';
+import {
+  browserAvailability,
+  closeBrowserAndServers,
+  closeContextAndServers,
+  launchChromium,
+} from './browser.ts';
+
+// A wall screen whose server dies: for two minutes nothing on the badge may claim a working link
+// (no "Live", no "Polling"), and when the server is back the same tab recovers with no click.
+
+const availability = browserAvailability();
+const TETHER_JWT_SECRET = 'e2e-server-down-secret-0123456789abcdef';
+const DOWN_MS = 120_000;
+
+/** Every badge reading, sampled in the page so no change between two Playwright calls is missed. */
+async function recordBadge(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen = new Set<string>();
+    const read = () => {
+      const badge = document.querySelector('.badge');
+      if (badge) seen.add(`${badge.getAttribute('data-status')}|${badge.textContent}`);
+    };
+    new MutationObserver(read).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
+    read();
+    (window as unknown as { badgeReadings: Set<string> }).badgeReadings = seen;
+  });
+}
+const badgeReadings = (page: Page) =>
+  page.evaluate(() => [...(window as unknown as { badgeReadings: Set<string> }).badgeReadings]);
+
+describe.skipIf(!availability.available)('a dead server in Chromium', () => {
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(() => closeBrowserAndServers(browser));
+  afterEach(() => closeContextAndServers(context));
+
+  it('never reads Live or Polling while the server is gone, says it is unreachable, and is Live again by itself', async () => {
+    const first = await spawnServer({ TETHER_JWT_SECRET });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(first.loginUrl!);
+    const badge = page.locator('.badge');
+    await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toMatch(/^Live/);
+
+    first.kill('SIGKILL');
+    await first.exited;
+    await recordBadge(page);
+    await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
+    const readings = await badgeReadings(page);
+    expect(readings.filter((reading) => /\|(Live|Polling)/.test(reading))).toEqual([]);
+    // Ten WebSocket attempts fit in two minutes, so polling took over and got no answer.
+    expect(readings.some((reading) => reading.startsWith('unreachable|Unreachable'))).toBe(true);
+    expect(await page.getByRole('alert').first().textContent()).toContain('Server unreachable.');
+    expect(await page.getByRole('button', { name: 'Retry now' }).first().isVisible()).toBe(true);
+
+    await spawnServer({ TETHER_JWT_SECRET, PORT: String(first.port) });
+    // No click: the next poll (at most 30 s away) or WebSocket probe finds it.
+    await expect
+      .poll(() => badge.textContent(), { timeout: 70_000, interval: 500 })
+      .toMatch(/^Live/);
+  }, 240_000);
+});
