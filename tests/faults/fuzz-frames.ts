@@ -102,27 +102,21 @@ export function frameArbitraries(ctx: FuzzContext) {
       frame: { type: 'action', id: ID, topic, payload: 1 },
       expect: { reply: 'nack', code: 'unknown_topic' } as Expect,
     })),
-    fc
-      .jsonValue({ maxDepth: 3 })
-      .map((payload) => ({
-        frame: { type: 'action', id: ID, topic: ctx.writableTopic, payload },
-        expect: { reply: 'ack' } as Expect,
-      })),
-    fc
-      .jsonValue({ maxDepth: 2 })
-      .map((payload) => ({
-        frame: { type: 'action', id: ID, topic: ctx.staticTopic, payload },
-        expect: { reply: 'nack', code: 'not_writable' } as Expect,
-      })),
+    fc.jsonValue({ maxDepth: 3 }).map((payload) => ({
+      frame: { type: 'action', id: ID, topic: ctx.writableTopic, payload },
+      expect: { reply: 'ack' } as Expect,
+    })),
+    fc.jsonValue({ maxDepth: 2 }).map((payload) => ({
+      frame: { type: 'action', id: ID, topic: ctx.staticTopic, payload },
+      expect: { reply: 'nack', code: 'not_writable' } as Expect,
+    })),
   );
   const valid = fc
     .oneof(
-      fc
-        .option(fc.string({ maxLength: 100 }), { nil: undefined })
-        .map((token) => ({
-          frame: { type: 'hello', token },
-          expect: { reply: 'welcome' } as Expect,
-        })),
+      fc.option(fc.string({ maxLength: 100 }), { nil: undefined }).map((token) => ({
+        frame: { type: 'hello', token },
+        expect: { reply: 'welcome' } as Expect,
+      })),
       fc.constant({
         frame: { type: 'subscribe', topic: ctx.staticTopic },
         expect: { reply: 'snapshot' } as Expect,
@@ -131,16 +125,14 @@ export function frameArbitraries(ctx: FuzzContext) {
         frame: { type: 'subscribe', topic: ctx.staticTopic, since: { epoch: ctx.epoch, seq: 0 } },
         expect: { reply: 'nothing' } as Expect,
       }),
-      fc
-        .nat()
-        .map((seq) => ({
-          frame: {
-            type: 'subscribe',
-            topic: ctx.staticTopic,
-            since: { epoch: 'another-epoch', seq },
-          },
-          expect: { reply: 'snapshot' } as Expect,
-        })),
+      fc.nat().map((seq) => ({
+        frame: {
+          type: 'subscribe',
+          topic: ctx.staticTopic,
+          since: { epoch: 'another-epoch', seq },
+        },
+        expect: { reply: 'snapshot' } as Expect,
+      })),
       fc.constant({
         frame: { type: 'unsubscribe', topic: ctx.staticTopic },
         expect: { reply: 'nothing' } as Expect,
@@ -316,22 +308,18 @@ export function frameArbitraries(ctx: FuzzContext) {
 
   // Frames that end the connection, so only ever the last of a run.
   const terminal = fc.oneof(
-    fc
-      .integer({ min: ctx.maxFrameBytes + 1, max: ctx.wsCap })
-      .map((size): FuzzFrame => ({
-        kind: 'oversize',
-        encode: () => JSON.stringify({ type: 'ping', t: 1, pad: 'x'.repeat(size) }).slice(0, size),
-        binary: false,
-        expect: { reply: 'close', code: 1009, error: 'too_large' },
-      })),
-    fc
-      .integer({ min: ctx.wsCap + 1, max: ctx.wsCap * 2 })
-      .map((size): FuzzFrame => ({
-        kind: 'over-ws-cap',
-        encode: () => 'x'.repeat(size),
-        binary: false,
-        expect: { reply: 'close', code: 1009 },
-      })),
+    fc.integer({ min: ctx.maxFrameBytes + 1, max: ctx.wsCap }).map((size): FuzzFrame => ({
+      kind: 'oversize',
+      encode: () => JSON.stringify({ type: 'ping', t: 1, pad: 'x'.repeat(size) }).slice(0, size),
+      binary: false,
+      expect: { reply: 'close', code: 1009, error: 'too_large' },
+    })),
+    fc.integer({ min: ctx.wsCap + 1, max: ctx.wsCap * 2 }).map((size): FuzzFrame => ({
+      kind: 'over-ws-cap',
+      encode: () => 'x'.repeat(size),
+      binary: false,
+      expect: { reply: 'close', code: 1009 },
+    })),
     fc
       .integer({ min: Math.ceil(ctx.maxFrameBytes / 2) + 1, max: Math.floor(ctx.wsCap / 2) })
       .map((depth): FuzzFrame => ({
