@@ -26,9 +26,9 @@ async function measure(browser: Browser, dir: string, tabs: number, mode: Mode) 
   const context = await browser.newContext();
   try {
     if (mode === 'leader tab (no SharedWorker)')
-      await context.addInitScript(
-        () => void delete (window as { SharedWorker?: unknown }).SharedWorker,
-      );
+      await context.addInitScript(() => {
+        delete (window as { SharedWorker?: unknown }).SharedWorker;
+      });
     const query = mode === 'not shared' ? '?mode=local' : '';
     const started = Date.now();
     const pages: Page[] = [];

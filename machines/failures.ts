@@ -19,6 +19,8 @@ export function failureOf(event: ConnectionEvent, context: ConnectionContext): E
       return { code: 'poll_failed', message: event.message };
     case 'POLL.REFUSED':
       return { code: event.code, message: event.message };
+    default:
+      break; // the other events carry no failure; a delayed one is checked below
   }
   // Delayed events are not in the event union; their type names the delay.
   if ((event.type as string).startsWith('xstate.after.livenessTimeout.')) {

@@ -93,7 +93,7 @@ export class ActionDispatcher {
       return { ok: true };
     });
     return decided.then((result) => {
-      const later = pending as Promise<ActionResult> | null;
+      const later = pending;
       if (!later) return reply(result);
       return later
         .then((decision) => this.#hub.update(frame.topic, () => decision))

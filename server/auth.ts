@@ -76,7 +76,7 @@ const ASYMMETRIC = [
 
 export function createAuthenticator(options: AuthOptions | false): Authenticator {
   if (options === false)
-    return { required: false, verify: async () => ({ ok: true, principal: OPEN }) };
+    return { required: false, verify: () => Promise.resolve({ ok: true, principal: OPEN }) };
   const { key, algorithms } = verificationKey(options);
   const verifyOptions: JWTVerifyOptions = {
     algorithms,

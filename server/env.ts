@@ -137,7 +137,7 @@ function readAuth(env: NodeJS.ProcessEnv): {
       publicKey = readFileSync(env.TETHER_JWT_PUBLIC_KEY_FILE, 'utf8');
     } catch (error) {
       throw new Error(
-        `TETHER_JWT_PUBLIC_KEY_FILE: cannot read ${env.TETHER_JWT_PUBLIC_KEY_FILE}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+        `TETHER_JWT_PUBLIC_KEY_FILE: cannot read ${env.TETHER_JWT_PUBLIC_KEY_FILE}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       );
     }
     return {

@@ -83,21 +83,21 @@ export class Hub {
       epoch: this.epoch,
       historyLength: definition.historyLength ?? this.#defaultHistoryLength,
       onPublish: (patch) => {
-        for (const listener of this.#listeners) listener(topic as Topic, patch);
+        for (const listener of this.#listeners) listener(topic, patch);
       },
     });
     const writable = definition.writable ?? definition.onAction !== undefined;
     if (writable && !definition.onAction)
       throw new Error(`topic "${name}" is writable but has no onAction`);
     this.#entries.set(name, {
-      topic: topic as Topic,
+      topic,
       writable,
       onAction: definition.onAction as ActionHandler<unknown> | undefined,
     });
     topic.onReset(() => {
-      for (const listener of this.#resetListeners) listener(topic as Topic);
+      for (const listener of this.#resetListeners) listener(topic);
     });
-    this.broker.adopt(topic as Topic);
+    this.broker.adopt(topic);
     return topic;
   }
 

@@ -32,7 +32,7 @@ function main(): Promise<void> | void {
     audience: process.env.TETHER_JWT_AUDIENCE || undefined,
   }).then(
     (token) => void process.stdout.write(`${token}\n`),
-    (error: Error) => fail(error.message),
+    (error: unknown) => fail(error instanceof Error ? error.message : String(error)),
   );
 }
 

@@ -26,7 +26,7 @@ export function parsePollQuery(
   for (const [key, value] of params) {
     if (key === 'topic') {
       if (!v.is(TopicName, value))
-        return { ok: false, message: `topic "${value}" is not a valid topic name` };
+        return { ok: false, message: `topic "${String(value)}" is not a valid topic name` };
       entries.push({ topic: value, since: undefined });
     } else if (key === 'since') {
       const last = entries.at(-1);

@@ -178,7 +178,7 @@ export class Topic<T = unknown> {
     if (frame.epoch !== this.#epoch || frame.seq !== this.#seq + 1) return false;
     const result = applyPatchImmutably(this.#state, frame.ops);
     if (!result.ok) return false;
-    this.#state = result.doc as T;
+    this.#state = result.doc;
     this.#seq = frame.seq;
     this.#remember(encoded);
     this.#onPublish?.(encoded);

@@ -13,10 +13,7 @@ export interface TypedTopics<Topics extends object> {
     name: K,
     definition: TopicDefinition<Topics[K]>,
   ): Topic<Topics[K]>;
-  publish<K extends keyof Topics & string>(
-    name: K,
-    ops: readonly PatchOperation[],
-  ): PatchFrame | null;
+  publish(name: keyof Topics & string, ops: readonly PatchOperation[]): PatchFrame | null;
   publishState<K extends keyof Topics & string>(name: K, next: Topics[K]): PatchFrame | null;
   /** The topic's current state. */
   state<K extends keyof Topics & string>(name: K): Topics[K];

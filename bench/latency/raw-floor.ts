@@ -34,7 +34,7 @@ export function startRawFloor(
     bar.className = 'bar';
     card.append(label, value, bar);
     root.append(card);
-    return { value, bar, held: { t: 0, v: 0 } as Value, seen: false };
+    return { value, bar, held: { t: 0, v: 0 }, seen: false };
   });
   const show = (index: number) => {
     const cell = cells[index]!;

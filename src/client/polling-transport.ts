@@ -55,7 +55,7 @@ class Refused extends Error {
  */
 export const pollingTransport = fromCallback<
   SendEvent,
-  PollingInput & { settings: PollingSettings }
+  Omit<PollingInput, 'settings'> & { settings: PollingSettings }
 >(({ input, sendBack, receive }) => {
   const { settings, cursors } = input;
   let stopped = false;

@@ -1,4 +1,4 @@
-import { For, Show, createSignal, type JSX } from 'solid-js';
+import { For, Show, createSignal, untrack, type JSX } from 'solid-js';
 import type { TetherClient } from '../client/index.ts';
 import {
   DEFAULT_DASHBOARD_CONFIG,
@@ -67,12 +67,13 @@ function Dashboard(props: {
   const activity = createActivityLog(connection);
   const outbox = useOutbox();
   toastRefusals(outbox, toasts);
-  if (props.configWarning) toasts.push('warning', props.configWarning);
+  // The config is read once: a new one takes a page reload, like a new dashboard build.
+  const [config, configWarning] = untrack(() => [props.config, props.configWarning] as const);
+  if (configWarning) toasts.push('warning', configWarning);
   const [showState, setShowState] = createSignal(false);
   const retry = () => client.retry();
 
-  // The config is read once: a new one takes a page reload, like a new dashboard build.
-  const entries = props.config.widgets.map((entry) => ({
+  const entries = config.widgets.map((entry) => ({
     id: widgetId(entry),
     label: isTopicWidget(entry) ? entry.title : BUILTIN_LABELS[entry.view],
     entry,

@@ -45,7 +45,7 @@ export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): 
 }
 
 function copyOf<C extends Container>(value: C, copies: Set<object>): C {
-  const clone = (Array.isArray(value) ? value.slice() : { ...value }) as C;
+  const clone = (Array.isArray(value) ? value.slice() : { ...(value as object) }) as C;
   copies.add(clone);
   return clone;
 }
@@ -98,11 +98,12 @@ function applyInPlace(parent: Container, op: PatchOperation): boolean {
     else parent[Number(key)] = op.value;
     return true;
   }
-  const object = parent as Record<string, unknown>;
+  const object = parent;
   if (op.op === 'add') object[key] = op.value;
   else if (object[key] === undefined)
     return false; // not there: the library reports it
   else if (op.op === 'replace') object[key] = op.value;
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- 'remove' deletes the key the op names
   else delete object[key];
   return true;
 }

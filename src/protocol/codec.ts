@@ -60,7 +60,7 @@ function validateFrame<S extends v.GenericSchema>(
 ): Decoded<v.InferOutput<S>> {
   if ((schema as v.GenericSchema) === ServerFrame) {
     const frame = acceptTopicFrame(value);
-    if (frame) return { ok: true, frame: frame as v.InferOutput<S> };
+    if (frame) return { ok: true, frame };
   }
   const pick = optionPickers.get(schema);
   const option = pick && typeof value === 'object' && value !== null ? pick(value) : schema;

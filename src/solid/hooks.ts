@@ -17,7 +17,7 @@ export type TopicNameOf<Topics extends object> = keyof Topics & string;
 export interface TetherHooks<Topics extends object> {
   useTopic<K extends TopicNameOf<Topics>>(topic: K): TopicState<Topics[K]>;
   /** Queues an action for a topic in the client's outbox; returns its id. */
-  useSend(): <K extends TopicNameOf<Topics>>(topic: K, payload: unknown) => string;
+  useSend(): (topic: TopicNameOf<Topics>, payload: unknown) => string;
   useConnection(): Accessor<ConnectionView>;
   useOutbox(): Accessor<OutboxView>;
   useTetherClient(): TetherClient;
@@ -36,7 +36,7 @@ export interface TetherHooks<Topics extends object> {
  */
 export function createTetherHooks<Topics extends object>(): TetherHooks<Topics> {
   return {
-    useTopic: useTopic as TetherHooks<Topics>['useTopic'],
+    useTopic: useTopic,
     useSend,
     useConnection,
     useOutbox,

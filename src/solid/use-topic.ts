@@ -45,9 +45,10 @@ export function subscribeTopic<T = unknown>(
   // the frame callback, so a burst of patches is one update; status and seq, cheap to follow and
   // what logic reads, move with every change. Plain signals: the view keeps its identity while
   // nothing changed, so nothing is copied or diffed.
-  const [view, setView] = createSignal(read());
-  const [status, setStatus] = createSignal(view().status);
-  const [seq, setSeq] = createSignal(view().seq);
+  const initial = read();
+  const [view, setView] = createSignal(initial);
+  const [status, setStatus] = createSignal(initial.status);
+  const [seq, setSeq] = createSignal(initial.seq);
   const data = createMemo(() => view().data);
   const schedule = createFrameScheduler(() => setView(read));
   onCleanup(

@@ -50,9 +50,9 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
       context = await browser.newContext();
       // As in browsers without SharedWorker (Chrome on Android): the BroadcastChannel + leader fallback.
       if (withoutSharedWorker)
-        await context.addInitScript(
-          () => void delete (window as { SharedWorker?: unknown }).SharedWorker,
-        );
+        await context.addInitScript(() => {
+          delete (window as { SharedWorker?: unknown }).SharedWorker;
+        });
     }
     const pages: Page[] = [];
     for (let i = 0; i < count; i++) {

@@ -37,10 +37,10 @@ async function probe(): Promise<ClientProbe> {
   delete resources.Timeout; // counted below, with unref'd ones
   return {
     heapUsed: process.memoryUsage().heapUsed,
-    clientWebSockets: (queryObjects(WebSocket as never, { format: 'summary' }) as string[]).filter(
-      (text) => text.includes('_isServer: false'),
+    clientWebSockets: queryObjects(WebSocket as never, { format: 'summary' }).filter((text) =>
+      text.includes('_isServer: false'),
     ).length,
-    timeouts: queryObjects(TimeoutClass as never, { format: 'count' }) as number,
+    timeouts: queryObjects(TimeoutClass, { format: 'count' }),
     resources,
   };
 }

@@ -94,7 +94,7 @@ async function storm(random: (() => number) | undefined) {
   for (let i = 0; i < N; i++) {
     const client = createTetherClient({
       url: `http://127.0.0.1:${port}`,
-      WebSocket: Timed as never,
+      WebSocket: Timed,
       network: false,
       fetch: null,
       polling: false,

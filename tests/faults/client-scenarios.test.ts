@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { performance } from 'node:perf_hooks';
-import { WebSocket } from 'ws';
 import {
   connectionView,
   createTetherClient,
@@ -187,9 +186,9 @@ describe('client under faults (real server, TCP proxy)', () => {
     const direct = harness.s.httpUrl;
     // WebSocket goes through the proxy; polls go straight to the server, so refusing the proxy forces polling.
     const fetchDirect = (url: string, init: Parameters<typeof fetch>[1]) =>
-      fetch(url.replace(proxyOrigin, direct), init as RequestInit);
+      fetch(url.replace(proxyOrigin, direct), init);
     const c = harness.addClient({
-      fetch: fetchDirect as never,
+      fetch: fetchDirect,
       polling: {
         waitMs: 300,
         minIntervalMs: 20,

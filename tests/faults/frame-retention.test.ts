@@ -49,12 +49,12 @@ describe('frame retention', () => {
       await nextTask(); // the transport hands the batch over in the next task
     };
     for (let i = 0; i < 5; i++) await handOver(); // warm up: code, feedback and shapes settle
-    gc!();
-    gc!();
+    gc();
+    gc();
     const before = oldSpaceUsed();
     for (let i = 0; i < HANDOVERS; i++) {
       await handOver();
-      gc!({ type: 'minor' });
+      gc({ type: 'minor' });
     }
     const gained = oldSpaceUsed() - before;
     const { seq: applied } = view.get();

@@ -39,8 +39,7 @@ export async function collect(): Promise<void> {
   }
 }
 
-const count = (ctor: new (...args: never[]) => unknown) =>
-  queryObjects(ctor as never, { format: 'count' }) as number;
+const count = (ctor: new (...args: never[]) => unknown) => queryObjects(ctor, { format: 'count' });
 
 export async function probe(http: Server): Promise<Probe> {
   await collect();
@@ -56,8 +55,8 @@ export async function probe(http: Server): Promise<Probe> {
   return {
     heapUsed: process.memoryUsage().heapUsed,
     connections: count(Connection),
-    serverWebSockets: (queryObjects(WebSocket as never, { format: 'summary' }) as string[]).filter(
-      (text) => text.includes('_isServer: true'),
+    serverWebSockets: queryObjects(WebSocket as never, { format: 'summary' }).filter((text) =>
+      text.includes('_isServer: true'),
     ).length,
     sets: count(Set),
     timeouts: count(TimeoutClass),

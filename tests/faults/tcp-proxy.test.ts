@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeFrame } from '../../src/protocol/index.ts';
 import { openClient, startServer } from '../fixtures/real-server.ts';
-import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
+import type { TestClient } from '../fixtures/real-server.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
 import { startProxy } from './tcp-proxy.ts';
-import type { TcpProxy } from './tcp-proxy.ts';
 
 // Each control of the proxy, proven with a real `ws` client talking to the real server through it.
 

@@ -159,7 +159,7 @@ describe('the CLI with custom topics', () => {
   ])('stops with exit code 2 and says why on %s', async (_what, extra, message) => {
     const failure = await spawnServer(extra).then(
       () => null,
-      (error: Error) => error.message,
+      (error: unknown) => (error as Error).message,
     );
     expect(failure).toMatch(/server exited with 2 before listening/);
     expect(failure).toMatch(message);

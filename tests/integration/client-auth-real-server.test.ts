@@ -36,7 +36,7 @@ function recorder() {
   const recordingFetch: FetchLike = (url, init) => {
     urls.push(url);
     authorizations.push(init.headers?.authorization);
-    return fetch(url, init) as ReturnType<FetchLike>;
+    return fetch(url, init);
   };
   return {
     urls,
@@ -78,7 +78,7 @@ describe('the client with authentication on', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(view().status).toBe('failed');
-    expect(record.urls).toEqual([`${s.wsUrl}`]); // one attempt, no fallback to polling
+    expect(record.urls).toEqual([s.wsUrl]); // one attempt, no fallback to polling
   });
 
   it('never puts the token in a URL, over WebSocket or polling; polling sends it as a bearer header', async () => {

@@ -52,7 +52,7 @@ async function replicaWith(fail: () => 'after' | 'before' | null) {
     onError: () => undefined,
   };
   const topic = new Topic<{ n: number }>(name, { initial: { n: 0 } });
-  const replica = new TopicReplica(topic as Topic, link, keys);
+  const replica = new TopicReplica(topic, link, keys);
   topic.setWriter(replica);
   await replica.load();
   return { topic, replica, keys };

@@ -169,7 +169,7 @@ describe.skipIf(!redisCheck.available)('cluster failover', () => {
       })();
 
       await sleep(1000);
-      const [first, second, third] = nodes as [SpawnedServer, SpawnedServer, SpawnedServer];
+      const [first, second, third] = nodes;
       live = [second, third];
       first.kill('SIGKILL');
       await first.exited;

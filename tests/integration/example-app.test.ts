@@ -112,8 +112,8 @@ describe('examples/custom-topic', () => {
               done(match[1]!);
             }
           };
-          child.stdout!.on('data', read);
-          child.stderr!.on('data', read);
+          child.stdout.on('data', read);
+          child.stderr.on('data', read);
         });
         const client = await openClient(`${httpUrl.replace('http', 'ws')}/ws`);
         client.send({ type: 'subscribe', topic: 'orders.perMinute' });

@@ -72,7 +72,7 @@ function mockScope(): AnyActorScope {
     stopChild: noop,
     emit: noop,
     actionExecutor: noop,
-  } as unknown as AnyActorScope;
+  };
 }
 
 export interface ExploreOptions {

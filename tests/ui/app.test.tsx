@@ -62,7 +62,7 @@ const badge = () => document.querySelector('.badge')!.textContent;
 const widget = (title: string) => screen.getByRole('region', { name: title });
 const indicatorOf = (title: string) => widget(title).querySelector('.indicator')!.textContent;
 const cpuInput = () =>
-  within(widget('Alert thresholds')).getByLabelText('CPU', { exact: false }) as HTMLInputElement;
+  within(widget('Alert thresholds')).getByLabelText<HTMLInputElement>('CPU', { exact: false });
 const editCpu = (value: string) => {
   cpuInput().value = value;
   fireEvent.change(cpuInput());

@@ -47,7 +47,7 @@ describe('ConnectionBadge', () => {
       expect(badge().textContent).toBe(label);
       expect(badge().dataset.status).toBe(status);
       expect(badge().title.length).toBeGreaterThan(5);
-      seen.add(badge().textContent!);
+      seen.add(badge().textContent);
       cleanup();
     }
     expect(seen.size).toBe(cases.length);

@@ -18,7 +18,7 @@ function setup() {
     return id;
   });
   render(() => <ThresholdForm server={server()} outbox={outbox()} send={send} />);
-  const field = (name: string) => screen.getByLabelText(name, { exact: false }) as HTMLInputElement;
+  const field = (name: string) => screen.getByLabelText<HTMLInputElement>(name, { exact: false });
   const edit = (name: string, value: string) => {
     field(name).value = value;
     fireEvent.change(field(name));

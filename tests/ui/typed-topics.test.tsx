@@ -52,7 +52,7 @@ describe('typed topics', () => {
       // @ts-expect-error an unknown topic is a type error
       useTopic('orders');
       // @ts-expect-error so is a field the topic does not have
-      void orders.data()?.total;
+      const _total = orders.data()?.total;
       const send = useSend();
       send('flags.checkout', { enabled: false });
       // @ts-expect-error actions go to known topics only

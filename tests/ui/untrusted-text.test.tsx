@@ -67,7 +67,7 @@ async function tick(ms = 20) {
 function expectInert(container: HTMLElement, times: number) {
   expect(container.querySelectorAll('img[src="x"], script').length).toBe(0);
   expect((window as { __pwned?: number }).__pwned).toBeUndefined();
-  expect(container.textContent!.split(PAYLOAD).length - 1).toBeGreaterThanOrEqual(times);
+  expect(container.textContent.split(PAYLOAD).length - 1).toBeGreaterThanOrEqual(times);
 }
 
 describe('untrusted text on the dashboard', () => {

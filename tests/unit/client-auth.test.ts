@@ -78,7 +78,7 @@ describe('client credentials', () => {
       { type: 'hello', token: 'token-1' },
       { type: 'hello', token: 'token-2' },
     ]);
-    expect(urls).toEqual([`${server.url}`, `${server.url}`]);
+    expect(urls).toEqual([server.url, server.url]);
     expect(urls.join(' ')).not.toMatch(/token/);
   });
 

@@ -138,11 +138,11 @@ describe('wire protocol v1 validation', () => {
   it('every mutated frame is refused with a reason naming the broken field', () => {
     const both = fc.oneof(
       clientFrame.map((frame) => ({
-        frame: frame as Record<string, unknown>,
+        frame: frame,
         decode: decodeClientFrame,
       })),
       serverFrame.map((frame) => ({
-        frame: frame as Record<string, unknown>,
+        frame: frame,
         decode: decodeServerFrame,
       })),
     );

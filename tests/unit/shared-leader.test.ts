@@ -149,13 +149,13 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
 
   it('hands over when the leader tab goes: another tab takes the lock and the connection, every tab keeps every value', async () => {
     const [leader, ...others] = [openTab(), openTab(), openTab()];
-    leader!.client.subscribe('t');
+    leader.client.subscribe('t');
     const views = others.map((tab) => tab.client.subscribe('t').view);
     await settle();
     publish(1);
     await settle();
-    leader!.page.hide(); // pagehide: the leader resigns and detaches
-    leader!.client.stop();
+    leader.page.hide(); // pagehide: the leader resigns and detaches
+    leader.client.stop();
     await settle();
     publish(2);
     await settle();
@@ -171,15 +171,15 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     server.actions = () => null; // the old leader's server never answers
     const [leader, other] = [openTab(), openTab()];
     await settle();
-    const id = other!.client.send('t', { n: 1 });
+    const id = other.client.send('t', { n: 1 });
     await settle();
-    expect(other!.client.outbox.get().pending.map((entry) => entry.id)).toEqual([id]);
+    expect(other.client.outbox.get().pending.map((entry) => entry.id)).toEqual([id]);
     server.actions = 'ack';
-    leader!.page.hide();
-    leader!.client.stop();
+    leader.page.hide();
+    leader.client.stop();
     await settle();
     expect(server.framesOfType('action').map((frame) => frame.id)).toEqual([id, id]);
-    expect(other!.client.outbox.get()).toEqual({ pending: [], refused: [] });
+    expect(other.client.outbox.get()).toEqual({ pending: [], refused: [] });
   });
 
   it("keeps a tab's refusals across a handover: the new leader's outbox never saw them", async () => {
@@ -191,14 +191,14 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     });
     const [leader, other] = [openTab(), openTab()];
     await settle();
-    const id = other!.client.send('t', { n: 1 });
+    const id = other.client.send('t', { n: 1 });
     await settle();
     const refusal = expect.objectContaining({ id, topic: 't', code: 'conflict' });
-    expect(other!.client.outbox.get().refused).toEqual([refusal]);
-    leader!.page.hide();
-    leader!.client.stop();
+    expect(other.client.outbox.get().refused).toEqual([refusal]);
+    leader.page.hide();
+    leader.client.stop();
     await settle();
     expect(server.connections).toBe(2);
-    expect(other!.client.outbox.get()).toEqual({ pending: [], refused: [refusal] });
+    expect(other.client.outbox.get()).toEqual({ pending: [], refused: [refusal] });
   });
 });

@@ -39,7 +39,12 @@ export function holdTabLock(locks: TabLocks, tab: string, held: () => void): () 
 
 /** The hub's side: `gone` runs when the tab's lock is released (the tab closed, crashed or detached). */
 export function watchTabLock(locks: TabLocks, tab: string, gone: () => void): void {
-  void locks.request(tabLockName(tab), async () => gone()).catch(() => undefined);
+  void locks
+    .request(tabLockName(tab), () => {
+      gone();
+      return Promise.resolve();
+    })
+    .catch(() => undefined);
 }
 
 /**

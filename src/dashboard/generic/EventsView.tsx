@@ -41,7 +41,7 @@ export function EventsView(props: { entry: TopicWidgetEntry; value: unknown }) {
           <For each={newestFirst()}>
             {(row) => {
               const t = asTime(row[TIME]);
-              const level = typeof row[LEVEL] === 'string' ? (row[LEVEL] as string) : null;
+              const level = typeof row[LEVEL] === 'string' ? row[LEVEL] : null;
               return (
                 <li>
                   <Show when={level}>

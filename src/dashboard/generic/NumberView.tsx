@@ -12,7 +12,7 @@ type Figures = { label: string; value: string }[];
 export function NumberView(props: { entry: TopicWidgetEntry; value: unknown }) {
   const suffix = () => (props.entry.unit ? ` ${props.entry.unit}` : '');
   const figures = createMemo((): Figures | null => {
-    const value = Array.isArray(props.value) ? props.value.at(-1) : props.value;
+    const value: unknown = Array.isArray(props.value) ? props.value.at(-1) : props.value;
     if (typeof value === 'number')
       return [{ label: props.entry.fields?.[0] ?? 'value', value: formatNumber(value) + suffix() }];
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
@@ -22,7 +22,7 @@ export function NumberView(props: { entry: TopicWidgetEntry; value: unknown }) {
       label: field,
       value:
         typeof row[field] === 'number'
-          ? formatNumber(row[field] as number) + suffix()
+          ? formatNumber(row[field]) + suffix()
           : formatValue(row[field]),
     }));
   });

@@ -45,12 +45,13 @@ export function SeriesView(props: { entry: TopicWidgetEntry; value: unknown }) {
     const at = (row: Row) => asTime(row[x()])!;
     return list.every((row, i) => i === 0 || at(list[i - 1]!) <= at(row))
       ? list
-      : [...list].sort((a, b) => at(a) - at(b));
+      : // eslint-disable-next-line solid/reactivity -- sort calls this now, inside the memo that tracks x()
+        [...list].sort((a, b) => at(a) - at(b));
   });
   const columns = createMemo((): uPlot.AlignedData => [
     timed().map((row) => asTime(row[x()])! / 1000),
     ...fields().map((field) =>
-      timed().map((row) => (typeof row[field] === 'number' ? (row[field] as number) : null)),
+      timed().map((row) => (typeof row[field] === 'number' ? row[field] : null)),
     ),
   ]);
   const latest = () => timed().at(-1);

@@ -1,4 +1,4 @@
-import { Match, Show, Switch, createMemo } from 'solid-js';
+import { Match, Show, Switch, createMemo, untrack } from 'solid-js';
 import { widgetId, type TopicWidgetEntry } from '../../protocol/index.ts';
 import { useTopic } from '../../solid/index.ts';
 import { WidgetFrame } from '../WidgetFrame.tsx';
@@ -13,7 +13,7 @@ import { TableView } from './TableView.tsx';
  * topic is only known at run time, so it uses the untyped `useTopic` and reads the data defensively.
  */
 export function TopicWidget(props: { entry: TopicWidgetEntry }) {
-  const entry = props.entry; // a config entry is fixed for the widget's life
+  const entry = untrack(() => props.entry); // a config entry is fixed for the widget's life
   const topic = useTopic(entry.topic);
   const value = createMemo(() => atPointer(topic.data(), entry.path ?? ''));
   const waiting = () => {
