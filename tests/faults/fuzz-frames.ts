@@ -100,30 +100,30 @@ export function frameArbitraries(ctx: FuzzContext) {
   const actions = fc.oneof(
     unknownTopic.map((topic) => ({
       frame: { type: 'action', id: ID, topic, payload: 1 },
-      expect: { reply: 'nack', code: 'unknown_topic' },
+      expect: { reply: 'nack', code: 'unknown_topic' } as Expect,
     })),
     fc.jsonValue({ maxDepth: 3 }).map((payload) => ({
       frame: { type: 'action', id: ID, topic: ctx.writableTopic, payload },
-      expect: { reply: 'ack' },
+      expect: { reply: 'ack' } as Expect,
     })),
     fc.jsonValue({ maxDepth: 2 }).map((payload) => ({
       frame: { type: 'action', id: ID, topic: ctx.staticTopic, payload },
-      expect: { reply: 'nack', code: 'not_writable' },
+      expect: { reply: 'nack', code: 'not_writable' } as Expect,
     })),
   );
   const valid = fc
     .oneof(
       fc.option(fc.string({ maxLength: 100 }), { nil: undefined }).map((token) => ({
         frame: { type: 'hello', token },
-        expect: { reply: 'welcome' },
+        expect: { reply: 'welcome' } as Expect,
       })),
       fc.constant({
         frame: { type: 'subscribe', topic: ctx.staticTopic },
-        expect: { reply: 'snapshot' },
+        expect: { reply: 'snapshot' } as Expect,
       }),
       fc.constant({
         frame: { type: 'subscribe', topic: ctx.staticTopic, since: { epoch: ctx.epoch, seq: 0 } },
-        expect: { reply: 'nothing' },
+        expect: { reply: 'nothing' } as Expect,
       }),
       fc.nat().map((seq) => ({
         frame: {
@@ -131,11 +131,11 @@ export function frameArbitraries(ctx: FuzzContext) {
           topic: ctx.staticTopic,
           since: { epoch: 'another-epoch', seq },
         },
-        expect: { reply: 'snapshot' },
+        expect: { reply: 'snapshot' } as Expect,
       })),
       fc.constant({
         frame: { type: 'unsubscribe', topic: ctx.staticTopic },
-        expect: { reply: 'nothing' },
+        expect: { reply: 'nothing' } as Expect,
       }),
       unknownTopic.chain((topic) =>
         fc.constantFrom(
@@ -221,7 +221,7 @@ export function frameArbitraries(ctx: FuzzContext) {
           encode: encodeObject(copy),
           binary: false,
           expect: { reply: 'error', code: 'bad_frame' },
-        };
+        } as FuzzFrame;
       }),
     );
 
