@@ -263,7 +263,7 @@ describe('App on fallback polling', () => {
     expect(badge()).toBe('Polling');
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByRole('status').textContent).toMatch(
-      /^Realtime link unavailable — polling every ≤ 20 s over HTTP; trying the realtime link again in \d+ s\.Retry now$/,
+      /^Realtime link unavailable — updates arrive by HTTP polling \(last answer (just now|\d+ s ago), each poll held up to 20 s\); trying the realtime link again in \d+ s\.Retry now$/,
     );
     expect(polls.length).toBeGreaterThan(0);
     expect(widget('Load average').textContent).toContain('0.50');
