@@ -4,7 +4,7 @@ import type { ActionReply } from './broker/broker.ts';
 import type { ActionResult, Hub } from './hub.ts';
 import { Lru } from './lru.ts';
 import { PatchRefusedError } from './topic.ts';
-import type { UpdateResult } from './topic.ts';
+import type { UpdateDecision, UpdateResult } from './topic.ts';
 
 export const DEFAULT_ACTION_DEDUPE_SIZE = 10_000;
 
@@ -80,7 +80,10 @@ export class ActionDispatcher {
     // one step (locally at once; with a distributed broker again after a conflict with another
     // node). An asynchronous one decides once, on the state when the action arrived.
     let pending: Promise<ActionResult> | null = null;
-    const decided = this.#hub.update(frame.topic, (state) => {
+    const action = { key: frame.id, id: frame.id };
+    const update = (decide: (state: unknown) => UpdateDecision) =>
+      this.#hub.broker.duringAction(action, () => this.#hub.update(frame.topic, decide));
+    const decided = update((state) => {
       if (pending) return { ok: true }; // asked again after a conflict: an asynchronous handler runs once
       const result = target.onAction(frame.payload, {
         id: frame.id,
@@ -95,9 +98,7 @@ export class ActionDispatcher {
     return decided.then((result) => {
       const later = pending;
       if (!later) return reply(result);
-      return later
-        .then((decision) => this.#hub.update(frame.topic, () => decision))
-        .then(reply, failed);
+      return later.then((decision) => update(() => decision)).then(reply, failed);
     }, failed);
   }
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MIN_SECRET_LENGTH, createAuthenticator } from './auth.ts';
 import type { AuthOptions } from './auth.ts';
+import { defaultDataDir } from './data-dir.ts';
 import { readDashboardFile, readTopicsFile } from './config-files.ts';
 import type { TopicFileEntry } from './config-files.ts';
 import type { TetherServerOptions } from './options.ts';
@@ -10,6 +12,11 @@ export interface CliConfig {
   port: number;
   host: string;
   sampleMs: number;
+  /**
+   * Where topics, history, action replies and the generated login secret are kept
+   * (TETHER_DATA_DIR, default the per-user state directory); null: in memory only (`:memory:`).
+   */
+  dataDir: string | null;
   server: TetherServerOptions;
   /** Extra topics from the file named by TETHER_TOPICS, defined after the host metrics. */
   topics?: TopicFileEntry[];
@@ -41,12 +48,15 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
   };
   const optionalInt = (name: string, min: number) => (env[name] ? int(name, 0, min) : undefined);
   const auth = readAuth(env);
+  const dataDir = readDataDir(env);
   return {
     port: int('PORT', 8080, 0, 65535),
     // Loopback by default: there is no authentication yet, so exposing the server is an explicit choice (HOST=0.0.0.0).
     host: env.HOST || '127.0.0.1',
     sampleMs: int('TETHER_SAMPLE_MS', 1000, 10),
+    dataDir,
     server: {
+      ...(dataDir !== null ? { dataDir } : {}),
       historyLength: optionalInt('TETHER_HISTORY', 0),
       heartbeatMs: optionalInt('TETHER_HEARTBEAT_MS', 1),
       heartbeatTimeoutMs: optionalInt('TETHER_HEARTBEAT_TIMEOUT_MS', 1),
@@ -66,6 +76,13 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
     ...(env.TETHER_TOPICS ? { topics: readTopicsFile(env.TETHER_TOPICS) } : {}),
     login: auth.login,
   };
+}
+
+/** TETHER_DATA_DIR: a directory, or `:memory:` to keep nothing across restarts. */
+function readDataDir(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.TETHER_DATA_DIR;
+  if (raw === ':memory:') return null;
+  return resolve(raw || defaultDataDir(env));
 }
 
 /** REDIS_URL shares topics with every node using the same Redis (and TETHER_REDIS_PREFIX). */

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mintToken } from './auth.ts';
+import { MIN_SECRET_LENGTH, mintToken } from './auth.ts';
+import { SqliteBroker } from './broker/sqlite-broker.ts';
+import { StoreCorruptError } from './broker/sqlite-store.ts';
 import { defineConfiguredTopics } from './config-files.ts';
+import { DataDirError, ensureDataDir, loadOrCreateSecret } from './data-dir.ts';
 import { readEnv } from './env.ts';
 import type { CliConfig } from './env.ts';
 import { registerHostMetrics } from './sources/index.ts';
@@ -20,13 +23,60 @@ function readConfig(): CliConfig {
   }
 }
 
+/** Prints one line saying what went wrong and what to do, and exits non-zero. */
+function fail(message: string): never {
+  console.error(`tether: ${message}`);
+  process.exit(1);
+}
+
+/** A start-up failure the user can fix, as one line; anything else is rethrown. */
+function explain(error: unknown, config: CliConfig): never {
+  if (error instanceof DataDirError)
+    fail(
+      `${error.message}; set TETHER_DATA_DIR to a directory this user can write (or :memory: to keep nothing)`,
+    );
+  if (error instanceof StoreCorruptError)
+    fail(
+      `${error.message}; restore a backup, or move the file away to start clean (docs/server.md § Data)`,
+    );
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    fail(
+      `port ${config.port} on ${config.host} is already in use; stop the program using it or set PORT (e.g. PORT=${config.port + 1})`,
+    );
+  if (code === 'EACCES' && config.port < 1024)
+    fail(`port ${config.port} needs privileges; set PORT to 1024 or above`);
+  if (code === 'EADDRNOTAVAIL')
+    fail(`HOST ${config.host} is not an address of this machine; set HOST (e.g. 127.0.0.1)`);
+  throw error;
+}
+
 async function main(): Promise<void> {
   const config = readConfig();
-  // No way to verify tokens configured: a random secret, so every start invalidates old links.
+  try {
+    await start(config);
+  } catch (error) {
+    explain(error, config);
+  }
+}
+
+async function start(config: CliConfig): Promise<void> {
+  // No way to verify tokens configured: a generated secret, kept in the data directory so login
+  // links and open tabs outlive a restart (with TETHER_DATA_DIR=:memory:, a new one per start).
   if (config.login.generateSecret)
-    config.server.auth = { secret: randomBytes(32).toString('base64url') };
+    config.server.auth = {
+      secret: config.dataDir
+        ? loadOrCreateSecret(ensureDataDir(config.dataDir), MIN_SECRET_LENGTH)
+        : randomBytes(32).toString('base64url'),
+    };
   const auth = config.server.auth;
   const server = createTetherServer(config.server);
+  if (server.hub.broker instanceof SqliteBroker)
+    console.log(`tether: data kept in ${server.hub.broker.file} (TETHER_DATA_DIR)`);
+  else if (!config.server.redisUrl)
+    console.log(
+      'tether: data kept in memory only (TETHER_DATA_DIR=:memory:); a restart forgets it',
+    );
   // In a cluster, say which node measures: the host topics describe that node's machine.
   const onSampling = config.server.redisUrl
     ? (sampling: boolean) =>
@@ -107,7 +157,7 @@ function redactedUrl(url: string): string {
   }
 }
 
-main().catch((error: unknown) => {
+void main().catch((error: unknown) => {
   console.error('tether: failed to start:', error);
   process.exit(1);
 });

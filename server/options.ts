@@ -78,6 +78,12 @@ export interface TetherServerOptions {
   redis?: Omit<RedisBrokerOptions, 'url' | 'onError'>;
   /** A broker of your own (server/broker/broker.ts); overrides `redisUrl`. The server closes it on close. */
   broker?: Broker;
+  /**
+   * Keep topics, history and action replies in an SQLite database in this directory (created
+   * with mode 0700), so they survive a restart (docs/server.md § Data). Default: in this process
+   * only. `redisUrl` and `broker` take precedence.
+   */
+  dataDir?: string;
 }
 
 export type ResolvedOptions = Required<
@@ -91,6 +97,7 @@ export type ResolvedOptions = Required<
     | 'redisUrl'
     | 'redis'
     | 'broker'
+    | 'dataDir'
   >
 > & {
   /** Normalized (IPv4-mapped IPv6 addresses as IPv4). */

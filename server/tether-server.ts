@@ -8,6 +8,7 @@ import { createAuthenticator } from './auth.ts';
 import type { Broker, ExclusiveTask } from './broker/broker.ts';
 import { MemoryBroker } from './broker/memory-broker.ts';
 import { RedisBroker } from './broker/redis-broker.ts';
+import { SqliteBroker } from './broker/sqlite-broker.ts';
 import { HttpApi } from './http-api.ts';
 import { PublishEndpoint } from './http-publish.ts';
 import { sendError, sendJson } from './http-util.ts';
@@ -210,6 +211,7 @@ function createBroker(
   if (options.broker) return options.broker;
   if (options.redisUrl)
     return new RedisBroker({ ...options.redis, url: options.redisUrl, onError });
+  if (options.dataDir) return new SqliteBroker({ dataDir: options.dataDir });
   return new MemoryBroker();
 }
 

@@ -52,6 +52,15 @@ export interface TopicWriter {
   update(decide: (state: unknown) => UpdateDecision): Promise<UpdateResult>;
 }
 
+/**
+ * Where a durable broker records each publish (server/broker/sqlite-broker.ts). `record` runs after
+ * the patch is checked and before anything changes or anyone hears of it, so what a subscriber or
+ * an ack has seen is already stored; if it throws, the publish is refused.
+ */
+export interface TopicJournal {
+  record(patch: Encoded<PatchFrame>, nextState: unknown): void;
+}
+
 export interface TopicOptions<T> {
   initial: T;
   epoch?: string;
@@ -79,6 +88,7 @@ export class Topic<T = unknown> {
   readonly #onPublish: ((patch: Encoded<PatchFrame>) => void) | undefined;
   /** Set when the topic is a replica: publishes go to the broker, which commits them. */
   #writer: TopicWriter | null = null;
+  #journal: TopicJournal | null = null;
   readonly #resetListeners = new Set<() => void>();
 
   constructor(name: string, options: TopicOptions<T>) {
@@ -135,6 +145,7 @@ export class Topic<T = unknown> {
     // Encoded before anything changes: a patch that cannot be sent (JSON.stringify overflows the
     // stack on values nested a few thousand levels deep) must not advance the seq or the state.
     const encoded = { frame, text: encodeOrRefuse(this.name, frame) };
+    this.#journal?.record(encoded, result.doc);
     this.#state = result.doc;
     this.#seq = frame.seq;
     this.#remember(encoded);
@@ -167,6 +178,11 @@ export class Topic<T = unknown> {
   /** Makes this topic a replica whose publishes `writer` commits (server/broker). */
   setWriter(writer: TopicWriter): void {
     this.#writer = writer;
+  }
+
+  /** Makes every publish of this local topic pass through `journal` first (a durable broker). */
+  setJournal(journal: TopicJournal): void {
+    this.#journal = journal;
   }
 
   /**

@@ -18,11 +18,12 @@ export interface ExclusiveTask {
 
 /**
  * Where topic state, sequence numbers and history live, and what the nodes of a cluster share.
- * The in-memory broker (the default) keeps everything in this process; the Redis broker keeps it
- * in Redis so several server nodes serve the same topics (docs/architecture.md § Scale-out).
+ * The in-memory broker keeps everything in this process; the SQLite broker (the CLI's default)
+ * keeps it in a file so it survives restarts; the Redis broker keeps it in Redis so several server
+ * nodes serve the same topics (docs/architecture.md § Scale-out).
  */
 export interface Broker {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'sqlite' | 'redis';
   /** Takes over a newly defined topic: a distributed broker makes it a replica of the shared state. */
   adopt(topic: Topic): void;
   /** Resolves when every adopted topic reflects the shared state. */
@@ -40,6 +41,12 @@ export interface Broker {
    */
   claimAction(id: string): Promise<ActionReply | 'claimed'>;
   settleAction(id: string, reply: ActionReply): void;
+  /**
+   * Runs the synchronous part of an action's publish: a durable broker stores "`key` was applied"
+   * with the patch it publishes, so a crash before `settleAction` still answers a resend with an
+   * ack instead of running the action twice. `id` is the action frame's id (for that ack).
+   */
+  duringAction<T>(action: { key: string; id: string }, run: () => T): T;
   /**
    * Runs `start` only while this node holds the lease `name` (at once with the memory broker);
    * `start` returns the function that stops it. Publishes to `topics` are fenced by the lease:

@@ -24,6 +24,10 @@ export class MemoryBroker implements Broker {
 
   settleAction(): void {}
 
+  duringAction<T>(_action: unknown, run: () => T): T {
+    return run();
+  }
+
   exclusive(_name: string, start: () => () => void): ExclusiveTask {
     let stopTask: (() => void) | null = start();
     return {

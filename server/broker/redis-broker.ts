@@ -135,6 +135,11 @@ export class RedisBroker implements Broker {
       .catch((error: unknown) => this.#report(error, 'recording an action reply'));
   }
 
+  /** A Redis commit is asynchronous: a resend is told apart by the claim, not by the patch. */
+  duringAction<T>(_action: unknown, run: () => T): T {
+    return run();
+  }
+
   exclusive(
     name: string,
     start: () => () => void,
