@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,12 +34,18 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
 /** Creates `dir` (mode 0700, only this user) if needed and checks it can be read and written. */
 export function ensureDataDir(dir: string): string {
   const absolute = resolve(dir);
+  let problem: string | null = null;
   try {
-    mkdirSync(absolute, { recursive: true, mode: 0o700 });
-    accessSync(absolute, constants.R_OK | constants.W_OK | constants.X_OK);
+    if (statSync(absolute, { throwIfNoEntry: false })?.isDirectory() === false)
+      problem = 'it is a file, not a directory';
+    else {
+      mkdirSync(absolute, { recursive: true, mode: 0o700 });
+      accessSync(absolute, constants.R_OK | constants.W_OK | constants.X_OK);
+    }
   } catch (error) {
-    throw new DataDirError(absolute, errorText(error));
+    problem = errorText(error);
   }
+  if (problem !== null) throw new DataDirError(absolute, problem);
   return absolute;
 }
 
