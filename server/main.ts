@@ -71,12 +71,6 @@ async function start(config: CliConfig): Promise<void> {
     };
   const auth = config.server.auth;
   const server = createTetherServer(config.server);
-  if (server.hub.broker instanceof SqliteBroker)
-    console.log(`tether: data kept in ${server.hub.broker.file} (TETHER_DATA_DIR)`);
-  else if (!config.server.redisUrl)
-    console.log(
-      'tether: data kept in memory only (TETHER_DATA_DIR=:memory:); a restart forgets it',
-    );
   // In a cluster, say which node measures: the host topics describe that node's machine.
   const onSampling = config.server.redisUrl
     ? (sampling: boolean) =>
@@ -120,6 +114,14 @@ async function start(config: CliConfig): Promise<void> {
       'tether: TETHER_AUTH=off: anyone who can reach this server can read every topic and send actions',
     );
   }
+
+  // After the listen and login lines, which tools and tests read first.
+  if (server.hub.broker instanceof SqliteBroker)
+    console.log(`tether: data kept in ${server.hub.broker.file} (TETHER_DATA_DIR)`);
+  else if (!config.server.redisUrl)
+    console.log(
+      'tether: data kept in memory only (TETHER_DATA_DIR=:memory:); a restart forgets it',
+    );
 
   let stopping = false;
   const stop = (why: string) => {

@@ -1,10 +1,12 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEnv } from '../../server/env.ts';
 import { Hub } from '../../server/hub.ts';
 import { TokenBucket, WindowCounter } from '../../server/limits.ts';
 import { PollClients } from '../../server/poll-clients.ts';
 import { isUpToDate, parsePollQuery, pollAnswer } from '../../server/poll.ts';
-import { appendSampleOps } from '../../server/sources/series.ts';
+import { appendSampleOps, seriesWindow } from '../../server/sources/series.ts';
 
 describe('TokenBucket', () => {
   it('allows a burst, then the sustained rate', () => {
@@ -120,6 +122,14 @@ describe('poll answers', () => {
   });
 });
 
+describe('seriesWindow', () => {
+  it('keeps fifteen minutes of samples, at most 3600', () => {
+    expect(seriesWindow(1000)).toBe(900);
+    expect(seriesWindow(5000)).toBe(180);
+    expect(seriesWindow(100)).toBe(3600);
+  });
+});
+
 describe('appendSampleOps', () => {
   it('appends, and drops the oldest once the window is full', () => {
     expect(appendSampleOps(1, 'x', 3)).toEqual([{ op: 'add', path: '/samples/-', value: 'x' }]);
@@ -140,6 +150,15 @@ describe('readEnv', () => {
     });
   });
 
+  it('keeps data in the per-user state directory unless TETHER_DATA_DIR says otherwise', () => {
+    expect(readEnv({ XDG_STATE_HOME: '/home/ada/.state' }).dataDir).toBe('/home/ada/.state/tether');
+    expect(readEnv({}).dataDir).toBe(join(homedir(), '.local', 'state', 'tether'));
+    expect(readEnv({ TETHER_DATA_DIR: 'rel/dir' }).server.dataDir).toBe(resolve('rel/dir'));
+    const memory = readEnv({ TETHER_DATA_DIR: ':memory:' });
+    expect(memory.dataDir).toBeNull();
+    expect(memory.server.dataDir).toBeUndefined();
+  });
+
   it('reads every setting', () => {
     const config = readEnv({
       PORT: '0',
@@ -157,12 +176,15 @@ describe('readEnv', () => {
       TETHER_ALLOWED_ORIGINS: 'https://wall.example, http://10.0.0.5:*',
       TETHER_MAX_CONNECTIONS_PER_IP: '8',
       TETHER_MAX_SUBSCRIPTIONS: '32',
+      TETHER_DATA_DIR: '/srv/tether',
     });
     expect(config).toEqual({
       port: 0,
       host: '0.0.0.0',
       sampleMs: 250,
+      dataDir: '/srv/tether',
       server: {
+        dataDir: '/srv/tether',
         historyLength: 10,
         heartbeatMs: 1000,
         heartbeatTimeoutMs: 3000,
