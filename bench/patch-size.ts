@@ -1,7 +1,7 @@
 /**
  * 4. Patch encoding: bytes on the wire of each patch frame vs the snapshot frame a client would
  * otherwise get, for every default topic, from the real sources (server/sources) sampled directly
- * (no timer) on a server that never listens. Rounds past the 120-sample window, so the series
+ * (no timer) on a server that never listens. Rounds past the series window (1 s sampling), so the series
  * topics are measured full, where every patch is an add + a remove.
  */
 import { createTetherServer } from '../server/tether-server.ts';
@@ -12,9 +12,12 @@ import { defineHostLoad } from '../server/sources/host-load.ts';
 import { defineHostMemory } from '../server/sources/host-memory.ts';
 import { defineServerClients } from '../server/sources/server-clients.ts';
 import { defineServerEventLoop } from '../server/sources/server-eventloop.ts';
-import { SERIES_WINDOW } from '../server/sources/series.ts';
+import { seriesWindow } from '../server/sources/series.ts';
 import { summarize, table } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
+
+/** The window the sources keep at the 1 s interval sampled here. */
+const SERIES_WINDOW = seriesWindow(1000);
 
 export const patchSize: Bench = async ({ quick }) => {
   const rounds = SERIES_WINDOW + (quick ? 30 : 200);

@@ -1,9 +1,9 @@
 /**
- * Documents and patches shaped like the real metric topics (server/sources): a 120-sample
+ * Documents and patches shaped like the real metric topics (server/sources): a full-window (1 s sampling)
  * `host.cpu` window, appended with `add /samples/-` and trimmed with `remove /samples/0`.
  * Deterministic, so every variant of a benchmark receives byte-identical frames.
  */
-import { SERIES_WINDOW } from '../../server/sources/series.ts';
+import { seriesWindow } from '../../server/sources/series.ts';
 
 export const EPOCH = 'bench-epoch';
 
@@ -20,7 +20,7 @@ export function cpuSample(i: number, t = 1_700_000_000_000 + i * 1000): CpuSampl
 }
 
 export function cpuDoc(): { cores: number; model: string; intervalMs: number; samples: CpuSample[] } {
-  return { cores: 2, model: 'AMD EPYC', intervalMs: 1000, samples: Array.from({ length: SERIES_WINDOW }, (_, i) => cpuSample(i)) };
+  return { cores: 2, model: 'AMD EPYC', intervalMs: 1000, samples: Array.from({ length: seriesWindow(1000) }, (_, i) => cpuSample(i)) };
 }
 
 export function snapshotText(topic: string, seq = 0): string {
@@ -29,7 +29,7 @@ export function snapshotText(topic: string, seq = 0): string {
 
 export function patchText(topic: string, seq: number): string {
   const ops = [
-    { op: 'add', path: '/samples/-', value: cpuSample(SERIES_WINDOW + seq) },
+    { op: 'add', path: '/samples/-', value: cpuSample(seriesWindow(1000) + seq) },
     { op: 'remove', path: '/samples/0' },
   ];
   return JSON.stringify({ type: 'patch', topic, epoch: EPOCH, seq, ops });

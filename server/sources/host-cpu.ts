@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { TetherServer } from '../tether-server.ts';
-import { appendSampleOps, round2 } from './series.ts';
+import { appendSampleOps, round2, seriesWindow } from './series.ts';
 
 export const HOST_CPU = 'host.cpu';
 
@@ -34,14 +34,13 @@ function usage(before: Times | undefined, after: Times): number {
 export function defineHostCpu(server: TetherServer, intervalMs: number) {
   let previous = readTimes();
   const cpus = os.cpus();
-  const topic = server.defineTopic<CpuState>(HOST_CPU, {
-    initial: {
-      cores: cpus.length || os.availableParallelism(),
-      model: cpus[0]?.model.trim() ?? 'unknown',
-      intervalMs,
-      samples: [],
-    },
-  });
+  const about = {
+    cores: cpus.length || os.availableParallelism(),
+    model: cpus[0]?.model.trim() ?? 'unknown',
+    intervalMs,
+  };
+  const window = seriesWindow(intervalMs);
+  const topic = server.defineTopic<CpuState>(HOST_CPU, { initial: { ...about, samples: [] } });
   return {
     /** Publishes one sample and returns the total usage in percent. */
     sample(t: number): number {
@@ -55,7 +54,12 @@ export function defineHostCpu(server: TetherServer, intervalMs: number) {
       const total =
         previous.length === current.length ? round2(usage(sum(previous), sum(current))) : 0;
       previous = current;
-      topic.publish(appendSampleOps(topic.state.samples.length, { t, total, perCore }));
+      const ops = appendSampleOps(topic.state.samples.length, { t, total, perCore }, window);
+      // Kept samples may come from a previous run with another machine or interval.
+      for (const [key, value] of Object.entries(about))
+        if (topic.state[key as keyof typeof about] !== value)
+          ops.push({ op: 'replace', path: `/${key}`, value });
+      topic.publish(ops);
       return total;
     },
   };

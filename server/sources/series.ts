@@ -1,7 +1,14 @@
 import type { PatchOperation } from '../../src/protocol/index.ts';
 
-/** Samples kept by every time-series topic (two minutes at the default 1 s interval). */
-export const SERIES_WINDOW = 120;
+/** How far back every time-series topic reaches, so a chart opened (or reopened after a restart) has history. */
+export const SERIES_WINDOW_MS = 15 * 60_000;
+/** At most this many samples per series (fast sampling keeps less than the full window). */
+export const MAX_SERIES_SAMPLES = 3600;
+
+/** Samples kept at `sampleMs`: fifteen minutes' worth (900 at the default 1 s), at most 3600. */
+export function seriesWindow(sampleMs: number): number {
+  return Math.min(MAX_SERIES_SAMPLES, Math.ceil(SERIES_WINDOW_MS / sampleMs));
+}
 
 /**
  * The ops that append one sample to a `{ samples: [...] }` document and, once the window is full,
@@ -10,7 +17,7 @@ export const SERIES_WINDOW = 120;
 export function appendSampleOps(
   currentLength: number,
   sample: unknown,
-  window = SERIES_WINDOW,
+  window: number,
 ): PatchOperation[] {
   const ops: PatchOperation[] = [{ op: 'add', path: '/samples/-', value: sample }];
   for (let length = currentLength + 1; length > window; length--)
