@@ -17,6 +17,23 @@ export interface LineChartProps {
   height?: number;
 }
 
+/** The time axis spans at least this long, so 0, 1 or 2 samples sit on a readable scale of seconds. */
+const MIN_SPAN_SEC = 60;
+
+/**
+ * The x range (seconds) shown for data from `min` to `max`: the data, but at least a minute,
+ * ending at the newest sample (or now, with none). uPlot alone stretches one sample over years.
+ */
+export function timeRange(
+  min: number | null,
+  max: number | null,
+  nowSec = Date.now() / 1000,
+): [number, number] {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max))
+    return [nowSec - MIN_SPAN_SEC, nowSec];
+  return max - min < MIN_SPAN_SEC ? [max - MIN_SPAN_SEC, max] : [min, max];
+}
+
 const AXIS = {
   stroke: '#a3aebb',
   grid: { stroke: 'rgba(255,255,255,0.07)' },
@@ -53,9 +70,27 @@ export function LineChart(props: LineChartProps) {
       {
         width,
         height: height(),
-        // Lines only: at 120 samples per series, point markers are noise.
+        // Lines only: with hundreds of samples per series, point markers are noise.
         series: [{ label: 'Time' }, ...series.map((s) => ({ points: { show: false }, ...s }))],
-        scales: { x: { time: true }, y: props.yRange ? { range: props.yRange } : {} },
+        scales: {
+          // From the data itself: uPlot widens a single sample's min..max by 86400 units first.
+          x: {
+            time: true,
+            range: (u) => timeRange(u.data[0][0] ?? null, u.data[0].at(-1) ?? null),
+          },
+          y: props.yRange ? { range: props.yRange } : {},
+        },
+        // The shown time span, readable from the page (uPlot draws its labels on a canvas).
+        hooks: {
+          setScale: [
+            (u, key) => {
+              if (key !== 'x') return;
+              container.dataset.xMin = String(u.scales.x?.min);
+              container.dataset.xMax = String(u.scales.x?.max);
+              container.dataset.points = String(u.data[0]?.length ?? 0);
+            },
+          ],
+        },
         axes: [
           { ...AXIS },
           {

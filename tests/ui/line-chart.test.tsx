@@ -113,4 +113,47 @@ describe('LineChart', () => {
     expect(wrap().style.width).toBe('777px');
     expect(wrap().style.height).toBe('200px');
   });
+
+  it.each([
+    ['no samples', [[], []] as uPlot.AlignedData],
+    ['one sample', [[1_800_000_000], [42]] as uPlot.AlignedData],
+    [
+      'two samples a second apart',
+      [
+        [1_800_000_000, 1_800_000_001],
+        [42, 43],
+      ] as uPlot.AlignedData,
+    ],
+  ])('shows a minute of time with %s, not years', async (_name, data) => {
+    const { container } = render(() => (
+      <LineChart label="test chart" series={[{ label: 'A' }]} data={data} />
+    ));
+    await drawn();
+    const figure = container.querySelector<HTMLElement>('[role="figure"]')!;
+    const min = Number(figure.dataset.xMin);
+    const max = Number(figure.dataset.xMax);
+    expect(max - min).toBe(60);
+    const newest = data[0].at(-1);
+    if (newest === undefined) expect(Math.abs(max - Date.now() / 1000)).toBeLessThan(5);
+    else expect(max).toBe(newest);
+    expect(figure.dataset.points).toBe(String(data[0].length));
+  });
+
+  it('shows the whole span once the samples cover more than a minute', async () => {
+    const { container } = render(() => (
+      <LineChart
+        label="test chart"
+        series={[{ label: 'A' }]}
+        data={[
+          [1_800_000_000, 1_800_000_900],
+          [1, 2],
+        ]}
+      />
+    ));
+    await drawn();
+    const figure = container.querySelector<HTMLElement>('[role="figure"]')!;
+    expect([Number(figure.dataset.xMin), Number(figure.dataset.xMax)]).toEqual([
+      1_800_000_000, 1_800_000_900,
+    ]);
+  });
 });
