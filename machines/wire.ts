@@ -41,7 +41,7 @@ export type InboundFrame =
   | { type: 'error'; code: string; message: string; topic?: string | undefined };
 
 export type OutboundFrame =
-  | { type: 'hello'; token?: string }
+  | { type: 'hello'; token?: string; renew?: boolean }
   | { type: 'subscribe'; topic: string; since?: Position }
   | { type: 'unsubscribe'; topic: string }
   | { type: 'ping'; t: number }

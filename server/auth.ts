@@ -25,6 +25,12 @@ export interface AuthOptions {
   clockToleranceSec?: number;
   /** Topic permissions from the verified claims (default: the `tether` claim, see grants.ts). */
   grants?: (claims: JWTPayload) => TopicGrants;
+  /**
+   * With `secret` only: renew a viewer's token over its live WebSocket halfway through its life
+   * (a `token` frame), with the same claims and lifetime, until `maxSessionSec` after the first
+   * sign-in (`auth_time`, else the first token's `iat`). Off by default.
+   */
+  renewal?: { maxSessionSec: number };
 }
 
 /** Who is on a connection and what they may do. */
@@ -35,6 +41,8 @@ export interface Principal {
   expiresAt: number | null;
   canSubscribe(topic: string): boolean;
   canAct(topic: string): boolean;
+  /** When renewal is on and the session may go on: when to renew (ms) and how to sign the next token. */
+  renewal?: { at: number; mint(): Promise<string> };
 }
 
 export type AuthResult =
@@ -86,6 +94,11 @@ export function createAuthenticator(options: AuthOptions | false): Authenticator
     ...(options.audience !== undefined ? { audience: options.audience } : {}),
   };
   const toleranceMs = (options.clockToleranceSec ?? 5) * 1000;
+  const { renewal } = options;
+  if (renewal && options.secret === undefined)
+    throw new Error('token renewal needs `secret`: only tokens this server signs can be renewed');
+  const renewalOf = (claims: JWTPayload) =>
+    renewal ? planRenewal(claims, options.secret!, renewal.maxSessionSec) : undefined;
   const readGrants = options.grants ?? ((claims: JWTPayload) => claims.tether as TopicGrants);
 
   return {
@@ -115,8 +128,40 @@ export function createAuthenticator(options: AuthOptions | false): Authenticator
           subject: typeof claims.sub === 'string' ? claims.sub : null,
           expiresAt: (claims.exp as number) * 1000 + toleranceMs,
           ...grants,
+          ...(renewalOf(claims) ?? {}),
         },
       };
+    },
+  };
+}
+
+/**
+ * The renewal of a verified token: at half its life, the same claims with a new `iat` and `exp`
+ * (same lifetime), never past `auth_time + maxSessionSec`. None without `iat`, or at the cap.
+ */
+function planRenewal(
+  claims: JWTPayload,
+  secret: string,
+  maxSessionSec: number,
+): { renewal: NonNullable<Principal['renewal']> } | undefined {
+  const { iat, exp } = claims;
+  if (typeof iat !== 'number' || typeof exp !== 'number' || exp <= iat) return undefined;
+  const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : iat;
+  const sessionEnd = authTime + maxSessionSec;
+  if (exp >= sessionEnd) return undefined;
+  const lifetime = exp - iat;
+  return {
+    renewal: {
+      at: (iat + lifetime / 2) * 1000,
+      mint: () => {
+        const now = Math.floor(Date.now() / 1000);
+        const { nbf: _nbf, jti: _jti, ...kept } = claims;
+        return new SignJWT({ ...kept, auth_time: authTime })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuedAt(now)
+          .setExpirationTime(Math.min(now + lifetime, sessionEnd))
+          .sign(new TextEncoder().encode(secret));
+      },
     },
   };
 }

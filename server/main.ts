@@ -11,8 +11,10 @@ import { createTetherServer } from './tether-server.ts';
 
 /** A clean shutdown takes about 2 s at worst (the WebSocket close grace); past this, exit anyway. */
 const FORCE_EXIT_MS = 5000;
-/** Lifetime of the login link's token: a working day. */
+/** Lifetime of the login link's token: a working day (renewed over a live connection). */
 const LOGIN_TTL_SEC = 12 * 60 * 60;
+/** How long a sign-in lasts at most, renewals included (docs/security.md § Sessions). */
+const MAX_SESSION_SEC = 30 * 24 * 60 * 60;
 
 function readConfig(): CliConfig {
   try {
@@ -69,6 +71,9 @@ async function start(config: CliConfig): Promise<void> {
         ? loadOrCreateSecret(ensureDataDir(config.dataDir), MIN_SECRET_LENGTH)
         : randomBytes(32).toString('base64url'),
     };
+  // Tokens this CLI signs are renewed over live connections, so a wall screen stays signed in.
+  if (config.server.auth && config.server.auth.secret !== undefined)
+    config.server.auth = { ...config.server.auth, renewal: { maxSessionSec: MAX_SESSION_SEC } };
   const auth = config.server.auth;
   const server = createTetherServer(config.server);
   // In a cluster, say which node measures: the host topics describe that node's machine.

@@ -49,6 +49,9 @@ export class Connection {
   /** Frames that arrived while a hello was being verified, handled in order once it is. */
   #held: ClientFrame[] | null = null;
   #expiry: NodeJS.Timeout | undefined;
+  #renewal: NodeJS.Timeout | undefined;
+  /** The client's hello asked for renewed tokens. */
+  #takesRenewal = false;
   readonly openedAt: number;
 
   constructor(
@@ -144,6 +147,7 @@ export class Connection {
   /** The socket is gone (or going): leave every topic and stop the expiry timer. */
   dispose(): void {
     clearTimeout(this.#expiry);
+    clearTimeout(this.#renewal);
     this.#held = null;
     this.dropSubscriptions();
   }
@@ -154,7 +158,10 @@ export class Connection {
       else this.#rateLimited(this.lastSeen);
       return;
     }
-    if (frame.type === 'hello') return this.#hello(frame.token);
+    if (frame.type === 'hello') {
+      this.#takesRenewal = frame.renew === true;
+      return this.#hello(frame.token);
+    }
     const principal = this.#principal;
     if (!principal)
       return this.#unauthorized('authenticate first: the first frame must be hello with a token');
@@ -263,6 +270,27 @@ export class Connection {
     clearTimeout(this.#expiry);
     this.#expiry = undefined;
     if (principal.expiresAt !== null) this.#watchExpiry(principal.expiresAt);
+    clearTimeout(this.#renewal);
+    this.#renewal = undefined;
+    if (principal.renewal && this.#takesRenewal) this.#scheduleRenewal(principal.renewal);
+  }
+
+  /** Before the token runs out, a fresh one (same claims and lifetime) in a `token` frame. */
+  #scheduleRenewal(renewal: NonNullable<Principal['renewal']>): void {
+    const renew = async () => {
+      const token = await renewal.mint();
+      const result = await this.deps.auth.verify(token);
+      // A hello that came meanwhile decides the credential; the connection may be gone too.
+      if (this.#closing || this.#held || this.#principal?.renewal !== renewal || !result.ok) return;
+      this.sendFrame({ type: 'token', token });
+      this.#authorize(result.principal);
+    };
+    const delay = Math.max(0, renewal.at - Date.now());
+    this.#renewal = setTimeout(
+      () => void renew().catch(() => undefined),
+      Math.min(delay, MAX_TIMER_MS),
+    );
+    this.#renewal.unref();
   }
 
   /** A credential that runs out on a live connection ends it, unless a fresh hello came first. */

@@ -51,6 +51,15 @@ function loginToken(): () => string | undefined {
   };
 }
 
+/** Keeps a token the server renewed where loginToken reads, so a reload signs in with it. */
+function keepToken(token: string): void {
+  try {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // Storage disabled: the client still uses it until the page closes.
+  }
+}
+
 /**
  * `?inspect` in the URL attaches the Stately inspector to the whole actor tree. It is loaded only
  * then, as its own chunk, so the everyday bundle does not carry it.
@@ -81,7 +90,7 @@ async function start() {
   const local = params.has('inspect') || params.get('share') === 'off';
   const options = { url: location.origin, polling: { waitMs: POLL_WAIT_MS }, getToken };
   const client = local
-    ? createTetherClient({ ...options, inspect })
+    ? createTetherClient({ ...options, inspect, onTokenRenewed: keepToken })
     : createSharedTetherClient(options);
   // A handle for the console and for end-to-end tests: `tether.connection.get()`, and
   // `tether.actor.getSnapshot()` when the statechart runs in this tab.

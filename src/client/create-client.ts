@@ -41,6 +41,11 @@ export interface TetherClientOptions {
    * connected: a different token is sent as a fresh `hello` on the live connection.
    */
   getToken?: GetToken;
+  /**
+   * Told when the server renews the token over the live connection (a `token` frame); keep it
+   * where getToken reads, so a reload uses it too. The client itself uses it from then on.
+   */
+  onTokenRenewed?: (token: string) => void;
   /** The most frames per second this client sends (default 50/s, bursts of 100); halved whenever the server says `rate_limited`. */
   sendRate?: Partial<SendRate>;
   /** Default `globalThis.WebSocket`; `null` means unavailable (polling only). */
@@ -157,9 +162,9 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
   const now = options.now ?? Date.now;
   const { getToken, token: fixedToken } = options;
   const credentials = getToken
-    ? new Credentials(getToken)
+    ? new Credentials(getToken, options.onTokenRenewed)
     : fixedToken !== undefined
-      ? new Credentials(() => fixedToken)
+      ? new Credentials(() => fixedToken, options.onTokenRenewed)
       : null;
   const pacer = new SendPacer({ ...DEFAULT_SEND_RATE, ...options.sendRate }, now);
 
@@ -300,7 +305,7 @@ function tokenRefresher(
     if (token !== before)
       actor.send({
         type: 'SEND',
-        frame: token === undefined ? { type: 'hello' } : { type: 'hello', token },
+        frame: token === undefined ? { type: 'hello' } : { type: 'hello', token, renew: true },
       });
     schedule();
   }

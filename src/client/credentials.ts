@@ -7,8 +7,23 @@ export type GetToken = () => string | null | undefined | Promise<string | null |
 
 export class Credentials {
   #current: string | undefined;
+  /** The last token the server renewed over a live connection. */
+  #renewed: string | undefined;
 
-  constructor(private readonly getToken: GetToken) {}
+  constructor(
+    private readonly getToken: GetToken,
+    private readonly onRenewed?: (token: string) => void,
+  ) {}
+
+  /**
+   * The server renewed the token: it is used from now on instead of getToken's answer while it
+   * outlives that answer (a login link opened later, with a newer token, still wins).
+   */
+  renewed(token: string): void {
+    this.#renewed = token;
+    this.#current = token;
+    this.onRenewed?.(token);
+  }
 
   /** The last token getToken gave (undefined before the first, or when it gave none). */
   get current(): string | undefined {
@@ -25,7 +40,11 @@ export class Credentials {
   }
 
   #remember(token: string | null | undefined): string | undefined {
-    this.#current = token || undefined;
+    const given = token || undefined;
+    const renewed = this.#renewed;
+    const renewedLasts =
+      renewed !== undefined && (tokenExpiry(renewed) ?? 0) > (tokenExpiry(given) ?? 0);
+    this.#current = renewedLasts ? renewed : given;
     return this.#current;
   }
 }

@@ -216,7 +216,8 @@ function framesIn(body: unknown): InboundFrame[] {
   const frames: InboundFrame[] = [];
   for (const value of list) {
     const decoded = validateServerFrame(value);
-    if (decoded.ok) frames.push(decoded.frame);
+    // Tokens are renewed over WebSocket only.
+    if (decoded.ok && decoded.frame.type !== 'token') frames.push(decoded.frame);
   }
   return frames;
 }

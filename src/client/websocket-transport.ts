@@ -132,7 +132,9 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
           if (!token.ready) return; // resumes when getToken answers
           if ('error' in token) return abort(ABNORMAL_CLOSURE, `getToken() failed: ${token.error}`);
           frame =
-            token.value === undefined ? { type: 'hello' } : { type: 'hello', token: token.value };
+            token.value === undefined
+              ? { type: 'hello' }
+              : { type: 'hello', token: token.value, renew: true };
         }
         const wait = settings.pacer?.take() ?? 0;
         if (wait > 0) {
@@ -209,8 +211,10 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
           });
         const decoded = decodeServerFrame(data);
         if (!decoded.ok) return report({ type: 'SOCKET.BAD_FRAME', message: decoded.message });
-        if (batch.push(decoded.frame) === 1) scheduleFlush();
         const frame = decoded.frame;
+        // A renewed credential is the client's business, not the connection machine's.
+        if (frame.type === 'token') return settings.credentials?.renewed(frame.token);
+        if (batch.push(frame) === 1) scheduleFlush();
         // The link was heard, and a round trip ended, now, however much later the batch is handed over.
         receivedAt = now();
         if (frame.type === 'pong') pongAt = receivedAt;

@@ -28,6 +28,8 @@ const Millis = v.pipe(v.number(), v.finite());
 export const HelloFrame = v.object({
   type: v.literal('hello'),
   token: v.optional(v.pipe(v.string(), v.maxLength(8192))),
+  /** The client takes renewed tokens (`token` frames); a server that does not renew ignores it. */
+  renew: v.optional(v.boolean()),
 });
 export const SubscribeFrame = v.object({
   type: v.literal('subscribe'),
@@ -55,6 +57,11 @@ export const ClientFrame = v.variant('type', [
 export const WelcomeFrame = v.object({
   type: v.literal('welcome'),
   heartbeatMs: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+/** A renewed credential for this connection (sent only to clients whose hello had `renew: true`). */
+export const TokenFrame = v.object({
+  type: v.literal('token'),
+  token: v.pipe(v.string(), v.maxLength(8192)),
 });
 export const SnapshotFrame = v.object({
   type: v.literal('snapshot'),
@@ -94,6 +101,7 @@ export const ServerFrame = v.variant('type', [
   AckFrame,
   NackFrame,
   ErrorFrame,
+  TokenFrame,
 ]);
 
 export type HelloFrame = v.InferOutput<typeof HelloFrame>;
@@ -103,6 +111,7 @@ export type PingFrame = v.InferOutput<typeof PingFrame>;
 export type ActionFrame = v.InferOutput<typeof ActionFrame>;
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 export type WelcomeFrame = v.InferOutput<typeof WelcomeFrame>;
+export type TokenFrame = v.InferOutput<typeof TokenFrame>;
 export type SnapshotFrame = v.InferOutput<typeof SnapshotFrame>;
 export type PatchFrame = v.InferOutput<typeof PatchFrame>;
 export type PongFrame = v.InferOutput<typeof PongFrame>;
