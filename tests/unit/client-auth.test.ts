@@ -68,15 +68,15 @@ describe('client credentials', () => {
     connect({ getToken });
     await vi.advanceTimersByTimeAsync(10);
     expect(view().status).toBe('connected');
-    expect(hellos()).toEqual([{ type: 'hello', token: 'token-1' }]);
+    expect(hellos()).toEqual([{ type: 'hello', token: 'token-1', renew: true }]);
 
     server.drop(1001, 'restarting');
     await vi.advanceTimersByTimeAsync(1_000); // backoff: random 0.5 × 1 s
     expect(view().status).toBe('connected');
     expect(getToken).toHaveBeenCalledTimes(2);
     expect(hellos()).toEqual([
-      { type: 'hello', token: 'token-1' },
-      { type: 'hello', token: 'token-2' },
+      { type: 'hello', token: 'token-1', renew: true },
+      { type: 'hello', token: 'token-2', renew: true },
     ]);
     expect(urls).toEqual([server.url, server.url]);
     expect(urls.join(' ')).not.toMatch(/token/);
@@ -92,7 +92,7 @@ describe('client credentials', () => {
     resolve('async-token');
     await vi.advanceTimersByTimeAsync(10);
     expect(server.received.map((r) => r.frame)).toEqual([
-      { type: 'hello', token: 'async-token' },
+      { type: 'hello', token: 'async-token', renew: true },
       { type: 'subscribe', topic: 'host.cpu' },
     ]);
     expect(view().status).toBe('connected');
@@ -111,7 +111,7 @@ describe('client credentials', () => {
     });
     await vi.advanceTimersByTimeAsync(1_000);
     expect(view().status).toBe('connected');
-    expect(hellos()).toEqual([{ type: 'hello', token: 'second' }]);
+    expect(hellos()).toEqual([{ type: 'hello', token: 'second', renew: true }]);
   });
 
   it('goes to failed with the server’s reason when the token is refused, and does not retry by itself', async () => {
@@ -165,8 +165,8 @@ describe('client credentials', () => {
     await client!.reauthenticate();
     await vi.advanceTimersByTimeAsync(10);
     expect(hellos()).toEqual([
-      { type: 'hello', token: 'first' },
-      { type: 'hello', token: 'second' },
+      { type: 'hello', token: 'first', renew: true },
+      { type: 'hello', token: 'second', renew: true },
     ]);
     expect(server.connections).toBe(1);
     expect(view().status).toBe('connected');
