@@ -12,6 +12,7 @@ import { machine } from './lib/proc.ts';
 import type { Bench } from './lib/types.ts';
 import { patchSize } from './patch-size.ts';
 import { reconnectStorm } from './reconnect-storm.ts';
+import { store } from './store.ts';
 import { tabs } from './tabs.ts';
 
 const benches: Record<string, Bench> = {
@@ -23,6 +24,7 @@ const benches: Record<string, Bench> = {
   storm: reconnectStorm,
   bundle: bundleSize,
   tabs,
+  store,
 };
 
 const args = process.argv.slice(2);
