@@ -39,7 +39,7 @@ describe('connection', () => {
       attempt: 0,
       lastError: null,
     });
-    expect(server.framesOfType('hello')).toEqual([{ type: 'hello', token: 'secret' }]);
+    expect(server.framesOfType('hello')).toEqual([{ type: 'hello', token: 'secret', renew: true }]);
   });
 
   // XState copies the context on every assign, and both machines assign per batch of frames; V8

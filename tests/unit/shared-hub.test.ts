@@ -310,7 +310,9 @@ describe('cross-tab sharing: tabs and the hub', () => {
     openTab();
     await settle();
     expect(seen).toEqual(['secret-token']);
-    expect(server.framesOfType('hello')).toEqual([{ type: 'hello', token: 'secret-token' }]);
+    expect(server.framesOfType('hello')).toEqual([
+      { type: 'hello', token: 'secret-token', renew: true },
+    ]);
     expect(hubClients).toHaveLength(1);
   });
 
