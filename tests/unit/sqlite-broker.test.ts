@@ -99,7 +99,7 @@ describe('SqliteBroker', () => {
           runs++;
           return payload === 'refuse'
             ? { ok: false, code: 'no', message: 'refused' }
-            : { ok: true, ops: [{ op: 'replace', path: '', value: (state as number) + 1 }] };
+            : { ok: true, ops: [{ op: 'replace', path: '', value: state + 1 }] };
         },
       });
     const first = open(dir);
