@@ -1,6 +1,8 @@
 import { ErrorCode } from '../src/protocol/index.ts';
 import type { ActionFrame, NackFrame } from '../src/protocol/index.ts';
 import type { ActionReply } from './broker/broker.ts';
+import { checkFields } from './field-merge.ts';
+import type { ActionBase } from './field-merge.ts';
 import type { ActionResult, Hub } from './hub.ts';
 import { Lru } from './lru.ts';
 import { PatchRefusedError } from './topic.ts';
@@ -71,10 +73,21 @@ export class ActionDispatcher {
     if (target === 'read-only')
       return nack(ErrorCode.notWritable, `topic "${frame.topic}" does not accept actions`);
 
+    if ((frame.base === undefined) !== (frame.fields === undefined))
+      return nack(ErrorCode.badFrame, 'base and fields go together: send both or neither');
+    const merge: ActionBase | undefined = frame.base &&
+      frame.fields && { base: frame.base, fields: frame.fields };
+
     const reply = (result: UpdateResult): ActionReply =>
       result.ok
         ? { type: 'ack', id: frame.id }
-        : { type: 'nack', id: frame.id, code: result.code, message: result.message };
+        : {
+            type: 'nack',
+            id: frame.id,
+            code: result.code,
+            message: result.message,
+            ...(result.conflicts && { conflicts: result.conflicts }),
+          };
     const failed = (error: unknown) => this.#failed(frame.id, error);
     // A synchronous handler decides inside the topic's update, so its decision and the publish are
     // one step (locally at once; with a distributed broker again after a conflict with another
@@ -85,11 +98,14 @@ export class ActionDispatcher {
       this.#hub.broker.duringAction(action, () => this.#hub.update(frame.topic, decide));
     const decided = update((state) => {
       if (pending) return { ok: true }; // asked again after a conflict: an asynchronous handler runs once
+      const refusal = merge && checkFields(target.topic, state, merge);
+      if (refusal) return refusal;
       const result = target.onAction(frame.payload, {
         id: frame.id,
         topic: frame.topic,
         state,
         transport,
+        ...(merge && { base: merge }),
       });
       if (!(result instanceof Promise)) return result;
       pending = result;

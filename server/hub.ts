@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { TopicName } from '../src/protocol/index.ts';
 import type { PatchFrame, PatchOperation } from '../src/protocol/index.ts';
 import type { Broker } from './broker/broker.ts';
+import type { ActionBase } from './field-merge.ts';
 import { MemoryBroker } from './broker/memory-broker.ts';
 import { Topic, newEpoch } from './topic.ts';
 import type { Encoded, UpdateDecision, UpdateResult } from './topic.ts';
@@ -15,6 +16,11 @@ export interface ActionContext<T> {
   /** The topic's state when the action arrived. */
   state: T;
   transport: 'websocket' | 'http';
+  /**
+   * The base and fields the action came with, already checked: none of those fields changed since
+   * the base (server/field-merge.ts). A handler should refuse changes outside `fields`.
+   */
+  base?: ActionBase;
 }
 
 /**

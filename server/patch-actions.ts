@@ -3,8 +3,10 @@ import {
   ErrorCode,
   TopicChange,
   applyPatchImmutably,
+  changedFields,
   describeIssues,
 } from '../src/protocol/index.ts';
+import { undeclared, undeclaredRefusal } from './field-merge.ts';
 import type { ActionHandler } from './hub.ts';
 import { diffStates } from './topic.ts';
 
@@ -14,13 +16,25 @@ import { diffStates } from './topic.ts';
  * `topic`. A malformed payload is refused with `bad_frame`, operations that do not apply with
  * `bad_patch`; the topic is then untouched. Every client that can reach the server can write,
  * so use it for shared, low-stakes state (feature flags on a trusted network, notes).
+ *
+ * An action with a base and fields (docs/protocol.md § Merging concurrent edits) must carry `ops`
+ * that change only those fields: `data` would also write back the stale values of every field
+ * changed since the base.
  */
 export function acceptPatches<T>(): ActionHandler<T> {
-  return (payload, { state }) => {
+  return (payload, { state, base }) => {
     const change = v.safeParse(TopicChange, payload, { abortPipeEarly: true });
     if (!change.success)
       return { ok: false, code: ErrorCode.badFrame, message: describeIssues(change.issues) };
+    if (base && !change.output.ops)
+      return {
+        ok: false,
+        code: ErrorCode.badFrame,
+        message: 'an action with a base sends ops, not data',
+      };
     const ops = change.output.ops ?? diffStates(state, change.output.data);
+    const outside = base ? undeclared(changedFields(ops), base.fields) : [];
+    if (outside.length > 0) return undeclaredRefusal(outside);
     // Tried here first, so a bad patch is a clear refusal rather than a failed publish.
     const tried = applyPatchImmutably(state, ops);
     if (!tried.ok)

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import jsonpatch from 'fast-json-patch';
 import { applyPatchImmutably, encodeFrame } from '../src/protocol/index.ts';
 import type {
+  FieldConflict,
   PatchFrame,
   PatchOperation,
   Position,
@@ -34,12 +35,17 @@ export function newEpoch(): string {
   return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 }
 
+/** A refusal; `conflicts` names the fields behind a `conflict` or `stale_base`. */
+export interface UpdateRefusal {
+  ok: false;
+  code: string;
+  message: string;
+  conflicts?: FieldConflict[];
+}
 /** What an update decides: ops to publish (none: nothing changes) or a refusal. */
-export type UpdateDecision =
-  { ok: true; ops?: PatchOperation[] } | { ok: false; code: string; message: string };
+export type UpdateDecision = { ok: true; ops?: PatchOperation[] } | UpdateRefusal;
 /** What an update did: the patch it published (null: nothing to publish), or the refusal. */
-export type UpdateResult =
-  { ok: true; patch: Encoded<PatchFrame> | null } | { ok: false; code: string; message: string };
+export type UpdateResult = { ok: true; patch: Encoded<PatchFrame> | null } | UpdateRefusal;
 
 /**
  * Who commits a topic's publishes when the topic is a replica of shared state (server/broker):
@@ -123,6 +129,11 @@ export class Topic<T = unknown> {
 
   get position(): Position {
     return { epoch: this.epoch, seq: this.#seq };
+  }
+
+  /** The patch frames kept for resuming subscribers, oldest first, up to the current seq. */
+  get history(): readonly Encoded<PatchFrame>[] {
+    return this.#history;
   }
 
   /**

@@ -2,8 +2,10 @@ import os from 'node:os';
 // The default import: Node's ESM loader cannot see fast-json-patch's CommonJS named exports.
 import jsonpatch from 'fast-json-patch';
 import * as v from 'valibot';
-import { ErrorCode } from '../../src/protocol/index.ts';
+import { ErrorCode, memberField } from '../../src/protocol/index.ts';
 import type { PatchOperation } from '../../src/protocol/index.ts';
+import { undeclared, undeclaredRefusal } from '../field-merge.ts';
+import type { ActionBase } from '../field-merge.ts';
 import type { ActionResult } from '../hub.ts';
 import type { TetherServer } from '../tether-server.ts';
 
@@ -28,7 +30,7 @@ export const THRESHOLD_RANGES: Record<Metric, { min: number; max: number }> = {
 const Finite = v.pipe(v.number(), v.finite());
 /** Shape only (ranges are checked separately, to answer `out_of_range` rather than `bad_frame`). Unknown keys are refused so a typo is not silently ignored. */
 const ThresholdsPayload = v.object({
-  version: v.pipe(v.number(), v.integer()),
+  version: v.optional(v.pipe(v.number(), v.integer())),
   set: v.pipe(
     v.strictObject({
       cpuPercent: v.optional(Finite),
@@ -47,11 +49,17 @@ export const defaultThresholds = (): Thresholds => ({
 });
 
 /**
- * The `alerts.thresholds` action: `{ version, set: { cpuPercent?, memoryPercent?, load1? } }`.
- * `version` must be the current one (optimistic concurrency: two editors cannot overwrite each
- * other unknowingly); success bumps it by one.
+ * The `alerts.thresholds` action: `{ set: { cpuPercent?, memoryPercent?, load1? } }`. Sent with a
+ * base and fields (`/cpuPercent`, …), it is merged per field: the dispatcher has already checked
+ * that none of them changed since the base (server/field-merge.ts), so other thresholds may have.
+ * Without a base it carries the `version` it was made from, which must be the current one (the
+ * older whole-document check). Success bumps the version by one either way.
  */
-export function applyThresholdsAction(payload: unknown, state: Thresholds): ActionResult {
+export function applyThresholdsAction(
+  payload: unknown,
+  state: Thresholds,
+  base?: ActionBase,
+): ActionResult {
   const parsed = v.safeParse(ThresholdsPayload, payload);
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -63,7 +71,16 @@ export function applyThresholdsAction(payload: unknown, state: Thresholds): Acti
     };
   }
   const { version, set } = parsed.output;
-  if (version !== state.version) {
+  if (base) {
+    const outside = undeclared(Object.keys(set).map(memberField), base.fields);
+    if (outside.length > 0) return undeclaredRefusal(outside);
+  } else if (version === undefined) {
+    return {
+      ok: false,
+      code: ErrorCode.badFrame,
+      message: 'payload.version: send the version the edit was made from, or a base and fields',
+    };
+  } else if (version !== state.version) {
     return {
       ok: false,
       code: ErrorCode.conflict,
@@ -98,6 +115,6 @@ export function defineAlertThresholds(
   return server.defineTopic<Thresholds>(ALERTS_THRESHOLDS, {
     initial,
     writable: true,
-    onAction: (payload, { state }) => applyThresholdsAction(payload, state),
+    onAction: (payload, { state, base }) => applyThresholdsAction(payload, state, base),
   });
 }

@@ -8,7 +8,10 @@ export const ErrorCode = {
   rateLimited: 'rate_limited',
   notWritable: 'not_writable',
   outOfRange: 'out_of_range',
+  /** An action changes a field that changed since its base; the nack lists them (`conflicts`). */
   conflict: 'conflict',
+  /** An action's base is beyond the history the server keeps: it cannot tell whether its fields changed. */
+  staleBase: 'stale_base',
   /** A published patch (or an action's patch) that does not apply to the topic's current state. */
   badPatch: 'bad_patch',
   heartbeatTimeout: 'heartbeat_timeout',

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { JsonValue, PatchOperations } from './patch.ts';
+import { JsonPointer, JsonValue, PatchOperations } from './patch.ts';
 
 /** Wire protocol v1. Every frame is a JSON object with a `type`; unknown extra fields are ignored. */
 export const PROTOCOL_VERSION = 1;
@@ -38,11 +38,26 @@ export const SubscribeFrame = v.object({
 });
 export const UnsubscribeFrame = v.object({ type: v.literal('unsubscribe'), topic: TopicName });
 export const PingFrame = v.object({ type: v.literal('ping'), t: Millis });
+/** The most fields one action may name (docs/protocol.md § Merging concurrent edits). */
+export const MAX_ACTION_FIELDS = 64;
+/**
+ * `base` and `fields` are additions to v1 (optional, so old clients and servers ignore them): the
+ * topic position the action was made against and the JSON Pointers it changes. The server then
+ * applies it unless one of those fields changed since `base` (a per-field merge).
+ */
 export const ActionFrame = v.object({
   type: v.literal('action'),
   id: ActionId,
   topic: TopicName,
   payload: JsonValue,
+  base: v.optional(Position),
+  fields: v.optional(
+    v.pipe(
+      v.array(v.pipe(JsonPointer, v.maxLength(1024, 'a field is at most 1024 characters'))),
+      v.minLength(1, 'fields names at least one JSON Pointer'),
+      v.maxLength(MAX_ACTION_FIELDS, `fields names at most ${MAX_ACTION_FIELDS} pointers`),
+    ),
+  ),
 });
 
 export const ClientFrame = v.variant('type', [
@@ -79,11 +94,15 @@ export const PatchFrame = v.object({
 });
 export const PongFrame = v.object({ type: v.literal('pong'), t: Millis });
 export const AckFrame = v.object({ type: v.literal('ack'), id: ActionId });
+/** A field an action wanted to change that changed since its base, with its current value (absent: no longer there). */
+export const FieldConflict = v.object({ path: v.string(), value: v.optional(JsonValue) });
+/** `conflicts` is an addition to v1: on `conflict` and `stale_base`, the fields concerned and their current values. */
 export const NackFrame = v.object({
   type: v.literal('nack'),
   id: ActionId,
   code: v.string(),
   message: v.string(),
+  conflicts: v.optional(v.array(FieldConflict)),
 });
 /** `topic` is an addition to v1 (optional, so old clients ignore it): which subscription an error concerns. */
 export const ErrorFrame = v.object({
@@ -117,6 +136,7 @@ export type PatchFrame = v.InferOutput<typeof PatchFrame>;
 export type PongFrame = v.InferOutput<typeof PongFrame>;
 export type AckFrame = v.InferOutput<typeof AckFrame>;
 export type NackFrame = v.InferOutput<typeof NackFrame>;
+export type FieldConflict = v.InferOutput<typeof FieldConflict>;
 export type ErrorFrame = v.InferOutput<typeof ErrorFrame>;
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 /** Frames that carry topic data, in the order they must be applied. */

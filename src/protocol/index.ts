@@ -5,3 +5,4 @@ export * from './codec.ts';
 export * from './apply-patch.ts';
 export * from './publish.ts';
 export * from './dashboard-config.ts';
+export * from './fields.ts';
