@@ -1,4 +1,11 @@
-import type { ErrorInfo, InboundFrame, PatchApplier, Position, SendEvent } from './wire.ts';
+import type {
+  ActionRequest,
+  ErrorInfo,
+  InboundFrame,
+  PatchApplier,
+  Position,
+  SendEvent,
+} from './wire.ts';
 
 /** Events the WebSocket transport actor sends its parent. */
 export type SocketEvent =
@@ -38,7 +45,7 @@ export type ConnectionCommand =
   | { type: 'CONNECT' }
   | { type: 'SUBSCRIBE'; topic: string }
   | { type: 'UNSUBSCRIBE'; topic: string }
-  | { type: 'ACTION'; id: string; topic: string; payload: unknown }
+  | ({ type: 'ACTION' } & ActionRequest)
   | { type: 'RETRY' }
   | { type: 'STOP' };
 

@@ -80,13 +80,7 @@ export const connectionMachine = setup({
       enqueue.raise({ type: 'SEND', frame: { type: 'unsubscribe', topic: event.topic } });
     }),
     enqueueAction: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'ACTION')
-        enqueue.sendTo('outbox', {
-          type: 'ENQUEUE',
-          id: event.id,
-          topic: event.topic,
-          payload: event.payload,
-        });
+      if (event.type === 'ACTION') enqueue.sendTo('outbox', { ...event, type: 'ENQUEUE' });
     }),
     announceLinkUp: enqueueActions(({ context, enqueue }) => {
       for (const topic of Object.keys(context.refcounts))

@@ -1,6 +1,6 @@
 import { assign, enqueueActions, not, setup } from 'xstate';
 import { REFUSED_KEPT } from './refusals.ts';
-import type { SendEvent } from './wire.ts';
+import type { ActionRequest, FieldConflict, SendEvent } from './wire.ts';
 
 export interface OutboxInput {
   /** How long a sent action may go unanswered before it is sent again (same id). */
@@ -8,21 +8,17 @@ export interface OutboxInput {
   now: () => number;
 }
 
-export interface OutboxEntry {
-  id: string;
-  topic: string;
-  payload: unknown;
+export interface OutboxEntry extends ActionRequest {
   state: 'queued' | 'sent';
   /** When it was last put on the wire. */
   sentAt: number | null;
 }
 
-export interface RefusedEntry {
-  id: string;
-  topic: string;
-  payload: unknown;
+export interface RefusedEntry extends ActionRequest {
   code: string;
   message: string;
+  /** On `conflict` / `stale_base`: the fields concerned and their current values. */
+  conflicts?: FieldConflict[];
   at: number;
 }
 
@@ -36,11 +32,11 @@ export interface OutboxContext {
 }
 
 export type OutboxEvent =
-  | { type: 'ENQUEUE'; id: string; topic: string; payload: unknown }
+  | ({ type: 'ENQUEUE' } & ActionRequest)
   | { type: 'LINK.UP' }
   | { type: 'LINK.DOWN' }
   | { type: 'ACK'; id: string }
-  | { type: 'NACK'; id: string; code: string; message: string };
+  | { type: 'NACK'; id: string; code: string; message: string; conflicts?: FieldConflict[] };
 
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
@@ -65,16 +61,7 @@ export const outboxMachine = setup({
       pending: ({ context, event }) =>
         event.type !== 'ENQUEUE' || context.pending.some((entry) => entry.id === event.id)
           ? context.pending
-          : [
-              ...context.pending,
-              {
-                id: event.id,
-                topic: event.topic,
-                payload: event.payload,
-                state: 'queued',
-                sentAt: null,
-              },
-            ],
+          : [...context.pending, { ...request(event), state: 'queued', sentAt: null }],
     }),
     /** Sends every queued action, oldest first. */
     flush: enqueueActions(({ context, enqueue }) => {
@@ -114,12 +101,11 @@ export const outboxMachine = setup({
           ? context.pending.find((candidate) => candidate.id === event.id)
           : undefined;
       if (!entry || event.type !== 'NACK') return {};
-      const refusal = {
-        id: entry.id,
-        topic: entry.topic,
-        payload: entry.payload,
+      const refusal: RefusedEntry = {
+        ...request(entry),
         code: event.code,
         message: event.message,
+        ...(event.conflicts && { conflicts: event.conflicts }),
         at: context.now(),
       };
       return {
@@ -179,11 +165,13 @@ export const outboxMachine = setup({
   },
 });
 
+/** The action itself, without the event's or entry's own fields; `base` and `fields` only when given. */
+function request({ id, topic, payload, base, fields }: ActionRequest): ActionRequest {
+  return { id, topic, payload, ...(base && fields && { base, fields }) };
+}
+
 function actionFrame(entry: OutboxEntry): SendEvent {
-  return {
-    type: 'SEND',
-    frame: { type: 'action', id: entry.id, topic: entry.topic, payload: entry.payload },
-  };
+  return { type: 'SEND', frame: { type: 'action', ...request(entry) } };
 }
 
 export type OutboxMachine = typeof outboxMachine;

@@ -1,7 +1,7 @@
 import type { ActorRefFrom } from 'xstate';
 import type { ConnectionEvent, TopicCursor } from './connection-types.ts';
 import type { subscriptionMachine } from './subscription.ts';
-import type { ErrorInfo, InboundFrame, TopicFrame } from './wire.ts';
+import type { ErrorInfo, FieldConflict, InboundFrame, TopicFrame } from './wire.ts';
 
 /** The frames an event carries (none for events that are not frame batches). */
 export const framesOf = (event: ConnectionEvent): readonly InboundFrame[] =>
@@ -22,7 +22,8 @@ export interface Routing {
   batches: Map<string, TopicFrame[]>;
   /** Outbox answers, in arrival order. */
   settled: Array<
-    { type: 'ACK'; id: string } | { type: 'NACK'; id: string; code: string; message: string }
+    | { type: 'ACK'; id: string }
+    | { type: 'NACK'; id: string; code: string; message: string; conflicts?: FieldConflict[] }
   >;
   /** Per-topic refusals (`unknown_topic`, `forbidden`). */
   refused: Array<{ topic: string; code: string; message: string }>;
@@ -63,6 +64,7 @@ export function routeBatch(
           id: frame.id,
           code: frame.code,
           message: frame.message,
+          ...(frame.conflicts && { conflicts: frame.conflicts }),
         });
         break;
       case 'error':

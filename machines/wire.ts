@@ -32,12 +32,30 @@ export interface PatchFrame {
 }
 export type TopicFrame = SnapshotFrame | PatchFrame;
 
+/** A field an action wanted to change that changed since its base, and its current value (absent: gone). */
+export interface FieldConflict {
+  path: string;
+  value?: unknown;
+}
+
+/**
+ * An action as the client queues it: `base` and `fields` (together or not at all) ask the server
+ * to merge it per field (docs/protocol.md § Merging concurrent edits).
+ */
+export interface ActionRequest {
+  id: string;
+  topic: string;
+  payload: unknown;
+  base?: Position;
+  fields?: string[];
+}
+
 export type InboundFrame =
   | TopicFrame
   | { type: 'welcome'; heartbeatMs: number }
   | { type: 'pong'; t: number }
   | { type: 'ack'; id: string }
-  | { type: 'nack'; id: string; code: string; message: string }
+  | { type: 'nack'; id: string; code: string; message: string; conflicts?: FieldConflict[] }
   | { type: 'error'; code: string; message: string; topic?: string | undefined };
 
 export type OutboundFrame =
@@ -45,7 +63,7 @@ export type OutboundFrame =
   | { type: 'subscribe'; topic: string; since?: Position }
   | { type: 'unsubscribe'; topic: string }
   | { type: 'ping'; t: number }
-  | { type: 'action'; id: string; topic: string; payload: unknown };
+  | ({ type: 'action' } & ActionRequest);
 
 /** What children send their parent to put a frame on the wire. */
 export interface SendEvent {

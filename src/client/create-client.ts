@@ -22,6 +22,8 @@ import { DEFAULT_SEND_RATE, SendPacer } from './send-pacer.ts';
 import type { SendRate } from './send-pacer.ts';
 import { snapshotViews } from './view-source.ts';
 import type { ViewSource } from './view-source.ts';
+import { actionRequest } from './action-request.ts';
+import type { SendOptions } from './action-request.ts';
 import type { ConnectionView, OutboxView, SubscriptionView } from './view-types.ts';
 import { connectionView, outboxView, sameOutboxView, subscriptionView } from './views.ts';
 import { webSocketTransport } from './websocket-transport.ts';
@@ -119,7 +121,7 @@ export interface TetherClient {
   /** Reference counted per topic: the first holder creates the subscription, the last release ends it. */
   subscribe(topic: string): TopicHold;
   /** Queues an action in the outbox; returns its id (also the key of its ack, nack or refusal). */
-  send(topic: string, payload: unknown): string;
+  send(topic: string, payload: unknown, options?: SendOptions): string;
   /** Leave `failed`, or skip the wait before the next attempt. */
   retry(): void;
   /**
@@ -254,9 +256,9 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
         },
       };
     },
-    send(topic, payload) {
-      const id = generateId();
-      actor.send({ type: 'ACTION', id, topic, payload });
+    send(topic, payload, options = {}) {
+      const id = options.id ?? generateId();
+      actor.send({ type: 'ACTION', ...actionRequest(id, topic, payload, options) });
       return id;
     },
     retry: () => actor.send({ type: 'RETRY' }),

@@ -10,6 +10,7 @@ export type {
   TopicHold,
   LocalTetherClient,
 } from './create-client.ts';
+export type { SendOptions } from './action-request.ts';
 export { snapshotViews } from './view-source.ts';
 export type { SnapshotSource, ViewSource } from './view-source.ts';
 export { connectionView, outboxView, subscriptionView } from './views.ts';

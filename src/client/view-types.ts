@@ -54,18 +54,35 @@ export interface SubscriptionView<T = unknown> {
   statePath: string;
 }
 
+/** The topic position an action was made against. */
+export interface ActionPosition {
+  epoch: string;
+  seq: number;
+}
+/** A field that changed since an action's base, with its current value on the server (absent: gone). */
+export interface FieldConflict {
+  path: string;
+  value?: unknown;
+}
 export interface PendingAction {
   id: string;
   topic: string;
   payload: unknown;
+  /** With `fields`: the server merges the action per field (docs/protocol.md § Merging concurrent edits). */
+  base?: ActionPosition;
+  fields?: string[];
   state: 'queued' | 'sent';
 }
 export interface RefusedAction {
   id: string;
   topic: string;
   payload: unknown;
+  base?: ActionPosition;
+  fields?: string[];
   code: string;
   message: string;
+  /** On `conflict` / `stale_base` of a merged action: its fields that changed, with the server's values ("theirs"). */
+  conflicts?: FieldConflict[];
   at: number;
 }
 export interface OutboxView {

@@ -83,7 +83,13 @@ export function subscriptionView<T = unknown>(snapshot: SubscriptionSnapshot): S
 export function outboxView(snapshot: OutboxSnapshot): OutboxView {
   const { pending, refused } = snapshot.context;
   return {
-    pending: pending.map(({ id, topic, payload, state }) => ({ id, topic, payload, state })),
+    pending: pending.map(({ id, topic, payload, base, fields, state }) => ({
+      id,
+      topic,
+      payload,
+      ...(base && fields && { base, fields }),
+      state,
+    })),
     refused: refused.map((entry) => ({ ...entry })),
   };
 }

@@ -1,13 +1,13 @@
 import type { Accessor } from 'solid-js';
-import type { ConnectionView, OutboxView, TetherClient } from '../client/index.ts';
+import type { ConnectionView, OutboxView, SendOptions, TetherClient } from '../client/index.ts';
 import { TetherProvider, useTetherClient } from './context.ts';
 import { useConnection, useOutbox } from './use-connection.ts';
 import { useTopic, type TopicState } from './use-topic.ts';
 
 /** The client's `send`, from the nearest <TetherProvider>: queues an action in the outbox, returns its id. */
-export function useSend(): (topic: string, payload: unknown) => string {
+export function useSend(): (topic: string, payload: unknown, options?: SendOptions) => string {
   const client = useTetherClient();
-  return (topic, payload) => client.send(topic, payload);
+  return (topic, payload, options) => client.send(topic, payload, options);
 }
 
 /** The topic names of a topic map, e.g. `'host.cpu' | 'orders.perMinute'`. */
@@ -17,7 +17,7 @@ export type TopicNameOf<Topics extends object> = keyof Topics & string;
 export interface TetherHooks<Topics extends object> {
   useTopic<K extends TopicNameOf<Topics>>(topic: K): TopicState<Topics[K]>;
   /** Queues an action for a topic in the client's outbox; returns its id. */
-  useSend(): (topic: TopicNameOf<Topics>, payload: unknown) => string;
+  useSend(): (topic: TopicNameOf<Topics>, payload: unknown, options?: SendOptions) => string;
   useConnection(): Accessor<ConnectionView>;
   useOutbox(): Accessor<OutboxView>;
   useTetherClient(): TetherClient;

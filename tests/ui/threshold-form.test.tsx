@@ -9,7 +9,7 @@ const TOPIC = 'alerts.thresholds';
 const SERVER: Thresholds = { version: 3, cpuPercent: 90, memoryPercent: 85, load1: 4 };
 
 /** The form with server data and an outbox view the test drives, and a `send` that queues. */
-function setup() {
+function setup(base?: { epoch: string; seq: number }) {
   const [server, setServer] = createSignal<Thresholds | undefined>(SERVER);
   const [outbox, setOutbox] = createSignal<OutboxView>({ pending: [], refused: [] });
   const send = vi.fn((topic: string, payload: ThresholdAction) => {
@@ -17,7 +17,7 @@ function setup() {
     setOutbox((o) => ({ ...o, pending: [...o.pending, { id, topic, payload, state: 'queued' }] }));
     return id;
   });
-  render(() => <ThresholdForm server={server()} outbox={outbox()} send={send} />);
+  render(() => <ThresholdForm server={server()} base={base} outbox={outbox()} send={send} />);
   const field = (name: string) => screen.getByLabelText<HTMLInputElement>(name, { exact: false });
   const edit = (name: string, value: string) => {
     field(name).value = value;
@@ -37,6 +37,17 @@ describe('ThresholdForm', () => {
     expect(t.send).toHaveBeenCalledWith(TOPIC, { version: 3, set: { cpuPercent: 70 } });
     expect(t.field('CPU').value).toBe('70');
     expect(screen.getByText('Unconfirmed — server has 90')).toBeTruthy();
+  });
+
+  it('sends an edit against the position it was made at, naming the one field it changes', () => {
+    const base = { epoch: 'e1', seq: 12 };
+    const t = setup(base);
+    t.edit('Load', '5');
+    expect(t.send).toHaveBeenCalledWith(
+      TOPIC,
+      { version: 3, set: { load1: 5 } },
+      { base, fields: ['/load1'] },
+    );
   });
 
   it('walks through queued (offline) → sending → saved as the outbox reports', () => {

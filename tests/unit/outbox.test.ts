@@ -49,6 +49,36 @@ describe('outbox', () => {
     ]);
   });
 
+  it('carries a base and fields on the frame, and the conflicts of a refusal to the view', () => {
+    box = start();
+    const base = { epoch: 'e1', seq: 4 };
+    box.actor.send({ ...enqueue('merged', { set: { load1: 5 } }), base, fields: ['/load1'] });
+    box.actor.send(enqueue('plain'));
+    box.actor.send({ type: 'LINK.UP' });
+    expect(box.frames).toEqual([
+      {
+        type: 'action',
+        id: 'merged',
+        topic: 'alerts.thresholds',
+        payload: { set: { load1: 5 } },
+        base,
+        fields: ['/load1'],
+      },
+      { type: 'action', id: 'plain', topic: 'alerts.thresholds', payload: 'plain' },
+    ]);
+    expect(outboxView(box.actor.getSnapshot()).pending[0]).toMatchObject({
+      base,
+      fields: ['/load1'],
+    });
+    const conflicts = [{ path: '/load1', value: 7 }];
+    box.actor.send({ type: 'NACK', id: 'merged', code: 'conflict', message: 'changed', conflicts });
+    box.actor.send({ type: 'NACK', id: 'plain', code: 'out_of_range', message: 'no' });
+    const [merged, plain] = outboxView(box.actor.getSnapshot()).refused;
+    expect(merged).toMatchObject({ id: 'merged', base, fields: ['/load1'], conflicts });
+    expect(plain).not.toHaveProperty('conflicts');
+    expect(plain).not.toHaveProperty('base');
+  });
+
   it('sends each unacknowledged action exactly once per link, with the same id', () => {
     box = start();
     box.actor.send({ type: 'LINK.UP' });

@@ -172,10 +172,10 @@ export function createSharedHub(options: SharedHubOptions) {
       case 'send': {
         // Under the tab's id, so an action the tab sends again after a leader handover is the
         // same action to the server, which applies an id once; one still pending here is not queued twice.
-        const { id, topic, payload } = message;
-        tab.actions.add(id);
-        if (!client.outbox.get().pending.some((entry) => entry.id === id))
-          client.actor.send({ type: 'ACTION', id, topic, payload });
+        const { type: _, ...action } = message;
+        tab.actions.add(action.id);
+        if (!client.outbox.get().pending.some((entry) => entry.id === action.id))
+          client.actor.send({ ...action, type: 'ACTION' });
         return postOutbox(tab);
       }
       case 'retry':

@@ -1,5 +1,5 @@
 import type { BackoffSettings } from '../../../machines/connection.ts';
-import type { TopicFrame } from '../../../machines/wire.ts';
+import type { ActionRequest, TopicFrame } from '../../../machines/wire.ts';
 import type { SendRate } from '../send-pacer.ts';
 import type { ConnectionView, OutboxView, SubscriptionView } from '../view-types.ts';
 
@@ -44,7 +44,7 @@ export type TabMessage =
   | { type: 'subscribe'; topic: string }
   | { type: 'unsubscribe'; topic: string }
   /** `id` is the tab's own: `send()` returns it synchronously; the hub maps it. */
-  | { type: 'send'; id: string; topic: string; payload: unknown }
+  | ({ type: 'send' } & ActionRequest)
   | { type: 'retry' }
   /** Visible again, online again: ask the server now (LINK.CHECK). */
   | { type: 'check' }

@@ -2,6 +2,7 @@ import { REFUSED_KEPT } from '../../../machines/refusals.ts';
 import { foldFrames } from '../../../machines/sequence.ts';
 import type { TopicPosition } from '../../../machines/sequence.ts';
 import { applyPatchImmutably } from '../../protocol/index.ts';
+import { actionRequest } from '../action-request.ts';
 import type { TetherClient, TopicHold } from '../create-client.ts';
 import type { GetToken } from '../credentials.ts';
 import type { ConnectionView, OutboxView, SubscriptionView } from '../view-types.ts';
@@ -210,8 +211,8 @@ export function createTabClient(options: TabClientOptions): TetherClient {
       for (const topic of topics.keys())
         opened.postMessage({ type: 'subscribe', topic } satisfies TabMessage);
       // Actions still pending at a hub that may be gone (a leader tab that closed) go again, same ids.
-      for (const { id, topic, payload } of outbox.get().pending)
-        opened.postMessage({ type: 'send', id, topic, payload } satisfies TabMessage);
+      for (const { state: _, ...action } of outbox.get().pending)
+        opened.postMessage({ ...action, type: 'send' } satisfies TabMessage);
       for (const message of waiting)
         if (message.type !== 'subscribe' && message.type !== 'unsubscribe')
           opened.postMessage(message);
@@ -272,9 +273,9 @@ export function createTabClient(options: TabClientOptions): TetherClient {
         },
       };
     },
-    send(topic, payload) {
-      const id = generateId();
-      post({ type: 'send', id, topic, payload });
+    send(topic, payload, options = {}) {
+      const id = options.id ?? generateId();
+      post({ ...actionRequest(id, topic, payload, options), type: 'send' });
       return id;
     },
     retry: () => post({ type: 'retry' }),

@@ -1,5 +1,5 @@
 import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
-import type { OutboxView } from '../../client/index.ts';
+import type { ActionPosition, OutboxView, SendOptions } from '../../client/index.ts';
 import {
   THRESHOLD_FIELDS,
   isThresholdAction,
@@ -36,8 +36,10 @@ const SAVE_TEXT = {
  */
 export function ThresholdForm(props: {
   server: Thresholds | undefined;
+  /** The topic position `server` is at: edits are sent against it, merged per field by the server. */
+  base?: ActionPosition | null;
   outbox: OutboxView;
-  send: (topic: typeof THRESHOLDS_TOPIC, payload: ThresholdAction) => string;
+  send: (topic: typeof THRESHOLDS_TOPIC, payload: ThresholdAction, options?: SendOptions) => string;
 }) {
   const pending = createMemo(() =>
     props.outbox.pending.flatMap((a) =>
@@ -104,7 +106,15 @@ export function ThresholdForm(props: {
       return;
     }
     // The range is the server's rule: an out-of-range value is sent and refused, not second-guessed here.
-    setLastId(props.send(THRESHOLDS_TOPIC, { version: current.version, set: { [field]: value } }));
+    // With a base the server merges per field (another threshold may change meanwhile); `version`
+    // stays in the payload for the overlay above and for servers that only know the version check.
+    const payload = { version: current.version, set: { [field]: value } };
+    const base = props.base;
+    setLastId(
+      base
+        ? props.send(THRESHOLDS_TOPIC, payload, { base, fields: [`/${field}`] })
+        : props.send(THRESHOLDS_TOPIC, payload),
+    );
   };
 
   return (
