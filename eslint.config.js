@@ -31,8 +31,9 @@ const boundaries = {
         'src/client is the framework-free runtime: it never imports src/dashboard or src/solid.',
     },
     {
-      regex: '^(?!xstate(/|$)|\\.|node:)',
-      message: 'src/client stays lean for the bundle: its only package is xstate.',
+      regex: '^(?!xstate(/|$)|idb-keyval$|\\.|node:)',
+      message:
+        'src/client stays lean for the bundle: its only packages are xstate and idb-keyval (the durable outbox).',
     },
   ],
   solid: [

@@ -2,6 +2,7 @@ import { render } from 'solid-js/web';
 import {
   createSharedTetherClient,
   createTetherClient,
+  indexedDbOutboxStore,
   type TetherClientOptions,
 } from './client/index.ts';
 import { App } from './dashboard/App.tsx';
@@ -88,7 +89,13 @@ async function start() {
   // must run in this tab: for the inspector, and with `?share=off`.
   const params = new URLSearchParams(location.search);
   const local = params.has('inspect') || params.get('share') === 'off';
-  const options = { url: location.origin, polling: { waitMs: POLL_WAIT_MS }, getToken };
+  // Edits made offline survive a reload or a closed tab, and go out when a tab is online again.
+  const options = {
+    url: location.origin,
+    polling: { waitMs: POLL_WAIT_MS },
+    getToken,
+    outboxStore: indexedDbOutboxStore(),
+  };
   const client = local
     ? createTetherClient({ ...options, inspect, onTokenRenewed: keepToken })
     : createSharedTetherClient(options);

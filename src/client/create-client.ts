@@ -23,6 +23,8 @@ import type { SendRate } from './send-pacer.ts';
 import { snapshotViews } from './view-source.ts';
 import type { ViewSource } from './view-source.ts';
 import { actionRequest } from './action-request.ts';
+import { persistOutbox } from './outbox-store.ts';
+import type { OutboxStore } from './outbox-store.ts';
 import type { SendOptions } from './action-request.ts';
 import type { ConnectionView, OutboxView, SubscriptionView } from './view-types.ts';
 import { connectionView, outboxView, sameOutboxView, subscriptionView } from './views.ts';
@@ -81,6 +83,11 @@ export interface TetherClientOptions {
       };
   /** How long a sent action may go unacknowledged before it is sent again (same id). */
   ackTimeoutMs?: number;
+  /**
+   * Keeps queued actions across reloads and closed tabs (src/client/outbox-store.ts), e.g.
+   * `indexedDbOutboxStore()`; default: in memory only.
+   */
+  outboxStore?: OutboxStore;
   /** An XState inspection observer (e.g. `@statelyai/inspect`'s `inspector.inspect`). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   random?: () => number;
@@ -235,7 +242,7 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
     return view;
   };
 
-  return {
+  const client: LocalTetherClient = {
     actor,
     connection: snapshotViews(actor, connectionView),
     // The outbox is invoked by the root actor for its whole life, so its ref is read once.
@@ -268,6 +275,7 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
       actor.send({ type: 'STOP' });
     },
   };
+  return options.outboxStore ? persistOutbox(client, options.outboxStore) : client;
 }
 
 /** How long before a JWT's `exp` a live connection asks getToken for a fresh one (at most half its remaining life). */

@@ -11,6 +11,9 @@ export type {
   LocalTetherClient,
 } from './create-client.ts';
 export type { SendOptions } from './action-request.ts';
+export { persistOutbox } from './outbox-store.ts';
+export type { OutboxStore, StoredAction } from './outbox-store.ts';
+export { indexedDbOutboxStore } from './indexeddb-outbox-store.ts';
 export { snapshotViews } from './view-source.ts';
 export type { SnapshotSource, ViewSource } from './view-source.ts';
 export { connectionView, outboxView, subscriptionView } from './views.ts';

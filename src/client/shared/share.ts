@@ -1,6 +1,8 @@
 import { createTetherClient } from '../create-client.ts';
 import type { TetherClient } from '../create-client.ts';
 import type { GetToken } from '../credentials.ts';
+import { persistOutbox } from '../outbox-store.ts';
+import type { OutboxStore } from '../outbox-store.ts';
 import { createSharedHub } from './hub.ts';
 import type { SharedHub } from './hub.ts';
 import { browserLeaderEnvironment, createLeaderElectedClient } from './leader.ts';
@@ -15,6 +17,8 @@ export interface SharedClientOptions extends Omit<SharedConfig, 'url'> {
   token?: string;
   /** Tabs share a worker only under the same name (and origin). Default `'tether'`. */
   name?: string;
+  /** Keeps this tab's queued actions across reloads and closed tabs, as in createTetherClient. */
+  outboxStore?: OutboxStore;
 }
 
 /**
@@ -28,6 +32,13 @@ export interface SharedClientOptions extends Omit<SharedConfig, 'url'> {
  * (Vite and webpack 5 both do); hence an opt-in, not the default of createTetherClient.
  */
 export function createSharedTetherClient(options: SharedClientOptions = {}): TetherClient {
+  const { outboxStore, ...shared } = options;
+  // Kept by the tab that sent the actions (a worker has no page to reload), so it sees their answers.
+  const client = sharedClient(shared);
+  return outboxStore ? persistOutbox(client, outboxStore) : client;
+}
+
+function sharedClient(options: Omit<SharedClientOptions, 'outboxStore'>): TetherClient {
   const { name = 'tether', ...rest } = options;
   if (typeof SharedWorker === 'undefined') {
     const leaderEnvironment = browserLeaderEnvironment();
