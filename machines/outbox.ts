@@ -58,10 +58,12 @@ export const outboxMachine = setup({
   },
   actions: {
     enqueue: assign({
-      pending: ({ context, event }) =>
-        event.type !== 'ENQUEUE' || context.pending.some((entry) => entry.id === event.id)
-          ? context.pending
-          : [...context.pending, { ...request(event), state: 'queued', sentAt: null }],
+      pending: ({ context, event }) => {
+        if (event.type !== 'ENQUEUE' || context.pending.some((entry) => entry.id === event.id))
+          return context.pending;
+        const entry: OutboxEntry = { ...request(event), state: 'queued', sentAt: null };
+        return [...context.pending.filter((older) => !supersedes(entry, older)), entry];
+      },
     }),
     /** Sends every queued action, oldest first. */
     flush: enqueueActions(({ context, enqueue }) => {
@@ -164,6 +166,22 @@ export const outboxMachine = setup({
     },
   },
 });
+
+/**
+ * A queued merged action whose every field a newer one on the same topic sets again goes no
+ * further: the newer says what the user wants there now, and sent after it from the same base it
+ * would be refused as a conflict with the user's own older edit.
+ */
+function supersedes(newer: OutboxEntry, older: OutboxEntry): boolean {
+  const { fields } = newer;
+  return (
+    older.state === 'queued' &&
+    older.topic === newer.topic &&
+    fields !== undefined &&
+    older.fields !== undefined &&
+    older.fields.every((field) => fields.includes(field))
+  );
+}
 
 /** The action itself, without the event's or entry's own fields; `base` and `fields` only when given. */
 function request({ id, topic, payload, base, fields }: ActionRequest): ActionRequest {

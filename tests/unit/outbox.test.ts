@@ -79,6 +79,38 @@ describe('outbox', () => {
     expect(plain).not.toHaveProperty('base');
   });
 
+  it('lets a newer merged action replace a queued one whose fields it all sets again, never a sent one', () => {
+    box = start();
+    const base = { epoch: 'e1', seq: 4 };
+    const merged = (id: string, fields: string[]) => ({ ...enqueue(id), base, fields });
+    box.actor.send(merged('sent', ['/load1']));
+    box.actor.send({ type: 'LINK.UP' });
+    box.actor.send({ type: 'LINK.DOWN' });
+    box.actor.send(merged('wider', ['/load1', '/cpuPercent']));
+    box.actor.send(merged('load-only', ['/load1']));
+    box.actor.send({ ...merged('notes', ['/load1']), topic: 'notes' });
+    box.actor.send(merged('newest', ['/load1', '/cpuPercent']));
+    // 'sent' went out before the link dropped and was requeued: it may have been applied, but it
+    // is still the user's older value of /load1, so the newer one replaces it too.
+    expect(outboxView(box.actor.getSnapshot()).pending.map((entry) => entry.id)).toEqual([
+      'notes',
+      'newest',
+    ]);
+    box.actor.send(enqueue('unmerged'));
+    box.actor.send(merged('only-cpu', ['/cpuPercent']));
+    expect(outboxView(box.actor.getSnapshot()).pending.map((entry) => entry.id)).toEqual([
+      'notes',
+      'newest',
+      'unmerged',
+      'only-cpu',
+    ]);
+    box.actor.send({ type: 'LINK.UP' });
+    box.actor.send(merged('after-send', ['/cpuPercent']));
+    expect(outboxView(box.actor.getSnapshot()).pending.map((entry) => entry.id)).toContain(
+      'only-cpu',
+    );
+  });
+
   it('sends each unacknowledged action exactly once per link, with the same id', () => {
     box = start();
     box.actor.send({ type: 'LINK.UP' });
