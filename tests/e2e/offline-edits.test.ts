@@ -74,11 +74,11 @@ describe.skipIf(!availability.available)('offline threshold edits in Chromium', 
       () =>
         new Promise<number>((resolve, reject) => {
           const open = indexedDB.open('tether-outbox');
-          open.onerror = () => reject(open.error);
+          open.onerror = () => reject(new Error(String(open.error)));
           open.onsuccess = () => {
             const count = open.result.transaction('actions').objectStore('actions').count();
             count.onsuccess = () => resolve(count.result);
-            count.onerror = () => reject(count.error);
+            count.onerror = () => reject(new Error(String(count.error)));
           };
         }),
     );

@@ -236,7 +236,7 @@ describe('per-field merge on the real server', () => {
     const refused = replies.filter((reply) => reply.type === 'nack');
     expect(acked).toHaveLength(1);
     expect(refused).toHaveLength(1);
-    const winner = replies[0]!.type === 'ack' ? 70 : 75;
+    const winner = replies[0].type === 'ack' ? 70 : 75;
     expect(refused[0]).toMatchObject({
       code: 'conflict',
       conflicts: [{ path: '/cpuPercent', value: winner }],
