@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SqliteBroker } from '../../server/broker/sqlite-broker.ts';
 import { ActionDispatcher } from '../../server/actions.ts';
 import { Hub } from '../../server/hub.ts';
 import { acceptPatches } from '../../server/patch-actions.ts';
@@ -193,6 +197,41 @@ describe('per-field merge of actions', () => {
     await actions.dispatch(edit(undefined, undefined, replace('/a', 5)), 'http');
     await actions.dispatch(edit(undefined, undefined, replace('/a', 6)), 'http');
     expect(topic.state.a).toBe(6);
+  });
+});
+
+describe('per-field merge across a restart (SQLite broker)', () => {
+  it('still knows which fields changed since a base made before the restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-merge-'));
+    const start = () => {
+      const hub = new Hub({ broker: new SqliteBroker({ dataDir: dir }) });
+      const topic = hub.defineTopic<Doc>('doc', {
+        initial: initial(),
+        onAction: acceptPatches<Doc>(),
+      });
+      return { hub, topic, actions: new ActionDispatcher(hub) };
+    };
+    try {
+      const before = start();
+      await before.hub.broker.ready();
+      const base = before.topic.position;
+      await before.actions.dispatch(edit(base, ['/a'], replace('/a', 10)), 'http');
+      await before.hub.broker.close();
+
+      const after = start();
+      await after.hub.broker.ready();
+      expect(after.topic.position).toEqual({ epoch: base.epoch, seq: 1 });
+      expect(
+        await after.actions.dispatch(edit(base, ['/a'], replace('/a', 5)), 'http'),
+      ).toMatchObject({ code: 'conflict', conflicts: [{ path: '/a', value: 10 }] });
+      expect(
+        await after.actions.dispatch(edit(base, ['/b'], replace('/b', 5)), 'http'),
+      ).toMatchObject({ type: 'ack' });
+      expect(after.topic.state).toMatchObject({ a: 10, b: 5 });
+      await after.hub.broker.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
