@@ -2,7 +2,13 @@ import os from 'node:os';
 // The default import: Node's ESM loader cannot see fast-json-patch's CommonJS named exports.
 import jsonpatch from 'fast-json-patch';
 import * as v from 'valibot';
-import { ErrorCode, memberField } from '../../src/protocol/index.ts';
+import {
+  DEFAULT_HOLD_SAMPLES,
+  DEFAULT_MARGIN_PERCENT,
+  ErrorCode,
+  memberField,
+  outOfLimits,
+} from '../../src/protocol/index.ts';
 import type { PatchOperation } from '../../src/protocol/index.ts';
 import { undeclared, undeclaredRefusal } from '../field-merge.ts';
 import type { ActionBase } from '../field-merge.ts';
@@ -16,19 +22,16 @@ export interface Thresholds {
   cpuPercent: number;
   memoryPercent: number;
   load1: number;
+  /** Absent in states saved before it existed: DEFAULT_HOLD_SAMPLES. */
+  holdSamples?: number;
+  /** Absent in states saved before it existed: DEFAULT_MARGIN_PERCENT. */
+  marginPercent?: number;
 }
 
 type Metric = Exclude<keyof Thresholds, 'version'>;
 
-/** Allowed values per threshold; outside them the action is refused with `out_of_range`. */
-export const THRESHOLD_RANGES: Record<Metric, { min: number; max: number }> = {
-  cpuPercent: { min: 1, max: 100 },
-  memoryPercent: { min: 1, max: 100 },
-  load1: { min: 0.1, max: 1000 },
-};
-
 const Finite = v.pipe(v.number(), v.finite());
-/** Shape only (ranges are checked separately, to answer `out_of_range` rather than `bad_frame`). Unknown keys are refused so a typo is not silently ignored. */
+/** Shape only (ranges, from src/protocol/alert-settings.ts, are checked separately, to answer `out_of_range` rather than `bad_frame`). Unknown keys are refused so a typo is not silently ignored. */
 const ThresholdsPayload = v.object({
   version: v.optional(v.pipe(v.number(), v.integer())),
   set: v.pipe(
@@ -36,6 +39,8 @@ const ThresholdsPayload = v.object({
       cpuPercent: v.optional(Finite),
       memoryPercent: v.optional(Finite),
       load1: v.optional(Finite),
+      holdSamples: v.optional(Finite),
+      marginPercent: v.optional(Finite),
     }),
     v.check((set) => Object.keys(set).length > 0, 'set names at least one threshold'),
   ),
@@ -46,10 +51,13 @@ export const defaultThresholds = (): Thresholds => ({
   cpuPercent: 90,
   memoryPercent: 90,
   load1: os.availableParallelism() * 2,
+  holdSamples: DEFAULT_HOLD_SAMPLES,
+  marginPercent: DEFAULT_MARGIN_PERCENT,
 });
 
 /**
- * The `alerts.thresholds` action: `{ set: { cpuPercent?, memoryPercent?, load1? } }`. Sent with a
+ * The `alerts.thresholds` action: `{ set: { cpuPercent?, memoryPercent?, load1?, holdSamples?,
+ * marginPercent? } }` (limits: src/protocol/alert-settings.ts). Sent with a
  * base and fields (`/cpuPercent`, …), it is merged per field: the dispatcher has already checked
  * that none of them changed since the base (server/field-merge.ts), so other thresholds may have.
  * Without a base it carries the `version` it was made from, which must be the current one (the
@@ -88,14 +96,8 @@ export function applyThresholdsAction(
     };
   }
   for (const [metric, value] of Object.entries(set) as [Metric, number | undefined][]) {
-    const { min, max } = THRESHOLD_RANGES[metric];
-    if (value !== undefined && (value < min || value > max)) {
-      return {
-        ok: false,
-        code: ErrorCode.outOfRange,
-        message: `${metric} must be between ${min} and ${max}, got ${value}`,
-      };
-    }
+    const refusal = value === undefined ? null : outOfLimits(metric, value);
+    if (refusal) return { ok: false, code: ErrorCode.outOfRange, message: refusal };
   }
   const next: Thresholds = { ...state, ...definedOnly(set), version: state.version + 1 };
   return { ok: true, ops: jsonpatch.compare(state, next) as PatchOperation[] };

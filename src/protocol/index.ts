@@ -6,3 +6,4 @@ export * from './apply-patch.ts';
 export * from './publish.ts';
 export * from './dashboard-config.ts';
 export * from './fields.ts';
+export * from './alert-settings.ts';
