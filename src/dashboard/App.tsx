@@ -121,6 +121,7 @@ function Dashboard(props: {
           onRetry={retry}
           signInHint={props.signInHint}
         />
+        <Toasts store={toasts} />
       </div>
       <Show when={showState()}>
         <StatePanel client={client} connection={connection()} outbox={outbox()} />
@@ -137,7 +138,6 @@ function Dashboard(props: {
           </div>
         </Show>
       </main>
-      <Toasts store={toasts} />
     </ToastContext.Provider>
   );
 }

@@ -4,14 +4,32 @@
  * without a client: rollback is simply the action leaving the list.
  */
 
+import {
+  ALERT_SETTING_FIELDS,
+  DEFAULT_HOLD_SAMPLES,
+  DEFAULT_MARGIN_PERCENT,
+  type AlertSettingField,
+} from '../protocol/index.ts';
+
 export interface Thresholds {
   version: number;
   cpuPercent: number;
   memoryPercent: number;
   load1: number;
+  /** Absent in a state saved before it existed (the server then uses DEFAULT_HOLD_SAMPLES). */
+  holdSamples?: number;
+  /** Absent in a state saved before it existed (the server then uses DEFAULT_MARGIN_PERCENT). */
+  marginPercent?: number;
 }
-export type ThresholdField = Exclude<keyof Thresholds, 'version'>;
-export const THRESHOLD_FIELDS: readonly ThresholdField[] = ['cpuPercent', 'memoryPercent', 'load1'];
+export type ThresholdField = AlertSettingField;
+export const THRESHOLD_FIELDS: readonly ThresholdField[] = ALERT_SETTING_FIELDS;
+
+/** A field's value as the server uses it: hold and margin fall back to their defaults. */
+export function settingValue(thresholds: Thresholds, field: ThresholdField): number {
+  if (field === 'holdSamples') return thresholds.holdSamples ?? DEFAULT_HOLD_SAMPLES;
+  if (field === 'marginPercent') return thresholds.marginPercent ?? DEFAULT_MARGIN_PERCENT;
+  return thresholds[field];
+}
 
 /** The action payload of alerts.thresholds (docs/architecture.md). */
 export interface ThresholdAction {

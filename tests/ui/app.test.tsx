@@ -63,9 +63,13 @@ const widget = (title: string) => screen.getByRole('region', { name: title });
 const indicatorOf = (title: string) => widget(title).querySelector('.indicator')!.textContent;
 const cpuInput = () =>
   within(widget('Alert thresholds')).getByLabelText<HTMLInputElement>('CPU', { exact: false });
+/** Types a value, saves it with Enter and leaves the field. */
 const editCpu = (value: string) => {
+  cpuInput().focus();
   cpuInput().value = value;
-  fireEvent.change(cpuInput());
+  fireEvent.input(cpuInput());
+  fireEvent.keyDown(cpuInput(), { key: 'Enter' });
+  cpuInput().blur();
 };
 
 describe('App with a real client', () => {

@@ -19,12 +19,20 @@ function setup(base?: { epoch: string; seq: number }) {
   });
   render(() => <ThresholdForm server={server()} base={base} outbox={outbox()} send={send} />);
   const field = (name: string) => screen.getByLabelText<HTMLInputElement>(name, { exact: false });
-  const edit = (name: string, value: string) => {
+  /** Types `value` into the field (focused), without saving. */
+  const type = (name: string, value: string) => {
+    field(name).focus();
     field(name).value = value;
-    fireEvent.change(field(name));
+    fireEvent.input(field(name));
+  };
+  const pressKey = (name: string, key: string) => fireEvent.keyDown(field(name), { key });
+  /** Types and presses Enter, as a person saves a value. */
+  const edit = (name: string, value: string) => {
+    type(name, value);
+    pressKey(name, 'Enter');
   };
   const saveState = () => document.querySelector('.save-state')!.textContent;
-  return { server, setServer, outbox, setOutbox, send, field, edit, saveState };
+  return { server, setServer, outbox, setOutbox, send, field, type, pressKey, edit, saveState };
 }
 
 describe('ThresholdForm', () => {
@@ -36,6 +44,7 @@ describe('ThresholdForm', () => {
     t.edit('CPU', '70');
     expect(t.send).toHaveBeenCalledWith(TOPIC, { version: 3, set: { cpuPercent: 70 } });
     expect(t.field('CPU').value).toBe('70');
+    t.field('CPU').blur();
     expect(screen.getByText('Unconfirmed — server has 90')).toBeTruthy();
   });
 
@@ -69,6 +78,7 @@ describe('ThresholdForm', () => {
   it('keeps an acked value on screen until the data catches up (ack before the next poll)', () => {
     const t = setup();
     t.edit('CPU', '75');
+    t.field('CPU').blur();
     t.setOutbox({ pending: [], refused: [] }); // acked over HTTP; the new version is not polled yet
     expect(t.field('CPU').value).toBe('75');
     t.setServer({ ...SERVER, version: 4, cpuPercent: 75 });
@@ -80,6 +90,7 @@ describe('ThresholdForm', () => {
   it('rolls back to the server value when the action is refused, and says why', () => {
     const t = setup();
     t.edit('CPU', '150');
+    t.field('CPU').blur();
     expect(t.field('CPU').value).toBe('150');
     const [action] = t.outbox().pending;
     t.setOutbox({
@@ -108,5 +119,64 @@ describe('ThresholdForm', () => {
     t.edit('CPU', '');
     expect(t.send).not.toHaveBeenCalled();
     expect(t.field('CPU').value).toBe('90');
+  });
+
+  it('never overwrites a draft: a remote change shows beside it, and Enter saves the typed value', () => {
+    const t = setup();
+    t.type('CPU', '70');
+    t.setServer({ ...SERVER, version: 4, cpuPercent: 75 });
+    expect(t.field('CPU').value).toBe('70');
+    expect(screen.getByText('Server now 75')).toBeTruthy();
+    t.pressKey('CPU', 'Enter');
+    // Made from the version that already holds 75: the user saw it and chose 70.
+    expect(t.send).toHaveBeenCalledWith(TOPIC, { version: 4, set: { cpuPercent: 70 } });
+    expect(t.field('CPU').value).toBe('70');
+    expect(screen.queryByText(/Server now/)).toBeNull();
+  });
+
+  it('keeps a focused field as it is, even without typing, until it is left', () => {
+    const t = setup();
+    t.field('Memory').focus();
+    t.setServer({ ...SERVER, version: 4, memoryPercent: 60 });
+    expect(t.field('Memory').value).toBe('85');
+    expect(screen.getByText('Server now 60')).toBeTruthy();
+    t.field('Memory').blur();
+    expect(t.field('Memory').value).toBe('60');
+    expect(screen.queryByText(/Server now/)).toBeNull();
+  });
+
+  it('keeps unsaved input when the field is left; Discard (or Esc) shows the server value', () => {
+    const t = setup();
+    t.type('Load', '3');
+    t.field('Load').blur();
+    t.setServer({ ...SERVER, version: 4, load1: 6 });
+    expect(t.field('Load').value).toBe('3');
+    expect(screen.getByText('Server now 6')).toBeTruthy();
+    expect(screen.getByText(/Not saved/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Discard' }));
+    expect(t.field('Load').value).toBe('6');
+    expect(t.send).not.toHaveBeenCalled();
+
+    t.type('Load', '8');
+    t.pressKey('Load', 'Escape');
+    expect(t.field('Load').value).toBe('6');
+    t.type('Load', '7');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(t.send).toHaveBeenCalledWith(TOPIC, { version: 4, set: { load1: 7 } });
+  });
+
+  it('takes min, max and step from the protocol limits the server checks', () => {
+    const t = setup();
+    const cpu = t.field('CPU');
+    expect([cpu.min, cpu.max, cpu.step]).toEqual(['1', '100', 'any']);
+    cpu.value = '85.5';
+    expect(cpu.checkValidity()).toBe(true);
+    const hold = t.field('Hold');
+    expect([hold.min, hold.max, hold.step]).toEqual(['1', '60', '1']);
+    expect(hold.value).toBe('3'); // the default, for a state saved before hold existed
+    hold.value = '2.5';
+    expect(hold.checkValidity()).toBe(false);
+    t.edit('CPU', '85.5');
+    expect(t.send).toHaveBeenCalledWith(TOPIC, { version: 3, set: { cpuPercent: 85.5 } });
   });
 });

@@ -43,4 +43,31 @@ describe('Toasts', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss notification' }));
     expect(screen.queryAllByRole('status')).toHaveLength(0);
   });
+
+  it('collapses a repeat into the toast on screen, counting it and restarting its timer', () => {
+    const store = mount({ ttlMs: 5000 });
+    store.push('warning', 'CPU 95% is high', 'alert:cpu');
+    vi.advanceTimersByTime(4000);
+    store.push('warning', 'CPU 97% is high', 'alert:cpu');
+    store.push('warning', 'CPU 96% is high', 'alert:cpu');
+    store.push('info', 'something else');
+    const toasts = screen.getAllByRole('status');
+    expect(toasts).toHaveLength(2);
+    expect(toasts[0]!.querySelector('.toast-text')!.textContent).toBe('CPU 96% is high');
+    expect(toasts[0]!.querySelector('.toast-count')!.textContent).toBe('×3');
+    expect(toasts[1]!.querySelector('.toast-count')).toBeNull();
+    // The repeat restarted its five seconds.
+    vi.advanceTimersByTime(4000);
+    expect(screen.getAllByRole('status')).toHaveLength(2);
+    vi.advanceTimersByTime(1000);
+    expect(screen.queryAllByRole('status')).toHaveLength(0);
+  });
+
+  it('collapses identical texts without a key', () => {
+    const store = mount({});
+    store.push('error', 'Threshold change refused');
+    store.push('error', 'Threshold change refused');
+    expect(screen.getAllByRole('status')).toHaveLength(1);
+    expect(screen.getByLabelText('2 times').textContent).toBe('×2');
+  });
 });

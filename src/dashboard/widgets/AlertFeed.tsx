@@ -27,6 +27,8 @@ export function AlertFeed() {
             toasts.push(
               item.level === 'warning' ? 'warning' : 'info',
               `${LEVEL_LABEL[item.level]}: ${item.message}`,
+              // One toast per metric and level: a repeat counts up instead of stacking.
+              `alert:${item.metric}:${item.level}`,
             );
         }
       }

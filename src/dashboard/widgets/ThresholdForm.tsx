@@ -1,23 +1,26 @@
 import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { ActionPosition, OutboxView, SendOptions } from '../../client/index.ts';
+import { ALERT_SETTING_LIMITS } from '../../protocol/index.ts';
 import {
   THRESHOLD_FIELDS,
   isThresholdAction,
   overlay,
+  settingValue,
   type ThresholdAction,
   type ThresholdField,
   type Thresholds,
 } from '../optimistic.ts';
+import { SettingInput } from './SettingInput.tsx';
 
 export const THRESHOLDS_TOPIC = 'alerts.thresholds' as const;
 
-const FIELDS: Record<
-  ThresholdField,
-  { label: string; unit: string; min: number; max: number; step: number }
-> = {
-  cpuPercent: { label: 'CPU', unit: '%', min: 1, max: 100, step: 1 },
-  memoryPercent: { label: 'Memory', unit: '%', min: 1, max: 100, step: 1 },
-  load1: { label: 'Load (1 min)', unit: '', min: 0.1, max: 1000, step: 0.1 },
+/** Labels only: each field's limits come from the protocol (src/protocol/alert-settings.ts), as the server's do. */
+const LABELS: Record<ThresholdField, string> = {
+  cpuPercent: 'CPU (%)',
+  memoryPercent: 'Memory (%)',
+  load1: 'Load (1 min)',
+  holdSamples: 'Hold (samples)',
+  marginPercent: 'Resolve margin (%)',
 };
 
 type SaveState = { state: 'queued' | 'sending' | 'saved' } | { state: 'refused'; message: string };
@@ -98,13 +101,9 @@ export function ThresholdForm(props: {
     return server && overlay(server, [...acked(), ...pending().map((a) => a.payload)]);
   });
 
-  const commit = (field: ThresholdField, input: HTMLInputElement) => {
+  const save = (field: ThresholdField, value: number) => {
     const current = shown();
-    const value = input.valueAsNumber;
-    if (!current || !Number.isFinite(value) || value === current[field]) {
-      input.value = current ? String(current[field]) : '';
-      return;
-    }
+    if (!current) return;
     // The range is the server's rule: an out-of-range value is sent and refused, not second-guessed here.
     // With a base the server merges per field (another threshold may change meanwhile); `version`
     // stays in the payload for the overlay above and for servers that only know the version check.
@@ -126,34 +125,17 @@ export function ThresholdForm(props: {
           aria-describedby="threshold-save-state"
         >
           <For each={THRESHOLD_FIELDS}>
-            {(field) => {
-              const spec = FIELDS[field];
-              const server = () => props.server?.[field];
-              return (
-                <div class="field">
-                  <label for={`threshold-${field}`}>
-                    {spec.label}
-                    {spec.unit && ` (${spec.unit})`}
-                  </label>
-                  <input
-                    id={`threshold-${field}`}
-                    name={field}
-                    type="number"
-                    inputMode="decimal"
-                    min={spec.min}
-                    max={spec.max}
-                    step={spec.step}
-                    value={values()[field]}
-                    onChange={(e) => commit(field, e.currentTarget)}
-                    // Enter commits through the change event that leaving the field fires (once).
-                    onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
-                  />
-                  <Show when={server() !== values()[field]}>
-                    <span class="hint">Unconfirmed — server has {server()}</span>
-                  </Show>
-                </div>
-              );
-            }}
+            {(field) => (
+              <SettingInput
+                id={`threshold-${field}`}
+                name={field}
+                label={LABELS[field]}
+                limits={ALERT_SETTING_LIMITS[field]}
+                shown={settingValue(values(), field)}
+                server={props.server && settingValue(props.server, field)}
+                onSave={(value) => save(field, value)}
+              />
+            )}
           </For>
           <p
             class="save-state"
@@ -164,7 +146,7 @@ export function ThresholdForm(props: {
             {(() => {
               const s = saveState();
               return s === null
-                ? `Version ${values().version}. Edit a value and press Enter.`
+                ? `Version ${values().version}. Edit a value and press Enter to save it.`
                 : s.state === 'refused'
                   ? s.message
                   : SAVE_TEXT[s.state];
