@@ -121,7 +121,6 @@ function Dashboard(props: {
           onRetry={retry}
           signInHint={props.signInHint}
         />
-        <Toasts store={toasts} />
       </div>
       <Show when={showState()}>
         <StatePanel client={client} connection={connection()} outbox={outbox()} />
@@ -138,6 +137,7 @@ function Dashboard(props: {
           </div>
         </Show>
       </main>
+      <Toasts store={toasts} />
     </ToastContext.Provider>
   );
 }

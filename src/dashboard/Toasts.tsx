@@ -5,8 +5,8 @@ import './toasts.css';
 const TONE_LABEL = { info: 'Info', warning: 'Alert', error: 'Refused' } as const;
 
 /**
- * The toast strip. It sits in the page's flow inside the sticky top bar (App), under the header:
- * a toast pushes the page down rather than covering it, so it never hides a control.
+ * The toast strip, below the page rather than over it (toasts.css): the page scrolls above it,
+ * so a toast never hides a control.
  */
 export function Toasts(props: { store: ToastStore }) {
   return (
