@@ -48,17 +48,14 @@ export function isThresholdAction(payload: unknown): payload is ThresholdAction 
 }
 
 /**
- * Applies, in order, each action the server has not reflected yet. An action made from version v
- * yields v + 1 when the server accepts it, so once the server's version is past v the action is
- * either in the data already (acked) or can no longer apply (it will be refused as a conflict);
- * both mean it must stop covering the server value. The result's version is the one the server
- * will hold if every shown action is accepted: the version the next edit should be made from.
+ * Lays the actions the data does not show yet over the server's data, in order. The caller picks
+ * them: pending ones (until acked or refused) and acked ones until the data catches up. They are
+ * merged per field by the server, so a change of another field meanwhile does not void them. The
+ * result's version is the one the server will hold once all of them apply: the `version` an edit
+ * sent without a base (the older whole-document check) must carry.
  */
 export function overlay(server: Thresholds, actions: readonly ThresholdAction[]): Thresholds {
   let shown = server;
-  for (const action of actions) {
-    if (action.version < server.version) continue;
-    shown = { ...shown, ...action.set, version: Math.max(shown.version, action.version + 1) };
-  }
+  for (const action of actions) shown = { ...shown, ...action.set, version: shown.version + 1 };
   return shown;
 }

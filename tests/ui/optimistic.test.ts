@@ -19,10 +19,13 @@ describe('optimistic overlay', () => {
     expect(overlay(server, [])).toEqual(server);
   });
 
-  it('stops applying an action once the server version has passed it', () => {
-    // Applied (acked) or superseded: in both cases the server value is the truth.
-    const moved = { ...server, version: 6, cpuPercent: 75 };
-    expect(overlay(moved, [{ version: 5, set: { cpuPercent: 70 } }])).toEqual(moved);
+  it('keeps an edit over the data when another field changed meanwhile (merged per field)', () => {
+    const moved = { ...server, version: 6, memoryPercent: 60 };
+    expect(overlay(moved, [{ version: 5, set: { cpuPercent: 70 } }])).toEqual({
+      ...moved,
+      version: 7,
+      cpuPercent: 70,
+    });
   });
 
   it('accepts only well-formed threshold payloads', () => {

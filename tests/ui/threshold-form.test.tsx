@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
+import { cleanup, fireEvent, render, screen, within } from '@solidjs/testing-library';
 import { createSignal } from 'solid-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { OutboxView } from '../../src/client/view-types.ts';
@@ -9,15 +9,16 @@ const TOPIC = 'alerts.thresholds';
 const SERVER: Thresholds = { version: 3, cpuPercent: 90, memoryPercent: 85, load1: 4 };
 
 /** The form with server data and an outbox view the test drives, and a `send` that queues. */
-function setup(base?: { epoch: string; seq: number }) {
+function setup(initialBase?: { epoch: string; seq: number }) {
   const [server, setServer] = createSignal<Thresholds | undefined>(SERVER);
+  const [base, setBase] = createSignal(initialBase);
   const [outbox, setOutbox] = createSignal<OutboxView>({ pending: [], refused: [] });
   const send = vi.fn((topic: string, payload: ThresholdAction) => {
     const id = `a${send.mock.calls.length}`;
     setOutbox((o) => ({ ...o, pending: [...o.pending, { id, topic, payload, state: 'queued' }] }));
     return id;
   });
-  render(() => <ThresholdForm server={server()} base={base} outbox={outbox()} send={send} />);
+  render(() => <ThresholdForm server={server()} base={base()} outbox={outbox()} send={send} />);
   const field = (name: string) => screen.getByLabelText<HTMLInputElement>(name, { exact: false });
   /** Types `value` into the field (focused), without saving. */
   const type = (name: string, value: string) => {
@@ -32,7 +33,19 @@ function setup(base?: { epoch: string; seq: number }) {
     pressKey(name, 'Enter');
   };
   const saveState = () => document.querySelector('.save-state')!.textContent;
-  return { server, setServer, outbox, setOutbox, send, field, type, pressKey, edit, saveState };
+  return {
+    server,
+    setServer,
+    setBase,
+    outbox,
+    setOutbox,
+    send,
+    field,
+    type,
+    pressKey,
+    edit,
+    saveState,
+  };
 }
 
 describe('ThresholdForm', () => {
@@ -178,5 +191,65 @@ describe('ThresholdForm', () => {
     expect(hold.checkValidity()).toBe(false);
     t.edit('CPU', '85.5');
     expect(t.send).toHaveBeenCalledWith(TOPIC, { version: 3, set: { cpuPercent: 85.5 } });
+  });
+
+  /** The server refuses the last sent action: `cpuPercent` became `theirs` since its base. */
+  function conflictOnCpu(t: ReturnType<typeof setup>, theirs: number) {
+    const action = t.outbox().pending.at(-1)!;
+    t.setServer({ ...SERVER, version: 4, cpuPercent: theirs });
+    t.setBase({ epoch: 'e1', seq: 13 });
+    t.setOutbox({
+      pending: [],
+      refused: [
+        {
+          ...action,
+          code: 'conflict',
+          message: '/cpuPercent changed since seq 3',
+          conflicts: [{ path: '/cpuPercent', value: theirs }],
+          at: Date.now(),
+        },
+      ],
+    });
+  }
+
+  it('shows both values of a same-field conflict; "Keep mine" sends mine again against the new base', () => {
+    const t = setup({ epoch: 'e1', seq: 12 });
+    t.edit('CPU', '70');
+    t.field('CPU').blur();
+    conflictOnCpu(t, 75);
+    expect(t.field('CPU').value).toBe('75');
+    const choice = within(t.field('CPU').closest('.field')!).getByRole('group', {
+      name: 'Conflicting values',
+    });
+    expect(choice.textContent).toContain('yours 70, theirs 75');
+    expect(t.saveState()).toContain('keep yours or take theirs');
+    fireEvent.click(within(choice).getByRole('button', { name: 'Keep mine' }));
+    expect(t.send).toHaveBeenLastCalledWith(
+      TOPIC,
+      { version: 4, set: { cpuPercent: 70 } },
+      { base: { epoch: 'e1', seq: 13 }, fields: ['/cpuPercent'] },
+    );
+    expect(t.field('CPU').value).toBe('70');
+    expect(screen.queryByRole('group', { name: /Conflict/ })).toBeNull();
+  });
+
+  it('"Take theirs" keeps the server value and sends nothing', () => {
+    const t = setup();
+    t.edit('CPU', '70');
+    t.field('CPU').blur();
+    conflictOnCpu(t, 75);
+    fireEvent.click(screen.getByRole('button', { name: 'Take theirs' }));
+    expect(t.send).toHaveBeenCalledTimes(1);
+    expect(t.field('CPU').value).toBe('75');
+    expect(screen.queryByRole('group', { name: /Conflict/ })).toBeNull();
+  });
+
+  it('keeps a pending edit on screen when another field changes meanwhile', () => {
+    const t = setup();
+    t.edit('CPU', '70');
+    t.field('CPU').blur();
+    t.setServer({ ...SERVER, version: 4, memoryPercent: 60 }); // someone else, another field
+    expect(t.field('CPU').value).toBe('70');
+    expect(t.field('Memory').value).toBe('60');
   });
 });

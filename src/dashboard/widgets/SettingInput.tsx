@@ -8,6 +8,12 @@ interface Draft {
   base: number;
 }
 
+/** A same-field conflict to resolve: the value this user sent and the one the server holds. */
+export interface FieldChoice {
+  yours: number;
+  theirs: number;
+}
+
 const parse = (text: string) => (text.trim() === '' ? NaN : Number(text));
 
 /**
@@ -25,6 +31,11 @@ export function SettingInput(props: {
   /** The server's confirmed value. */
   server: number | undefined;
   onSave: (value: number) => void;
+  /** Someone else changed the field before this user's edit arrived. */
+  conflict?: FieldChoice | undefined;
+  /** Resend `yours` against the position the form holds now. */
+  onKeepMine?: (yours: number) => void;
+  onTakeTheirs?: () => void;
 }) {
   let input!: HTMLInputElement;
   const [draft, setDraft] = createSignal<Draft | null>(null);
@@ -96,6 +107,23 @@ export function SettingInput(props: {
               </span>
             </Show>
           </>
+        )}
+      </Show>
+      <Show when={props.conflict}>
+        {(c) => (
+          <span class="hint conflict" role="group" aria-label="Conflicting values">
+            Changed meanwhile: yours {c().yours}, theirs {c().theirs}.
+            <button
+              type="button"
+              class="button small"
+              onClick={() => props.onKeepMine?.(c().yours)}
+            >
+              Keep mine
+            </button>
+            <button type="button" class="button small" onClick={() => props.onTakeTheirs?.()}>
+              Take theirs
+            </button>
+          </span>
         )}
       </Show>
       <Show when={draft() === null && props.server !== undefined && props.server !== props.shown}>

@@ -1,4 +1,4 @@
-import { For, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import { For, Show, createEffect, createMemo, createSignal, on, untrack } from 'solid-js';
 import type { ActionPosition, OutboxView, SendOptions } from '../../client/index.ts';
 import { ALERT_SETTING_LIMITS } from '../../protocol/index.ts';
 import {
@@ -10,7 +10,7 @@ import {
   type ThresholdField,
   type Thresholds,
 } from '../optimistic.ts';
-import { SettingInput } from './SettingInput.tsx';
+import { SettingInput, type FieldChoice } from './SettingInput.tsx';
 
 export const THRESHOLDS_TOPIC = 'alerts.thresholds' as const;
 
@@ -52,8 +52,9 @@ export function ThresholdForm(props: {
     ),
   );
   // Acked actions stay in the overlay until the data shows them: over HTTP polling the ack comes
-  // back long before the next poll brings the new version, and the value must not flicker back.
-  const [acked, setAcked] = createSignal<ThresholdAction[]>([]);
+  // back long before the next poll brings the change, and the value must not flicker back. The
+  // server publishes a change before it acks it, so the first data after the ack includes it.
+  const [acked, setAcked] = createSignal<{ payload: ThresholdAction; seenWith: Thresholds }[]>([]);
   const [lastId, setLastId] = createSignal<string | null>(null);
 
   let wasPending = new Map<string, ThresholdAction>();
@@ -61,30 +62,65 @@ export function ThresholdForm(props: {
     on(pending, (now) => {
       const refused = new Set(props.outbox.refused.map((r) => r.id));
       const stillPending = new Set(now.map((a) => a.id));
-      const reflected = props.server?.version ?? -Infinity;
-      const done = [...wasPending]
-        .filter(
-          ([id, payload]) =>
-            !stillPending.has(id) && !refused.has(id) && payload.version >= reflected,
-        )
-        .map(([, payload]) => payload);
-      if (done.length) setAcked((list) => [...list, ...done]);
+      const server = props.server;
+      const done = [...wasPending].filter(([id]) => !stillPending.has(id) && !refused.has(id));
+      if (done.length && server)
+        setAcked((list) => [
+          ...list,
+          ...done.map(([, payload]) => ({ payload, seenWith: server })),
+        ]);
       wasPending = new Map(now.map((a) => [a.id, a.payload]));
     }),
   );
-  // Once the data has moved past an acked action's version, the data shows it: forget it.
-  createEffect(() => {
-    const version = props.server?.version;
-    if (version !== undefined)
-      setAcked((list) =>
-        list.some((a) => a.version < version) ? list.filter((a) => a.version >= version) : list,
-      );
+  // New data after the ack shows the action: forget it.
+  createEffect(
+    on(
+      () => props.server,
+      (server) =>
+        setAcked((list) =>
+          list.every((a) => a.seenWith === server)
+            ? list
+            : list.filter((a) => a.seenWith === server),
+        ),
+    ),
+  );
+
+  // Same-field conflicts refused since this form mounted (earlier ones were reported before), until
+  // the user keeps theirs or resends theirs: nothing typed is dropped without being shown.
+  const before = new Set(untrack(() => props.outbox.refused.map((r) => r.id)));
+  const [settled, setSettled] = createSignal<ReadonlySet<string>>(new Set());
+  const conflicts = createMemo(() => {
+    // Per field, the newest refusal's values and every refusal that named it (settled together).
+    const byField = new Map<ThresholdField, FieldChoice & { ids: string[] }>();
+    for (const refusal of props.outbox.refused) {
+      if (refusal.topic !== THRESHOLDS_TOPIC || !refusal.conflicts) continue;
+      if (before.has(refusal.id) || settled().has(refusal.id)) continue;
+      if (!isThresholdAction(refusal.payload)) continue;
+      for (const [field, yours] of Object.entries(refusal.payload.set) as [
+        ThresholdField,
+        number,
+      ][]) {
+        const theirs = refusal.conflicts.find((c) => c.path === `/${field}`)?.value;
+        const ids = [...(byField.get(field)?.ids ?? []), refusal.id];
+        if (typeof theirs === 'number') byField.set(field, { yours, theirs, ids });
+      }
+    }
+    return byField;
   });
+  const settle = (field: ThresholdField) => {
+    const ids = conflicts().get(field)?.ids ?? [];
+    if (ids.length > 0) setSettled((set) => new Set([...set, ...ids]));
+  };
 
   const saveState = createMemo((): SaveState | null => {
     const id = lastId();
     if (id === null) return null;
     const refusal = props.outbox.refused.find((r) => r.id === id);
+    if (refusal && [...conflicts().values()].some((c) => c.ids.includes(id)))
+      return {
+        state: 'refused',
+        message: 'Changed meanwhile by someone else: keep yours or take theirs, beside the field.',
+      };
     if (refusal)
       return {
         state: 'refused',
@@ -98,12 +134,15 @@ export function ThresholdForm(props: {
 
   const shown = createMemo(() => {
     const server = props.server;
-    return server && overlay(server, [...acked(), ...pending().map((a) => a.payload)]);
+    const actions = [...acked().map((a) => a.payload), ...pending().map((a) => a.payload)];
+    return server && overlay(server, actions);
   });
 
   const save = (field: ThresholdField, value: number) => {
     const current = shown();
     if (!current) return;
+    // A new value for the field answers any open conflict on it.
+    settle(field);
     // The range is the server's rule: an out-of-range value is sent and refused, not second-guessed here.
     // With a base the server merges per field (another threshold may change meanwhile); `version`
     // stays in the payload for the overlay above and for servers that only know the version check.
@@ -134,6 +173,9 @@ export function ThresholdForm(props: {
                 shown={settingValue(values(), field)}
                 server={props.server && settingValue(props.server, field)}
                 onSave={(value) => save(field, value)}
+                conflict={conflicts().get(field)}
+                onKeepMine={(yours) => save(field, yours)}
+                onTakeTheirs={() => settle(field)}
               />
             )}
           </For>
