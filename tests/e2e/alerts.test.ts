@@ -84,9 +84,14 @@ async function waitSamples(server: SpawnedServer, count: number): Promise<void> 
 const thresholdField = (page: Page, label: RegExp) =>
   page.locator('[data-widget="thresholds"]').getByLabel(label);
 
-async function openLive(context: BrowserContext, server: SpawnedServer): Promise<Page> {
+/** `shared: false` opens the page with `?share=off`: its own socket, which Playwright's offline emulation reaches. */
+async function openLive(
+  context: BrowserContext,
+  server: SpawnedServer,
+  { shared = true } = {},
+): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(server.loginUrl!);
+  await page.goto(shared ? server.loginUrl! : server.loginUrl!.replace('/#', '/?share=off#'));
   await expect
     .poll(() => page.locator('.badge').textContent(), { timeout: 15_000 })
     .toMatch(/^Live/);
@@ -172,6 +177,36 @@ describe.skipIf(!availability.available)('alerts and thresholds end to end in Ch
       .toMatch(/Saved/);
     expect(await thresholdField(a, /CPU/).inputValue()).toBe('70');
   });
+
+  it('shows both values when an offline edit meets a newer edit of the same field; Keep mine saves it', async () => {
+    const server = await spawnServer();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await openLive(context, server, { shared: false });
+    const widget = page.locator('[data-widget="thresholds"]');
+
+    await context.setOffline(true);
+    await expect
+      .poll(() => page.locator('.badge').textContent(), { timeout: 10_000 })
+      .toMatch(/^Offline/);
+    await thresholdField(page, /CPU/).fill('70');
+    await thresholdField(page, /CPU/).press('Enter');
+    await expect.poll(() => widget.textContent()).toMatch(/Queued/);
+    await setThresholds(server, { cpuPercent: 75 }); // someone else, meanwhile
+    await context.setOffline(false);
+
+    const choice = widget.getByRole('group', { name: 'Conflicting values' });
+    await expect
+      .poll(() => choice.textContent(), { timeout: 20_000 })
+      .toContain('yours 70, theirs 75');
+    expect((await snapshot<Thresholds>(server, 'alerts.thresholds')).data.cpuPercent).toBe(75);
+    await choice.getByRole('button', { name: 'Keep mine' }).click();
+    await expect
+      .poll(async () => (await snapshot<Thresholds>(server, 'alerts.thresholds')).data.cpuPercent, {
+        timeout: 10_000,
+      })
+      .toBe(70);
+    await expect.poll(() => choice.count()).toBe(0);
+  }, 60_000);
 
   it('raises no alert for a value flapping around its threshold, and exactly one for a sustained one; toasts cover no control at 1400 and 360 px', async () => {
     // 95 and 85 in turn: around the default CPU threshold of 90 on every sample.

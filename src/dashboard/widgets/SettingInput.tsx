@@ -90,7 +90,8 @@ export function SettingInput(props: {
       <Show when={draft()}>
         {(d) => (
           <>
-            <Show when={props.shown !== d().base}>
+            {/* A conflict names the server's value already (and a hint vanishing on blur would move its buttons under the pointer). */}
+            <Show when={props.shown !== d().base && !props.conflict}>
               <span class="hint remote" data-hint="remote">
                 Server now {props.shown}
               </span>
