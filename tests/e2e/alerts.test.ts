@@ -176,6 +176,18 @@ describe.skipIf(!availability.available)('alerts and thresholds end to end in Ch
       .poll(() => a.locator('[data-widget="thresholds"]').textContent(), { timeout: 10_000 })
       .toMatch(/Saved/);
     expect(await thresholdField(a, /CPU/).inputValue()).toBe('70');
+
+    // The input's limits are the server's: 85.5 is valid in the browser and saved as it is.
+    await thresholdField(b, /CPU/).fill('85.5');
+    expect(
+      await thresholdField(b, /CPU/).evaluate((el: HTMLInputElement) => el.checkValidity()),
+    ).toBe(true);
+    await thresholdField(b, /CPU/).press('Enter');
+    await expect
+      .poll(async () => (await snapshot<Thresholds>(server, 'alerts.thresholds')).data.cpuPercent, {
+        timeout: 10_000,
+      })
+      .toBe(85.5);
   });
 
   it('shows both values when an offline edit meets a newer edit of the same field; Keep mine saves it', async () => {
