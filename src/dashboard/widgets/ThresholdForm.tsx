@@ -85,8 +85,8 @@ export function ThresholdForm(props: {
     ),
   );
 
-  // Same-field conflicts refused since this form mounted (earlier ones were reported before), until
-  // the user keeps theirs or resends theirs: nothing typed is dropped without being shown.
+  // Same-field conflicts refused since this form mounted (earlier ones were reported before), shown
+  // until the user takes theirs or keeps their own: nothing typed is dropped without being shown.
   const before = new Set(untrack(() => props.outbox.refused.map((r) => r.id)));
   const [settled, setSettled] = createSignal<ReadonlySet<string>>(new Set());
   const conflicts = createMemo(() => {
@@ -101,8 +101,12 @@ export function ThresholdForm(props: {
         number,
       ][]) {
         const theirs = refusal.conflicts.find((c) => c.path === `/${field}`)?.value;
-        const ids = [...(byField.get(field)?.ids ?? []), refusal.id];
-        if (typeof theirs === 'number') byField.set(field, { yours, theirs, ids });
+        if (typeof theirs !== 'number') continue;
+        byField.set(field, {
+          yours,
+          theirs,
+          ids: [...(byField.get(field)?.ids ?? []), refusal.id],
+        });
       }
     }
     return byField;
