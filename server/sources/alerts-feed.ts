@@ -57,6 +57,10 @@ export function defineAlertFeed(server: TetherServer, thresholds: () => Threshol
   const states = new Map<AlertMetric, AlertState>();
   let counter = 0;
   return {
+    /** Forgets the streaks: this node (re)starts sampling and carries on from the feed. */
+    resume(): void {
+      states.clear();
+    },
     evaluate(t: number, readings: Readings): void {
       const current = thresholds();
       const ops: PatchOperation[] = [];

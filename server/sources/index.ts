@@ -55,6 +55,7 @@ export function registerHostMetrics(
   const task = server.exclusive(
     HOST_METRICS_LEASE,
     () => {
+      feed.resume();
       const timer = setInterval(() => {
         const t = Date.now();
         const readings = { cpu: cpu.sample(t), memory: memory.sample(t), load1: load.sample(t) };

@@ -96,6 +96,28 @@ describe('alerts.feed evaluation', () => {
     expect(items()[1]!.message).toBe('CPU 50% is back below 81 (the threshold of 90 less 10%)');
   });
 
+  it('carries on from the feed when sampling resumes (after another node of a cluster sampled)', () => {
+    const settings = { version: 1, cpuPercent: 90, memoryPercent: 90, load1: 4 };
+    const thresholds = { ...settings, holdSamples: 2, marginPercent: 10 };
+    server = createTetherServer({ staticDir: false });
+    const feed = defineAlertFeed(server, () => thresholds);
+    const topic = server.hub.topic('alerts.feed')!;
+    const levels = () => (topic.state as { items: { level: string }[] }).items.map((i) => i.level);
+    const sample = (cpu: number, t: number) => feed.evaluate(t, { cpu, memory: 10, load1: 0.5 });
+    sample(95, 1);
+    sample(95, 2);
+    expect(levels()).toEqual(['warning']);
+    // Meanwhile another node held the lease and resolved it.
+    const resolved = { id: 'other-1', t: 3, metric: 'cpu', level: 'resolved', value: 50 };
+    topic.publish([
+      { op: 'add', path: '/items/-', value: { ...resolved, threshold: 90, message: 'back' } },
+    ]);
+    feed.resume();
+    sample(95, 4);
+    sample(95, 5);
+    expect(levels()).toEqual(['warning', 'resolved', 'warning']);
+  });
+
   it('reads hold and margin from the thresholds topic, with defaults for a state without them', () => {
     const { items, sample } = feedWith({ version: 1, cpuPercent: 90, memoryPercent: 90, load1: 4 });
     sample(95, 1);
