@@ -59,6 +59,9 @@ describe('frame retention', () => {
     const gained = oldSpaceUsed() - before;
     const { seq: applied } = view.get();
     client.stop();
+    console.log(
+      `frame retention: old generation gained ${(gained / 1024).toFixed(0)} KB over ${HANDOVERS * FRAMES_PER_HANDOVER} frames`,
+    );
 
     expect(applied, 'every patch was applied').toBe(seq);
     expect(
