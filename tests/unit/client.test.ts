@@ -190,7 +190,7 @@ describe('createTetherClient', () => {
       const revived = JSON.parse(JSON.stringify(persisted)) as typeof persisted;
       expect(revived).toEqual(persisted); // no function, no class instance, nothing lost
     }
-    const persisted = client!.actor.getPersistedSnapshot() as {
+    const persisted = client!.actor.getPersistedSnapshot() as unknown as {
       children: Record<string, unknown>;
     };
     expect(Object.keys(persisted.children).sort()).toEqual([
