@@ -124,7 +124,7 @@ export function createConnectionMachine(environment: ConnectionEnvironment) {
             ? { type: 'hello' }
             : { type: 'hello', token: context.config.token },
       })),
-      sendPing: sendTo('socket', ({ context }): SendEvent => ({
+      sendPing: sendTo('socket', (): SendEvent => ({
         type: 'SEND',
         frame: { type: 'ping', t: now() },
       })),

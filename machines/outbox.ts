@@ -3,8 +3,8 @@ import { REFUSED_KEPT } from './refusals.ts';
 import type { ActionRequest, FieldConflict, SendEvent } from './wire.ts';
 
 export interface OutboxInput {
-  /** How long a sent action may go unanswered before it is sent again (same id). */
-  ackTimeoutMs?: number;
+  /** How long a sent action may go unanswered before it is sent again (same id); default 10 s. */
+  ackTimeoutMs: number | undefined;
 }
 
 /** The clock, supplied by the outbox's creator so the context stays data. */

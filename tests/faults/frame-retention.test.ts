@@ -1,7 +1,7 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { createTetherClient } from '../../src/client/index.ts';
-import { patchText, topicName } from '../../bench/lib/shapes.ts';
+import { EPOCH, cpuSample, topicName } from '../../bench/lib/shapes.ts';
 import { standInSocket } from '../../bench/lib/stand-in-socket.ts';
 
 /**
@@ -31,6 +31,20 @@ const oldSpaceUsed = () =>
 const nextTask = () => new Promise((resolve) => setImmediate(resolve));
 
 const FrameSource = standInSocket();
+
+/**
+ * A patch shaped like the bench's (a cpu sample), but replacing the first sample rather than
+ * appending to the window: what it brings dies with the next patch, so only frames kept by
+ * something else can reach the old generation, whatever the window's length.
+ */
+const patchText = (topic: string, seq: number) =>
+  JSON.stringify({
+    type: 'patch',
+    topic,
+    epoch: EPOCH,
+    seq,
+    ops: [{ op: 'replace', path: '/samples/0', value: cpuSample(seq) }],
+  });
 
 describe('frame retention', () => {
   it('keeps no frame alive past the next hand-over', async () => {

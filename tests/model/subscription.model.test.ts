@@ -157,7 +157,7 @@ describe('subscription model', () => {
         expect(subscriptionView(real)).toEqual(subscriptionView(step.state as typeof real));
         expect(run.frames.slice(framesBefore)).toEqual(sentFrames(step.actions));
         // Only a folded batch applies anything, and it says what.
-        const folded = event.type === 'FRAMES' && foldingStates.includes(before.value as string);
+        const folded = event.type === 'FRAMES' && foldingStates.includes(before.value);
         if (folded) {
           expect(real.context.applied).toEqual(step.state.context.applied);
           applied.push(...real.context.applied);
