@@ -1,7 +1,7 @@
 import type {
   ActionRequest,
+  ControlFrame,
   ErrorInfo,
-  InboundFrame,
   PatchApplier,
   Position,
   SendEvent,
@@ -11,20 +11,25 @@ import type {
 export type SocketEvent =
   | { type: 'SOCKET.OPENED' }
   /**
-   * When the batch's last frame (`receivedAt`) and last pong (`pongAt`) arrived, on the client's
-   * clock: a batch can be handed over later (once per display frame, or after the tab was
-   * frozen), and the link was heard, and a round trip ended, on arrival.
+   * One hand-over of frames, after the transport gave its topic frames to their subscriptions:
+   * only the control frames (welcome, pong, ack, nack, error) come along, possibly none (the batch
+   * still proves the link). When the batch's last frame (`receivedAt`) and last pong (`pongAt`)
+   * arrived, on the client's clock: a batch can be handed over later (once per display frame, or
+   * after the tab was frozen), and the link was heard, and a round trip ended, on arrival.
    */
-  | { type: 'SOCKET.FRAMES'; frames: readonly InboundFrame[]; receivedAt?: number; pongAt?: number }
+  | { type: 'SOCKET.FRAMES'; frames: readonly ControlFrame[]; receivedAt?: number; pongAt?: number }
   | { type: 'SOCKET.BAD_FRAME'; message: string }
   | { type: 'SOCKET.CLOSED'; code: number; reason: string };
 
 /**
- * Events the HTTP polling transport actor sends its parent. `POLL.FRAMES` also proves the link
- * works, and says which topics the server has now answered completely.
+ * Events the HTTP polling transport actor sends its parent. `POLL.ANSWERED` (an answer came: the
+ * link works) precedes the answer's topic frames, which the transport gives to their
+ * subscriptions; `POLL.FRAMES` follows them with the answer's control frames and the topics the
+ * server has now answered completely.
  */
 export type PollEvent =
-  | { type: 'POLL.FRAMES'; frames: readonly InboundFrame[]; topics: readonly string[] }
+  | { type: 'POLL.ANSWERED' }
+  | { type: 'POLL.FRAMES'; frames: readonly ControlFrame[]; topics: readonly string[] }
   /** `retryAt`: when the transport polls again (client clock), so the UI can say when. */
   | { type: 'POLL.ERROR'; message: string; retryAt?: number }
   | { type: 'POLL.REFUSED'; code: string; message: string };
@@ -58,21 +63,6 @@ export interface TopicCursor {
   since: Position | null;
 }
 
-/**
- * Whatever the runtime needs to reach the server (URL, WebSocket constructor, fetch). The machine
- * hands it to the transport untouched and never looks inside; the transport actor (src/client)
- * names its concrete type. `any`, not `unknown`, because provide() compares actor inputs
- * contravariantly and would refuse a transport that names the concrete type.
- */
-export type TransportSettings = any;
-
-export interface TransportInput {
-  settings: TransportSettings;
-}
-export interface PollingInput extends TransportInput {
-  cursors: () => TopicCursor[];
-}
-
 export interface BackoffSettings {
   baseMs: number;
   capMs: number;
@@ -87,15 +77,23 @@ export interface BackoffSettings {
   maxAttemptsUntilOpen: number;
 }
 
+/**
+ * What the connection needs from the world beyond its actors: supplied by its creator
+ * (createConnectionMachine), so the context holds data only.
+ */
+export interface ConnectionEnvironment {
+  random: () => number;
+  now: () => number;
+  applyPatch: PatchApplier;
+  /** Close codes that mean "do not retry" (src/protocol's isTerminalClose). */
+  isTerminalClose: (code: number) => boolean;
+}
+
 export interface ConnectionInput {
-  /** Settings for the `webSocketTransport` actor; `null` when WebSocket is unavailable. */
-  webSocket: TransportSettings;
-  /** Settings for the `pollingTransport` actor; `null` disables fallback polling. */
-  polling: TransportSettings;
-  /** Settings for the `networkStatus` actor; `null` when there is nothing to listen to. */
-  network?: TransportSettings;
-  /** Settings for the `pageLifecycle` actor; `null` outside a page (Node, a worker without one). */
-  page?: TransportSettings;
+  /** Whether the `webSocketTransport` actor can open a socket (false: WebSocket is unavailable). */
+  webSocket: boolean;
+  /** Whether the `pollingTransport` actor can poll (false: no fallback polling). */
+  polling: boolean;
   token?: string;
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
@@ -108,31 +106,18 @@ export interface ConnectionInput {
   /** Schedule of WebSocket probes while polling. */
   probe?: { baseMs?: number; capMs?: number };
   ackTimeoutMs?: number;
-  random: () => number;
-  now: () => number;
-  applyPatch: PatchApplier;
-  /** Close codes that mean "do not retry" (src/protocol's isTerminalClose). */
-  isTerminalClose: (code: number) => boolean;
 }
 
 /** What the connection was created with: nothing here changes afterwards. */
 export interface ConnectionConfig {
-  settings: {
-    webSocket: TransportSettings;
-    polling: TransportSettings;
-    network: TransportSettings;
-    page: TransportSettings;
-  };
+  webSocket: boolean;
+  polling: boolean;
   token: string | undefined;
   /** The last part of `heartbeatTimeoutMs`, spent waiting for a check ping's pong (see there). */
   checkTimeoutMs: number;
   backoff: BackoffSettings;
   probe: { baseMs: number; capMs: number };
   ackTimeoutMs: number | undefined;
-  random: () => number;
-  now: () => number;
-  applyPatch: PatchApplier;
-  isTerminalClose: (code: number) => boolean;
 }
 
 /**
@@ -198,8 +183,7 @@ export const subscriptionId = (topic: string): `sub:${string}` => `sub:${topic}`
 /** The reconnect attempts allowed now: fewer while WebSocket has never worked and polling can take over. */
 export function attemptLimit(context: ConnectionContext): number {
   const { maxAttempts, maxAttemptsUntilOpen } = context.config.backoff;
-  const polling = context.config.settings.polling != null;
-  return context.webSocketWorked || !polling
+  return context.webSocketWorked || !context.config.polling
     ? maxAttempts
     : Math.min(maxAttempts, maxAttemptsUntilOpen);
 }
@@ -208,22 +192,14 @@ export function initialContext(input: ConnectionInput): ConnectionContext {
   const heartbeatTimeoutMs = input.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs;
   return {
     config: {
-      settings: {
-        webSocket: input.webSocket,
-        polling: input.polling,
-        network: input.network ?? null,
-        page: input.page ?? null,
-      },
+      webSocket: input.webSocket,
+      polling: input.polling,
       token: input.token,
       checkTimeoutMs:
         input.checkTimeoutMs ?? Math.min(DEFAULTS.checkTimeoutMs, heartbeatTimeoutMs / 4),
       backoff: { ...DEFAULTS.backoff, ...input.backoff },
       probe: { ...DEFAULTS.probe, ...input.probe },
       ackTimeoutMs: input.ackTimeoutMs,
-      random: input.random,
-      now: input.now,
-      applyPatch: input.applyPatch,
-      isTerminalClose: input.isTerminalClose,
     },
     heartbeatMs: input.heartbeatMs ?? DEFAULTS.heartbeatMs,
     heartbeatTimeoutMs,

@@ -1,10 +1,10 @@
 import type { ActorRefFrom } from 'xstate';
 import type { ConnectionEvent, TopicCursor } from './connection-types.ts';
-import type { subscriptionMachine } from './subscription.ts';
-import type { ErrorInfo, FieldConflict, InboundFrame, TopicFrame } from './wire.ts';
+import type { SubscriptionMachine } from './subscription.ts';
+import type { ControlFrame, ErrorInfo, FieldConflict, InboundFrame, TopicFrame } from './wire.ts';
 
-/** The frames an event carries (none for events that are not frame batches). */
-export const framesOf = (event: ConnectionEvent): readonly InboundFrame[] =>
+/** The control frames an event carries (none for events that are not frame batches). */
+export const framesOf = (event: ConnectionEvent): readonly ControlFrame[] =>
   event.type === 'SOCKET.FRAMES' || event.type === 'POLL.FRAMES' ? event.frames : [];
 
 /**
@@ -16,10 +16,32 @@ export const arrivalOf = (
   which: 'receivedAt' | 'pongAt',
 ): number | undefined => (event.type === 'SOCKET.FRAMES' ? event[which] : undefined);
 
-/** Where the frames of one batch go; see the connection's `routeFrames`. */
+/** A transport's batch split by destination: each topic's frames, and the connection's. */
+export interface SplitBatch {
+  /** Snapshot/patch frames per topic, in arrival order. */
+  topics: Map<string, TopicFrame[]>;
+  /** Everything else, in arrival order. */
+  control: ControlFrame[];
+}
+
+/**
+ * Splits a batch the way the transports hand it over: topic frames straight to their
+ * subscriptions, the rest to the connection, so no connection event carries a topic's data.
+ */
+export function splitBatch(frames: readonly InboundFrame[]): SplitBatch {
+  const split: SplitBatch = { topics: new Map(), control: [] };
+  for (const frame of frames) {
+    if (frame.type === 'snapshot' || frame.type === 'patch') {
+      const batch = split.topics.get(frame.topic);
+      if (batch) batch.push(frame);
+      else split.topics.set(frame.topic, [frame]);
+    } else split.control.push(frame);
+  }
+  return split;
+}
+
+/** Where the control frames of one batch go; see the connection's `routeFrames`. */
 export interface Routing {
-  /** Snapshot/patch frames per held topic, in arrival order. */
-  batches: Map<string, TopicFrame[]>;
   /** Outbox answers, in arrival order. */
   settled: Array<
     | { type: 'ACK'; id: string }
@@ -33,28 +55,14 @@ export interface Routing {
   pongT: number | null;
 }
 
-/** Sorts a batch by destination; frames for topics no longer held were in flight and are dropped. */
+/** Sorts control frames by destination; refusals of topics no longer held are dropped. */
 export function routeBatch(
-  frames: readonly InboundFrame[],
+  frames: readonly ControlFrame[],
   isHeld: (topic: string) => boolean,
 ): Routing {
-  const routing: Routing = {
-    batches: new Map(),
-    settled: [],
-    refused: [],
-    error: null,
-    pongT: null,
-  };
+  const routing: Routing = { settled: [], refused: [], error: null, pongT: null };
   for (const frame of frames) {
     switch (frame.type) {
-      case 'snapshot':
-      case 'patch': {
-        if (!isHeld(frame.topic)) break;
-        const batch = routing.batches.get(frame.topic);
-        if (batch) batch.push(frame);
-        else routing.batches.set(frame.topic, [frame]);
-        break;
-      }
       case 'ack':
         routing.settled.push({ type: 'ACK', id: frame.id });
         break;
@@ -83,7 +91,7 @@ export function routeBatch(
 }
 
 /** An error frame about the whole connection that forbids retrying. */
-export function refusalIn(frames: readonly InboundFrame[]): ErrorInfo | undefined {
+export function refusalIn(frames: readonly ControlFrame[]): ErrorInfo | undefined {
   for (const frame of frames) {
     if (
       frame.type === 'error' &&
@@ -98,7 +106,7 @@ export function refusalIn(frames: readonly InboundFrame[]): ErrorInfo | undefine
 
 /** Where polling resumes each held topic: read from the subscriptions when each request is made. */
 export function cursorsOf(
-  children: Partial<Record<`sub:${string}`, ActorRefFrom<typeof subscriptionMachine>>>,
+  children: Partial<Record<`sub:${string}`, ActorRefFrom<SubscriptionMachine>>>,
 ): TopicCursor[] {
   const cursors: TopicCursor[] = [];
   for (const [id, child] of Object.entries(children)) {

@@ -1,15 +1,26 @@
-import { assign, enqueueActions, sendParent, setup } from 'xstate';
+import { assign, sendParent, setup } from 'xstate';
 import { foldFrames } from './sequence.ts';
-import type { SequenceBreak, SequenceProblem, TopicPosition } from './sequence.ts';
+import type { SequenceProblem, TopicPosition } from './sequence.ts';
 import type { ErrorInfo, PatchApplier, Position, SendEvent, TopicFrame } from './wire.ts';
+
+/** What a subscription needs from the world; its creator supplies it, so the context stays data. */
+export interface SubscriptionEnvironment {
+  applyPatch: PatchApplier;
+  now: () => number;
+}
 
 export interface SubscriptionInput {
   topic: string;
   /** Whether the connection has a link when the subscription is created. */
   linkUp: boolean;
-  applyPatch: PatchApplier;
-  now: () => number;
 }
+
+/**
+ * What the last batch of frames calls for: `confirmed` (our position agrees with the server's),
+ * `broken` (the sequence broke, possibly by frames in flight from before our subscribe),
+ * `mustResync` (it broke in a way that only a new subscribe repairs), or nothing.
+ */
+export type Verdict = 'confirmed' | 'broken' | 'mustResync' | null;
 
 export interface SubscriptionContext {
   topic: string;
@@ -25,8 +36,10 @@ export interface SubscriptionContext {
   lastBreak: SequenceProblem | null;
   /** Frames skipped as already held, over the subscription's life. */
   duplicates: number;
-  applyPatch: PatchApplier;
-  now: () => number;
+  /** The positions the last batch applied, in order (empty when it applied nothing). */
+  applied: Position[];
+  /** What the last batch calls for; the eventless transitions act on it and the next state clears it. */
+  verdict: Verdict;
 }
 
 export type SubscriptionEvent =
@@ -36,22 +49,22 @@ export type SubscriptionEvent =
   | { type: 'REFUSED'; code: string; message: string }
   | { type: 'RETRY' }
   /** The server has answered everything we asked before this point (sent after our subscribe). */
-  | { type: 'SYNCED' }
-  // Raised by `applyFrames` with the outcome of the batch it just folded.
-  | { type: 'SEQUENCE.CONFIRMED' }
-  | { type: 'SEQUENCE.BROKEN'; reason: SequenceBreak; message: string; progressed: boolean };
+  | { type: 'SYNCED' };
 
 /**
- * Emitted once per batch that applied something, so observers can audit order and uniqueness.
- * `frames` is the whole batch: a mirror that folds the same batches from the same start stays in
- * step (the cross-tab hub forwards them to its tabs); a batch that applied nothing changes
- * nothing a mirror needs. One event, not one per purpose: each emit costs a deferred action.
+ * A batch that applied something, as the client reports it to its `onApplied` listeners, so
+ * observers can audit order and uniqueness. `frames` is the whole batch: a mirror that folds the
+ * same batches from the same start stays in step (the cross-tab hub forwards them to its tabs); a
+ * batch that applied nothing changes nothing a mirror needs.
  */
 export interface AppliedEvent {
   type: 'applied';
+  topic: string;
   positions: Position[];
   frames: readonly TopicFrame[];
 }
+
+const NOTHING_APPLIED: Position[] = [];
 
 const hasPosition = (position: TopicPosition): position is TopicPosition & Position =>
   position.epoch !== null && position.seq !== null;
@@ -60,148 +73,161 @@ const hasPosition = (position: TopicPosition): position is TopicPosition & Posit
  * One topic as one widget sees it. The data shown is always a state the server had: patches are
  * applied only in sequence (machines/sequence.ts), and whenever the sequence breaks or the link
  * drops the status says so (`resyncing`, `stale`) while the last good data stays on screen.
+ *
+ * A `FRAMES` event is handled by `assign` alone, which folds the batch and records its verdict;
+ * eventless transitions act on the verdict. Any other action on that event would keep the frames
+ * alive in xstate past the step (docs/architecture.md, "Frames and the statecharts").
  */
-export const subscriptionMachine = setup({
-  types: {
-    input: {} as SubscriptionInput,
-    context: {} as SubscriptionContext,
-    events: {} as SubscriptionEvent,
-    emitted: {} as AppliedEvent,
-  },
-  actions: {
-    // With a position we ask only for what we miss; the server answers with the patches after it,
-    // or a snapshot when its history (or epoch) no longer reaches back that far.
-    sendSubscribe: sendParent(({ context }): SendEvent => {
-      const { topic, position } = context;
-      const frame = hasPosition(position)
-        ? { type: 'subscribe' as const, topic, since: { epoch: position.epoch, seq: position.seq } }
-        : { type: 'subscribe' as const, topic };
-      return { type: 'SEND', frame };
-    }),
-    // `confirm: false` where SEQUENCE.CONFIRMED has no transition (live): raising it there would
-    // cost a microstep per batch for nothing.
-    applyFrames: enqueueActions(({ context, event, enqueue }, params: { confirm: boolean }) => {
-      if (event.type !== 'FRAMES') return;
-      const result = foldFrames(context.position, event.frames, context.applyPatch);
-      const changed = result.position.data !== context.position.data;
-      enqueue.assign({
-        position: result.position,
-        duplicates: context.duplicates + result.duplicates,
-        updatedAt: changed ? context.now() : context.updatedAt,
-        lastBreak: result.problem ?? context.lastBreak,
-      });
-      if (result.applied.length > 0)
-        enqueue.emit({ type: 'applied', positions: result.applied, frames: event.frames });
-      if (result.problem) {
-        enqueue.raise({
-          type: 'SEQUENCE.BROKEN',
-          ...result.problem,
-          progressed: result.applied.length > 0 || result.answered,
-        });
-      } else if (result.confirmed && params.confirm) {
-        enqueue.raise({ type: 'SEQUENCE.CONFIRMED' });
-      }
-    }),
-    markLinkUp: assign({ linkUp: true }),
-    markLinkDown: assign({ linkUp: false }),
-    markStale: assign({ staleSince: ({ context }) => context.staleSince ?? context.now() }),
-    markFresh: assign({ staleSince: null }),
-    recordRefusal: assign({
-      error: ({ event }) =>
-        event.type === 'REFUSED' ? { code: event.code, message: event.message } : null,
-    }),
-    clearRefusal: assign({ error: null }),
-  },
-  guards: {
-    isLinkUp: ({ context }) => context.linkUp,
-    hasData: ({ context }) => context.position.data !== undefined,
-    hasPosition: ({ context }) => hasPosition(context.position),
-    // Until the server answers a subscribe, breaks caused by frames still in flight from before it
-    // are expected; ask again only if the answer itself broke (it made progress first) or our
-    // document is beyond repair (a refused patch: now we need a snapshot).
-    mustAskAgain: ({ event }) =>
-      event.type === 'SEQUENCE.BROKEN' && (event.progressed || event.reason === 'patch_failed'),
-  },
-}).createMachine({
-  id: 'subscription',
-  context: ({ input }) => ({
-    topic: input.topic,
-    position: { data: undefined, epoch: null, seq: null },
-    linkUp: input.linkUp,
-    updatedAt: null,
-    staleSince: null,
-    error: null,
-    lastBreak: null,
-    duplicates: 0,
-    applyPatch: input.applyPatch,
-    now: input.now,
-  }),
-  // The connection alternates LINK.UP and LINK.DOWN, so each state handles only the one it can get.
-  initial: 'pending',
-  states: {
-    /** No link to subscribe over, and no data yet. */
-    pending: {
-      // Created while the link is up: subscribe straight away.
-      always: { guard: 'isLinkUp', target: 'subscribing' },
-      on: { 'LINK.UP': { target: 'subscribing', actions: 'markLinkUp' } },
+export function createSubscriptionMachine(environment: SubscriptionEnvironment) {
+  const { applyPatch, now } = environment;
+  return setup({
+    types: {
+      input: {} as SubscriptionInput,
+      context: {} as SubscriptionContext,
+      events: {} as SubscriptionEvent,
     },
-    /** `subscribe` sent (with `since` when we hold data); waiting for the server to confirm us. */
-    subscribing: {
-      entry: 'sendSubscribe',
-      on: {
-        FRAMES: { actions: { type: 'applyFrames', params: { confirm: true } } },
-        'SEQUENCE.CONFIRMED': 'live',
-        // Resuming at the server's current seq gets no frames at all; the sync says so.
-        SYNCED: { guard: 'hasPosition', target: 'live' },
-        'SEQUENCE.BROKEN': { guard: 'mustAskAgain', target: 'resyncing' },
-        REFUSED: { target: 'error', actions: 'recordRefusal' },
-        'LINK.DOWN': [
-          { guard: 'hasData', target: 'stale', actions: 'markLinkDown' },
-          { target: 'pending', actions: 'markLinkDown' },
+    actions: {
+      // With a position we ask only for what we miss; the server answers with the patches after it,
+      // or a snapshot when its history (or epoch) no longer reaches back that far.
+      sendSubscribe: sendParent(({ context }): SendEvent => {
+        const { topic, position } = context;
+        const frame = hasPosition(position)
+          ? {
+              type: 'subscribe' as const,
+              topic,
+              since: { epoch: position.epoch, seq: position.seq },
+            }
+          : { type: 'subscribe' as const, topic };
+        return { type: 'SEND', frame };
+      }),
+      applyFrames: assign(({ context, event }) => {
+        if (event.type !== 'FRAMES') return {};
+        const result = foldFrames(context.position, event.frames, applyPatch);
+        const changed = result.position.data !== context.position.data;
+        const progressed = result.applied.length > 0 || result.answered;
+        // Until the server answers a subscribe, breaks caused by frames still in flight from
+        // before it are expected; ask again only if the answer itself broke (it made progress
+        // first) or our document is beyond repair (a refused patch: now we need a snapshot).
+        const verdict: Verdict = result.problem
+          ? progressed || result.problem.reason === 'patch_failed'
+            ? 'mustResync'
+            : 'broken'
+          : result.confirmed
+            ? 'confirmed'
+            : null;
+        return {
+          position: result.position,
+          duplicates: context.duplicates + result.duplicates,
+          updatedAt: changed ? now() : context.updatedAt,
+          lastBreak: result.problem ?? context.lastBreak,
+          applied: result.applied.length > 0 ? result.applied : NOTHING_APPLIED,
+          verdict,
+        };
+      }),
+      clearVerdict: assign({ verdict: null }),
+      markLinkUp: assign({ linkUp: true }),
+      markLinkDown: assign({ linkUp: false }),
+      markStale: assign({ staleSince: ({ context }) => context.staleSince ?? now() }),
+      markFresh: assign({ staleSince: null, verdict: null }),
+      recordRefusal: assign({
+        error: ({ event }) =>
+          event.type === 'REFUSED' ? { code: event.code, message: event.message } : null,
+      }),
+      clearRefusal: assign({ error: null }),
+    },
+    guards: {
+      isLinkUp: ({ context }) => context.linkUp,
+      hasData: ({ context }) => context.position.data !== undefined,
+      hasPosition: ({ context }) => hasPosition(context.position),
+      confirmed: ({ context }) => context.verdict === 'confirmed',
+      mustResync: ({ context }) => context.verdict === 'mustResync',
+      broke: ({ context }) => context.verdict === 'broken' || context.verdict === 'mustResync',
+    },
+  }).createMachine({
+    id: 'subscription',
+    context: ({ input }) => ({
+      topic: input.topic,
+      position: { data: undefined, epoch: null, seq: null },
+      linkUp: input.linkUp,
+      updatedAt: null,
+      staleSince: null,
+      error: null,
+      lastBreak: null,
+      duplicates: 0,
+      applied: NOTHING_APPLIED,
+      verdict: null,
+    }),
+    // The connection alternates LINK.UP and LINK.DOWN, so each state handles only the one it can get.
+    initial: 'pending',
+    states: {
+      /** No link to subscribe over, and no data yet. */
+      pending: {
+        // Created while the link is up: subscribe straight away.
+        always: { guard: 'isLinkUp', target: 'subscribing' },
+        on: { 'LINK.UP': { target: 'subscribing', actions: 'markLinkUp' } },
+      },
+      /** `subscribe` sent (with `since` when we hold data); waiting for the server to confirm us. */
+      subscribing: {
+        entry: ['clearVerdict', 'sendSubscribe'],
+        always: [
+          { guard: 'confirmed', target: 'live' },
+          { guard: 'mustResync', target: 'resyncing' },
         ],
+        on: {
+          FRAMES: { actions: 'applyFrames' },
+          // Resuming at the server's current seq gets no frames at all; the sync says so.
+          SYNCED: { guard: 'hasPosition', target: 'live' },
+          REFUSED: { target: 'error', actions: 'recordRefusal' },
+          'LINK.DOWN': [
+            { guard: 'hasData', target: 'stale', actions: 'markLinkDown' },
+            { target: 'pending', actions: 'markLinkDown' },
+          ],
+        },
       },
-    },
-    /** In step with the server. */
-    live: {
-      entry: 'markFresh',
-      on: {
-        FRAMES: { actions: { type: 'applyFrames', params: { confirm: false } } },
-        'SEQUENCE.BROKEN': 'resyncing',
-        REFUSED: { target: 'error', actions: 'recordRefusal' },
-        'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },
+      /** In step with the server. */
+      live: {
+        entry: 'markFresh',
+        always: { guard: 'broke', target: 'resyncing' },
+        on: {
+          FRAMES: { actions: 'applyFrames' },
+          REFUSED: { target: 'error', actions: 'recordRefusal' },
+          'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },
+        },
       },
-    },
-    /** The sequence broke; subscribed again from the last good position, waiting for the answer. */
-    resyncing: {
-      entry: 'sendSubscribe',
-      on: {
-        FRAMES: { actions: { type: 'applyFrames', params: { confirm: true } } },
-        'SEQUENCE.CONFIRMED': 'live',
-        'SEQUENCE.BROKEN': { guard: 'mustAskAgain', target: 'resyncing', reenter: true },
-        REFUSED: { target: 'error', actions: 'recordRefusal' },
-        // Only a subscription holding data can lose its sequence.
-        'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },
-      },
-    },
-    /** Link lost: the data stays on screen, marked with when it stopped being live. */
-    stale: {
-      entry: 'markStale',
-      on: { 'LINK.UP': { target: 'subscribing', actions: 'markLinkUp' } },
-    },
-    /** The server refused this topic. A retry, or a new link (permissions may differ), tries again. */
-    error: {
-      exit: 'clearRefusal',
-      on: {
-        RETRY: [
-          { guard: 'isLinkUp', target: 'subscribing' },
-          { guard: 'hasData', target: 'stale' },
-          { target: 'pending' },
+      /** The sequence broke; subscribed again from the last good position, waiting for the answer. */
+      resyncing: {
+        entry: ['clearVerdict', 'sendSubscribe'],
+        always: [
+          { guard: 'confirmed', target: 'live' },
+          { guard: 'mustResync', target: 'resyncing', reenter: true },
         ],
-        'LINK.UP': { target: 'subscribing', actions: 'markLinkUp' },
-        'LINK.DOWN': { actions: 'markLinkDown' },
+        on: {
+          FRAMES: { actions: 'applyFrames' },
+          REFUSED: { target: 'error', actions: 'recordRefusal' },
+          // Only a subscription holding data can lose its sequence.
+          'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },
+        },
+      },
+      /** Link lost: the data stays on screen, marked with when it stopped being live. */
+      stale: {
+        entry: 'markStale',
+        on: { 'LINK.UP': { target: 'subscribing', actions: 'markLinkUp' } },
+      },
+      /** The server refused this topic. A retry, or a new link (permissions may differ), tries again. */
+      error: {
+        exit: 'clearRefusal',
+        on: {
+          RETRY: [
+            { guard: 'isLinkUp', target: 'subscribing' },
+            { guard: 'hasData', target: 'stale' },
+            { target: 'pending' },
+          ],
+          'LINK.UP': { target: 'subscribing', actions: 'markLinkUp' },
+          'LINK.DOWN': { actions: 'markLinkDown' },
+        },
       },
     },
-  },
-});
+  });
+}
 
-export type SubscriptionMachine = typeof subscriptionMachine;
+export type SubscriptionMachine = ReturnType<typeof createSubscriptionMachine>;

@@ -58,6 +58,9 @@ export type InboundFrame =
   | { type: 'nack'; id: string; code: string; message: string; conflicts?: FieldConflict[] }
   | { type: 'error'; code: string; message: string; topic?: string | undefined };
 
+/** Frames about the connection itself, as opposed to a topic's data. */
+export type ControlFrame = Exclude<InboundFrame, TopicFrame>;
+
 export type OutboundFrame =
   | { type: 'hello'; token?: string; renew?: boolean }
   | { type: 'subscribe'; topic: string; since?: Position }

@@ -1,14 +1,17 @@
 import { createActor } from 'xstate';
 import type { ActorRefFrom, InspectionEvent, Observer } from 'xstate';
-import { connectionMachine } from '../../machines/connection.ts';
-import type { BackoffSettings } from '../../machines/connection.ts';
+import { createConnectionMachine } from '../../machines/connection.ts';
+import type { BackoffSettings, ConnectionMachine } from '../../machines/connection.ts';
 import { subscriptionId } from '../../machines/connection.ts';
-import type { subscriptionMachine } from '../../machines/subscription.ts';
+import { cursorsOf } from '../../machines/routing.ts';
+import type { SubscriptionMachine } from '../../machines/subscription.ts';
 import { applyPatchImmutably, isTerminalClose } from '../protocol/index.ts';
 import { Credentials, tokenExpiry } from './credentials.ts';
 import type { GetToken } from './credentials.ts';
 import { networkStatus } from './network-status.ts';
 import { browserFrames } from './frame-handover.ts';
+import { createFrameRouter } from './frame-router.ts';
+import type { AppliedListener } from './frame-router.ts';
 import { browserPage, pageLifecycle } from './page-lifecycle.ts';
 import type { PageLifecycleSettings } from './page-lifecycle.ts';
 import type { NetworkSettings } from './network-status.ts';
@@ -31,8 +34,8 @@ import { connectionView, outboxView, sameOutboxView, subscriptionView } from './
 import { webSocketTransport } from './websocket-transport.ts';
 import type { WebSocketConstructor, WebSocketSettings } from './websocket-transport.ts';
 
-export type ConnectionActorRef = ActorRefFrom<typeof connectionMachine>;
-export type SubscriptionActorRef = ActorRefFrom<typeof subscriptionMachine>;
+export type ConnectionActorRef = ActorRefFrom<ConnectionMachine>;
+export type SubscriptionActorRef = ActorRefFrom<SubscriptionMachine>;
 
 export interface TetherClientOptions {
   /** http(s) base URL of the server; the socket goes to `<url>/ws`. Default `location.origin`. */
@@ -99,7 +102,7 @@ export interface TetherClientOptions {
    * page is hidden), where views bound to the data render anyway; one step per topic per frame
    * instead of per message (src/client/frame-handover.ts). `'task'` (the default elsewhere): in
    * the task after each message, for code that wants every intermediate snapshot in a page.
-   * Either way every frame is applied, in order, and `applied` lists each position.
+   * Either way every frame is applied, in order, and `onApplied` hears each position.
    */
   handover?: 'frame' | 'task';
   /**
@@ -144,6 +147,12 @@ export interface TetherClient {
 export interface LocalTetherClient extends TetherClient {
   actor: ConnectionActorRef;
   subscribe(topic: string): TopicHold & { ref: SubscriptionActorRef };
+  /**
+   * Hears every batch of topic frames that applied something: the topic, the positions applied in
+   * order, and the whole batch (a mirror folding the same batches stays in step). Returns the
+   * unsubscribe.
+   */
+  onApplied(listener: AppliedListener): () => void;
 }
 
 const defaultId = () =>
@@ -177,12 +186,17 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
       : null;
   const pacer = new SendPacer({ ...DEFAULT_SEND_RATE, ...options.sendRate }, now);
 
-  // The machine hands these to the transports untouched; typed here, where they are built.
+  // Topic frames go from the transports straight to the subscriptions (frame-router.ts).
+  let running: ConnectionActorRef | null = null;
+  const router = createFrameRouter(
+    (topic) => running?.getSnapshot().children[subscriptionId(topic)],
+  );
   const batchWindowMs = options.batchWindowMs ?? 0;
   const frames = options.handover === 'task' ? null : browserFrames();
   const webSocketSettings: WebSocketSettings | null = WebSocket && {
     url: `${baseUrl.replace(/^http/, 'ws')}/ws`,
     WebSocket,
+    deliver: router.deliver,
     credentials,
     pacer,
     frames,
@@ -199,6 +213,8 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
       retry: { baseMs: 1_000, capMs: 30_000, ...polling.retry },
       random,
       credentials,
+      cursors: () => (running ? cursorsOf(running.getSnapshot().children) : []),
+      deliver: router.deliver,
     };
   const networkSettings: NetworkSettings | null =
     options.network === false ? null : (options.network ?? browserNetwork());
@@ -206,28 +222,34 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
   const pageSettings: PageLifecycleSettings | null =
     options.page === false ? null : (options.page ?? browserPage(now));
 
-  const logic = connectionMachine.provide({
-    actors: { webSocketTransport, pollingTransport, networkStatus, pageLifecycle },
+  const logic = createConnectionMachine({
+    random,
+    now,
+    applyPatch: applyPatchImmutably,
+    isTerminalClose,
+  }).provide({
+    // Without settings a transport is never started (the machine's guards see it is missing).
+    actors: {
+      ...(webSocketSettings && { webSocketTransport: webSocketTransport(webSocketSettings) }),
+      ...(pollingSettings && { pollingTransport: pollingTransport(pollingSettings) }),
+      networkStatus: networkStatus(networkSettings),
+      pageLifecycle: pageLifecycle(pageSettings),
+    },
   });
   const actor = createActor(logic, {
     ...(options.inspect ? { inspect: options.inspect } : {}),
     input: {
-      webSocket: webSocketSettings,
-      polling: pollingSettings,
-      network: networkSettings,
-      page: pageSettings,
+      webSocket: webSocketSettings !== null,
+      polling: pollingSettings !== null,
       heartbeatMs: options.heartbeatMs,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,
       checkTimeoutMs: options.checkTimeoutMs,
       backoff: options.backoff,
       probe: polling?.probe,
       ackTimeoutMs: options.ackTimeoutMs,
-      random,
-      now,
-      applyPatch: applyPatchImmutably,
-      isTerminalClose,
     },
   });
+  running = actor;
   const refresh = tokenRefresher(actor, credentials, now);
   actor.start();
   actor.send({ type: 'CONNECT' });
@@ -270,6 +292,7 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
     },
     retry: () => actor.send({ type: 'RETRY' }),
     reauthenticate: refresh.now,
+    onApplied: router.onApplied,
     stop: () => {
       refresh.stop();
       actor.send({ type: 'STOP' });

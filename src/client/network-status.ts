@@ -19,9 +19,8 @@ export interface NetworkSettings {
  * network at all); `true` only means "maybe", which is why going online triggers an attempt
  * rather than being trusted as a link.
  */
-export const networkStatus = fromCallback<EventObject, { settings: NetworkSettings | null }>(
-  ({ input, sendBack }) => {
-    const { settings } = input;
+export const networkStatus = (settings: NetworkSettings | null) =>
+  fromCallback<EventObject>(({ sendBack }) => {
     if (!settings) return;
     const report = (event: NetworkEvent) => sendBack(event);
     const online = () => report({ type: 'NETWORK.ONLINE' });
@@ -33,5 +32,4 @@ export const networkStatus = fromCallback<EventObject, { settings: NetworkSettin
       settings.target.removeEventListener('online', online);
       settings.target.removeEventListener('offline', offline);
     };
-  },
-);
+  });

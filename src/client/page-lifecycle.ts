@@ -64,9 +64,8 @@ export function browserPage(now: () => number): PageLifecycleSettings | null {
  * that cache sends `PAGE.SHOW`. Wake checks are made only while visible: a hidden tab's ticks are
  * late by design, and the check on becoming visible covers it.
  */
-export const pageLifecycle = fromCallback<EventObject, { settings: PageLifecycleSettings | null }>(
-  ({ input, sendBack }) => {
-    const { settings } = input;
+export const pageLifecycle = (settings: PageLifecycleSettings | null) =>
+  fromCallback<EventObject>(({ sendBack }) => {
     if (!settings) return;
     const report = (event: PageEvent) => sendBack(event);
     const { window: page, document: doc, wake } = settings;
@@ -98,5 +97,4 @@ export const pageLifecycle = fromCallback<EventObject, { settings: PageLifecycle
       page?.removeEventListener('pageshow', onShow);
       if (timer !== undefined) settings.clearInterval(timer);
     };
-  },
-);
+  });

@@ -1,8 +1,8 @@
 import type { SnapshotFrom, StateValue } from 'xstate';
 import { attemptLimit } from '../../machines/connection.ts';
-import type { connectionMachine } from '../../machines/connection.ts';
-import type { outboxMachine } from '../../machines/outbox.ts';
-import type { subscriptionMachine } from '../../machines/subscription.ts';
+import type { ConnectionMachine } from '../../machines/connection.ts';
+import type { OutboxMachine } from '../../machines/outbox.ts';
+import type { SubscriptionMachine } from '../../machines/subscription.ts';
 import type {
   ConnectionStatus,
   ConnectionView,
@@ -11,9 +11,9 @@ import type {
 } from './view-types.ts';
 import { shallowEqual } from './view-source.ts';
 
-export type ConnectionSnapshot = SnapshotFrom<typeof connectionMachine>;
-export type SubscriptionSnapshot = SnapshotFrom<typeof subscriptionMachine>;
-export type OutboxSnapshot = SnapshotFrom<typeof outboxMachine>;
+export type ConnectionSnapshot = SnapshotFrom<ConnectionMachine>;
+export type SubscriptionSnapshot = SnapshotFrom<SubscriptionMachine>;
+export type OutboxSnapshot = SnapshotFrom<OutboxMachine>;
 
 /** Every active leaf as a dotted path; parallel regions are joined with ", ". */
 function statePath(value: StateValue): string {

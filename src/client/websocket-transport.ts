@@ -5,6 +5,8 @@ import type {
   SendEvent,
   SocketEvent,
 } from '../../machines/connection.ts';
+import { splitBatch } from '../../machines/routing.ts';
+import type { DeliverTopicFrames } from './frame-router.ts';
 import { CloseCode, ErrorCode, decodeServerFrame, encodeFrame } from '../protocol/index.ts';
 import type { Credentials } from './credentials.ts';
 import { nextFrameScheduler } from './frame-handover.ts';
@@ -32,6 +34,8 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface WebSocketSettings {
   url: string;
   WebSocket: WebSocketConstructor;
+  /** Where each batch's topic frames go (to their subscriptions) before the rest goes to the connection. */
+  deliver: DeliverTopicFrames;
   /** Asked before every connection; its token goes in the handshake's hello (never in the URL). */
   credentials?: Credentials | null;
   /** Paces our frames and backs off on `rate_limited` (shared by every socket of a client). */
@@ -81,8 +85,9 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
 
 /**
  * One WebSocket for as long as the invoking state lasts. Frames that arrive before the next task (and,
- * with `batchWindowMs`, within that window of a previous hand-over) are handed over as one
- * `SOCKET.FRAMES` event, so a burst costs one statechart step.
+ * with `batchWindowMs`, within that window of a previous hand-over) are handed over together: each
+ * topic's frames to its subscription (`settings.deliver`), then the control frames, with when the
+ * batch arrived, as one `SOCKET.FRAMES` event, so a burst costs one statechart step per topic.
  *
  * With `credentials`, getToken is asked when the transport starts (alongside the socket opening)
  * and the handshake's hello carries its answer; frames after it wait for it. With a `pacer`, frames
@@ -90,9 +95,8 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
  * (frames were dropped: only a fresh connection resubscribes and resends reliably) after slowing
  * the pacer, whose cool-down then delays the next socket.
  */
-export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketSettings }>(
-  ({ input, sendBack, receive }) => {
-    const { settings } = input;
+export const webSocketTransport = (settings: WebSocketSettings) =>
+  fromCallback<SendEvent>(({ sendBack, receive }) => {
     let ended = false;
     const report = (event: SocketEvent) => ended || sendBack(event);
     let socket: WebSocketLike | null = null;
@@ -164,10 +168,12 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
       clearTimeout(flushTimer);
       flushTimer = undefined;
       if (batch.length === 0) return;
-      const event: SocketEvent = { type: 'SOCKET.FRAMES', frames: batch, receivedAt, pongAt };
+      const { topics, control } = splitBatch(batch);
+      const event: SocketEvent = { type: 'SOCKET.FRAMES', frames: control, receivedAt, pongAt };
       batch = [];
       pongAt = undefined;
       lastFlushAt = now();
+      if (!ended) settings.deliver(topics);
       report(event);
     };
     // The flush runs in the next task, so one statechart step takes every frame that is already
@@ -265,5 +271,4 @@ export const webSocketTransport = fromCallback<SendEvent, { settings: WebSocketS
     if (hold > 0) openTimer = setTimeout(open, hold);
     else open();
     return cleanup;
-  },
-);
+  });

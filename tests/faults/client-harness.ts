@@ -2,7 +2,6 @@ import { expect, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
 import type {
-  AppliedEvent,
   SubscriptionActorRef,
   LocalTetherClient,
   TetherClientOptions,
@@ -14,6 +13,7 @@ import { startServer } from '../fixtures/real-server.ts';
 import type { StartedServer } from '../fixtures/real-server.ts';
 import { startProxy } from './tcp-proxy.ts';
 import type { TcpProxy } from './tcp-proxy.ts';
+import { onApplied } from '../fixtures/applied.ts';
 
 /**
  * The client-driven half of the fault suite (issue 6): the real server in-process, the TCP proxy
@@ -67,8 +67,8 @@ export class Audit {
     private readonly truth: (topic: string, epoch: string, seq: number) => string | undefined,
     private readonly allowRebase = false,
   ) {
-    ref.on('applied', (event: AppliedEvent) => {
-      for (const position of event.positions) this.#apply(position);
+    onApplied(ref, (positions) => {
+      for (const position of positions) this.#apply(position);
     });
     ref.subscribe((snapshot) => {
       const { topic, epoch, seq, data } = subscriptionView(snapshot);

@@ -7,7 +7,6 @@ import {
   subscriptionView,
 } from '../../src/client/index.ts';
 import type {
-  AppliedEvent,
   SubscriptionActorRef,
   LocalTetherClient,
   TetherClientOptions,
@@ -15,6 +14,7 @@ import type {
 import type { Position, SnapshotFrame } from '../../src/protocol/index.ts';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
+import { onApplied } from '../fixtures/applied.ts';
 
 /**
  * The client against the real server process: a crash (SIGKILL) and restart on the same port
@@ -43,7 +43,7 @@ class Recorder {
       const { epoch, seq, data } = subscriptionView(snapshot);
       if (epoch !== null && seq !== null) this.shown.set(`${epoch}:${seq}`, data);
     });
-    ref.on('applied', (event: AppliedEvent) => this.applied.push(...event.positions));
+    onApplied(ref, (positions) => this.applied.push(...positions));
   }
   get view() {
     return subscriptionView(this.ref.getSnapshot());

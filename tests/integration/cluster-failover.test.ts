@@ -4,11 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectionView, createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type {
-  AppliedEvent,
-  LocalTetherClient,
-  SubscriptionActorRef,
-} from '../../src/client/index.ts';
+import type { LocalTetherClient, SubscriptionActorRef } from '../../src/client/index.ts';
 import type { Position, SnapshotFrame } from '../../src/protocol/index.ts';
 import { startRoundRobinProxy } from '../../server/cluster/round-robin-proxy.ts';
 import type { RoundRobinProxy } from '../../server/cluster/round-robin-proxy.ts';
@@ -16,6 +12,7 @@ import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
 import { redisAvailability, startRedis } from '../fixtures/redis.ts';
 import type { TestRedis } from '../fixtures/redis.ts';
+import { onApplied } from '../fixtures/applied.ts';
 
 /**
  * Three CLI nodes (separate processes) on one redis-server behind a round-robin proxy, with real
@@ -77,8 +74,8 @@ class Recorder {
   readonly problems: string[] = [];
   readonly #epochs = new Set<string>();
   constructor(readonly ref: SubscriptionActorRef) {
-    ref.on('applied', (event: AppliedEvent) => {
-      for (const position of event.positions) {
+    onApplied(ref, (positions) => {
+      for (const position of positions) {
         const previous = this.applied.at(-1);
         if (previous?.epoch === position.epoch && position.seq <= previous.seq)
           this.problems.push(`${this.view.topic}: ${position.seq} after ${previous.seq}`);

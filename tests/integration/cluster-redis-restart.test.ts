@@ -2,12 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { createTetherClient, subscriptionView } from '../../src/client/index.ts';
-import type { AppliedEvent, LocalTetherClient } from '../../src/client/index.ts';
+import type { LocalTetherClient } from '../../src/client/index.ts';
 import type { Position } from '../../src/protocol/index.ts';
 import { startServer } from '../fixtures/real-server.ts';
 import type { StartedServer } from '../fixtures/real-server.ts';
 import { redisAvailability, startRedis } from '../fixtures/redis.ts';
 import type { TestRedis } from '../fixtures/redis.ts';
+import { onApplied } from '../fixtures/applied.ts';
 
 /**
  * Redis goes away under two nodes and comes back. While it is away the nodes close their clients
@@ -57,7 +58,7 @@ async function setup(persist: boolean) {
   cleanups.push(() => client.stop());
   const ref = client.subscribe('doc').ref;
   const applied: Position[] = [];
-  ref.on('applied', (event: AppliedEvent) => applied.push(...event.positions));
+  onApplied(ref, (positions) => applied.push(...positions));
   const statuses = new Set<string>();
   ref.subscribe((snapshot) => statuses.add(subscriptionView(snapshot).status));
   const view = () => subscriptionView(ref.getSnapshot());

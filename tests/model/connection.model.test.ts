@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, fromCallback } from 'xstate';
 import type { AnyActorRef, AnyMachineSnapshot, EventObject } from 'xstate';
-import { connectionMachine } from '../../machines/connection.ts';
+import { createConnectionMachine } from '../../machines/connection.ts';
 import type {
   ConnectionContext,
   ConnectionEvent,
   ConnectionInput,
   PollEvent,
-  PollingInput,
   SendEvent,
 } from '../../machines/connection.ts';
 import { networkStatus } from '../../src/client/network-status.ts';
@@ -46,7 +45,7 @@ const timing = {
 class FakePolling {
   readonly received: unknown[] = [];
   #sendBack: ((event: PollEvent) => void) | undefined;
-  readonly logic = fromCallback<SendEvent, PollingInput>(({ sendBack, receive }) => {
+  readonly logic = fromCallback<SendEvent>(({ sendBack, receive }) => {
     this.#sendBack = sendBack;
     receive((event) => this.received.push(event.frame));
     return () => (this.#sendBack = undefined);
@@ -77,19 +76,19 @@ const configs = [
 ];
 type Config = (typeof configs)[number];
 
-function inputFor(config: Config, world?: World): ConnectionInput {
+const connectionMachine = createConnectionMachine({
+  random: () => 0.5,
+  now: () => Date.now(),
+  applyPatch: applyPatchImmutably,
+  isTerminalClose,
+});
+
+function inputFor(config: Config): ConnectionInput {
   return {
-    webSocket: config.webSocket
-      ? { url: 'ws://model.test/ws', WebSocket: world?.sockets.WebSocket }
-      : null,
-    polling: config.polling ? {} : null,
-    network: world?.network.settings ?? null,
+    webSocket: config.webSocket,
+    polling: config.polling,
     ...timing,
     backoff: { ...timing.backoff, maxAttempts: config.maxAttempts },
-    random: () => 0.5,
-    now: () => Date.now(),
-    applyPatch: applyPatchImmutably,
-    isTerminalClose,
   };
 }
 
@@ -160,6 +159,7 @@ function events(state: AnyMachineSnapshot): EventObject[] {
   if (state.matches('reconnecting')) list.push(after('retryDelay', 'reconnecting'));
   if (state.matches('fallbackPolling')) {
     list.push(
+      command({ type: 'POLL.ANSWERED' }),
       command({ type: 'POLL.FRAMES', frames: [], topics: [] }),
       command({ type: 'POLL.ERROR', message: 'fetch failed' }),
       command({ type: 'POLL.REFUSED', code: 'forbidden', message: 'HTTP 403' }),
@@ -220,6 +220,7 @@ async function stimulate(event: EventObject, actor: AnyActorRef, world: World): 
     case 'SOCKET.BAD_FRAME':
       socket().receive('not json');
       return nextTask();
+    case 'POLL.ANSWERED':
     case 'POLL.FRAMES':
     case 'POLL.ERROR':
     case 'POLL.REFUSED':
@@ -302,14 +303,19 @@ describe('connection model', () => {
     const inspected: string[] = [];
     const logic = connectionMachine.provide({
       actors: {
-        webSocketTransport,
+        // The model sends no topic frames: the connection never sees them either way.
+        webSocketTransport: webSocketTransport({
+          url: 'ws://model.test/ws',
+          WebSocket: world.sockets.WebSocket,
+          deliver: () => undefined,
+        }),
         pollingTransport: world.polling.logic,
-        networkStatus,
-        pageLifecycle,
+        networkStatus: networkStatus(world.network.settings),
+        pageLifecycle: pageLifecycle(null),
       },
     });
     const actor = createActor(logic, {
-      input: inputFor(config, world),
+      input: inputFor(config),
       inspect: (event) => {
         if (event.type !== '@xstate.microstep' || event.actorRef !== actor) return;
         if (event.event.type === 'SEND' && fromChild((event.event as SendEvent).frame)) return;

@@ -7,6 +7,7 @@ import { TetherProvider, useConnection, useTopic } from '../../src/solid/index.t
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
 import { connectClient, tearDownClient } from './client-fixture.ts';
 import { manualFrames } from './frames.ts';
+import { onApplied } from '../fixtures/applied.ts';
 
 let server: ScriptedServer;
 let client: LocalTetherClient;
@@ -217,7 +218,7 @@ describe('useTopic (tether/solid)', () => {
       expect(screen.getByRole('status').textContent).toBe('0');
       const ref = client.actor.getSnapshot().children['sub:counter']!;
       const applied: Position[] = [];
-      ref.on('applied', (event) => applied.push(...event.positions));
+      onApplied(ref, (positions) => applied.push(...positions));
       const before = { renders, seq: ref.getSnapshot().context.position.seq! };
 
       // Ten patches, each in its own task: the statecharts do not move until the frame…

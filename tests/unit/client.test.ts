@@ -171,6 +171,38 @@ describe('createTetherClient', () => {
     expect(urls).toEqual(['wss://example.test/tether/ws', 'ws://127.0.0.1:8080/ws']);
   });
 
+  it('persists as plain data: the connection, every subscription and the outbox survive JSON', async () => {
+    connect({ ackTimeoutMs: 60_000 });
+    const holds = [client!.subscribe('host.cpu'), client!.subscribe('host.load')];
+    await vi.advanceTimersByTimeAsync(20);
+    server.publish('host.cpu', [sample(1)]);
+    server.actions = () => null; // no answer: the action stays pending
+    client!.send('alerts.thresholds', { version: 1 });
+    await vi.advanceTimersByTimeAsync(20);
+    expect(holds.map((hold) => subscriptionView(hold.ref.getSnapshot()).status)).toEqual([
+      'live',
+      'live',
+    ]);
+    const outbox = client!.actor.getSnapshot().children.outbox!;
+    expect(outboxView(outbox.getSnapshot()).pending).toHaveLength(1);
+    for (const actor of [client!.actor, outbox, ...holds.map((hold) => hold.ref)]) {
+      const persisted = actor.getPersistedSnapshot();
+      const revived = JSON.parse(JSON.stringify(persisted)) as typeof persisted;
+      expect(revived).toEqual(persisted); // no function, no class instance, nothing lost
+    }
+    const persisted = client!.actor.getPersistedSnapshot() as unknown as {
+      children: Record<string, unknown>;
+    };
+    expect(Object.keys(persisted.children).sort()).toEqual([
+      'network',
+      'outbox',
+      'page',
+      'socket',
+      'sub:host.cpu',
+      'sub:host.load',
+    ]);
+  });
+
   it('needs a URL outside a browser', () => {
     expect(() => createTetherClient({ WebSocket: null, fetch: null })).toThrow(/url/);
   });

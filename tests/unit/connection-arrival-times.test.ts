@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback } from 'xstate';
 import type { EventObject } from 'xstate';
-import { connectionMachine } from '../../machines/connection.ts';
-import type { SendEvent, SocketEvent, TransportInput } from '../../machines/connection.ts';
+import { createConnectionMachine } from '../../machines/connection.ts';
+import type { SendEvent, SocketEvent } from '../../machines/connection.ts';
 import { applyPatchImmutably } from '../../src/protocol/index.ts';
 
 /**
@@ -14,24 +14,21 @@ describe('connection: arrival times of a batch', () => {
   function connected() {
     let clock = 1_000;
     let report: ((event: SocketEvent) => void) | undefined;
-    const webSocketTransport = fromCallback<SendEvent, TransportInput>(({ sendBack }) => {
+    const webSocketTransport = fromCallback<SendEvent>(({ sendBack }) => {
       report = sendBack;
     });
-    const idle = fromCallback<EventObject, TransportInput>(() => undefined);
+    const idle = fromCallback<EventObject>(() => undefined);
+    const machine = createConnectionMachine({
+      random: () => 0.5,
+      now: () => clock,
+      applyPatch: applyPatchImmutably,
+      isTerminalClose: () => false,
+    });
     const actor = createActor(
-      connectionMachine.provide({
+      machine.provide({
         actors: { webSocketTransport, networkStatus: idle, pageLifecycle: idle },
       }),
-      {
-        input: {
-          webSocket: {},
-          polling: null,
-          random: () => 0.5,
-          now: () => clock,
-          applyPatch: applyPatchImmutably,
-          isTerminalClose: () => false,
-        },
-      },
+      { input: { webSocket: true, polling: false } },
     ).start();
     actor.send({ type: 'CONNECT' });
     report!({ type: 'SOCKET.OPENED' });

@@ -40,9 +40,15 @@ afterEach(() => {
 async function open(page: ReturnType<typeof fakePage>) {
   // Whether each report came from inside a frame hand-over (where views may render at once).
   const inside: boolean[] = [];
-  const settings = { url: server.url, WebSocket: server.WebSocket, frames: page.env };
-  const transport = hostTransport(webSocketTransport, { settings }, () =>
-    inside.push(insideFrameHandover()),
+  const transport = hostTransport(
+    (deliver) =>
+      webSocketTransport({
+        url: server.url,
+        WebSocket: server.WebSocket,
+        frames: page.env,
+        deliver,
+      }),
+    () => inside.push(insideFrameHandover()),
   );
   await vi.advanceTimersByTimeAsync(5);
   const batches = () =>
@@ -125,7 +131,11 @@ describe('frame-aligned hand-over (the browser default)', () => {
     server.send({ type: 'pong', t: 1 });
     server.drop(4403, 'forbidden');
     await vi.advanceTimersByTimeAsync(5);
-    expect(socket.events.slice(1).map((e) => e.type)).toEqual(['SOCKET.FRAMES', 'SOCKET.CLOSED']);
+    expect(socket.events.slice(1).map((e) => e.type)).toEqual([
+      'DELIVERED',
+      'SOCKET.FRAMES',
+      'SOCKET.CLOSED',
+    ]);
     expect(socket.batches()).toEqual([[1]]);
     socket.stop();
     expect(page.pending()).toBe(0);

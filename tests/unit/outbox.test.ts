@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { outboxMachine } from '../../machines/outbox.ts';
+import { createOutboxMachine } from '../../machines/outbox.ts';
 import { outboxView } from '../../src/client/views.ts';
 import { createTetherClient } from '../../src/client/index.ts';
 import { ScriptedServer } from '../fixtures/scripted-server.ts';
@@ -21,10 +21,21 @@ const enqueue = (id: string, payload: unknown = id) => ({
 describe('outbox', () => {
   let box: ReturnType<typeof start>;
   const start = (ackTimeoutMs = 10_000) =>
-    underRecordingParent(outboxMachine, { ackTimeoutMs, now: Date.now });
+    underRecordingParent(createOutboxMachine({ now: Date.now }), { ackTimeoutMs });
   afterEach(() => box.stop());
   const sentIds = () =>
     box.frames.map((frame) => (frame.type === 'action' ? frame.id : frame.type));
+
+  it('has a context of plain data: its persisted snapshot survives JSON', () => {
+    box = start();
+    box.actor.send(enqueue('a'));
+    box.actor.send({ type: 'LINK.UP' });
+    box.actor.send({ type: 'NACK', id: 'a', code: 'conflict', message: 'stale version' });
+    box.actor.send(enqueue('b'));
+    const persisted = box.actor.getPersistedSnapshot();
+    expect(JSON.parse(JSON.stringify(persisted))).toEqual(persisted);
+    expect(JSON.parse(JSON.stringify(persisted)).context).toEqual(box.actor.getSnapshot().context);
+  });
 
   it('queues actions while there is no link and sends them in order when it comes up', () => {
     box = start();

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { subscriptionMachine } from '../../machines/subscription.ts';
-import type { AppliedEvent } from '../../machines/subscription.ts';
+import { createSubscriptionMachine } from '../../machines/subscription.ts';
 import { applyPatchImmutably } from '../../src/protocol/index.ts';
 import type { PatchFrame, SnapshotFrame } from '../../src/protocol/index.ts';
 import { subscriptionView } from '../../src/client/views.ts';
@@ -24,11 +23,9 @@ const patch = (seq: number, epoch = 'A'): PatchFrame => ({
 });
 
 const run = (linkUp: boolean) =>
-  underRecordingParent(subscriptionMachine, {
+  underRecordingParent(createSubscriptionMachine({ applyPatch: applyPatchImmutably, now }), {
     topic: 'cpu',
     linkUp,
-    applyPatch: applyPatchImmutably,
-    now,
   });
 let running: ReturnType<typeof run> | undefined;
 function start(linkUp = true) {
@@ -171,24 +168,25 @@ describe('subscription', () => {
     expect(view(sub).status).toBe('subscribing');
   });
 
-  it('emits one `applied` event per batch, listing what was applied', () => {
+  it('records what each batch applied, in order', () => {
     const sub = start();
-    const applied: AppliedEvent[] = [];
-    sub.actor.on('applied', (event) => applied.push(event));
     const batch = [snapshot(1, { v: 1 }), patch(2), patch(2)];
     sub.actor.send({ type: 'FRAMES', frames: batch });
-    sub.actor.send({ type: 'FRAMES', frames: [patch(2)] }); // applies nothing: no event
-    expect(applied).toEqual([
-      {
-        type: 'applied',
-        positions: [
-          { epoch: 'A', seq: 1 },
-          { epoch: 'A', seq: 2 },
-        ],
-        frames: batch,
-      },
+    expect(sub.actor.getSnapshot().context.applied).toEqual([
+      { epoch: 'A', seq: 1 },
+      { epoch: 'A', seq: 2 },
     ]);
+    sub.actor.send({ type: 'FRAMES', frames: [patch(2)] });
+    expect(sub.actor.getSnapshot().context.applied).toEqual([]);
     expect(sub.actor.getSnapshot().context.duplicates).toBe(2);
+  });
+
+  it('has a context of plain data: its persisted snapshot survives JSON', () => {
+    const sub = start();
+    sub.actor.send({ type: 'FRAMES', frames: [snapshot(1, { v: 1 }), patch(2), patch(4)] });
+    const persisted = sub.actor.getPersistedSnapshot();
+    expect(JSON.parse(JSON.stringify(persisted))).toEqual(persisted);
+    expect(JSON.parse(JSON.stringify(persisted)).context).toEqual(sub.actor.getSnapshot().context);
   });
 
   it('keeps the same data reference when nothing was applied', () => {

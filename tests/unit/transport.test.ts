@@ -21,14 +21,14 @@ afterEach(() => {
 
 describe('webSocketTransport', () => {
   const open = async (WebSocket: WebSocketConstructor = server.WebSocket) => {
-    const transport = hostTransport(webSocketTransport, {
-      settings: { url: server.url, WebSocket },
-    });
+    const transport = hostTransport((deliver) =>
+      webSocketTransport({ url: server.url, WebSocket, deliver }),
+    );
     await vi.advanceTimersByTimeAsync(5);
     return transport;
   };
 
-  it('reports the open, and hands frames that arrive in the same task over as one batch', async () => {
+  it('reports the open, and hands frames that arrive in the same task over as one batch: topic frames to their subscriptions, then the rest', async () => {
     const socket = await open();
     expect(socket.types()).toEqual(['SOCKET.OPENED']);
     const arrivedAt = Date.now();
@@ -41,12 +41,15 @@ describe('webSocketTransport', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.events.slice(1)).toEqual([
       {
+        type: 'DELIVERED',
+        topics: {
+          'host.cpu': [server.snapshotOf('host.cpu')],
+          'host.load': [server.snapshotOf('host.load')],
+        },
+      },
+      {
         type: 'SOCKET.FRAMES',
-        frames: [
-          server.snapshotOf('host.cpu'),
-          { type: 'pong', t: 1 },
-          server.snapshotOf('host.load'),
-        ],
+        frames: [{ type: 'pong', t: 1 }],
         receivedAt: arrivedAt,
         pongAt: arrivedAt,
       },
@@ -63,6 +66,7 @@ describe('webSocketTransport', () => {
     expect(socket.events.slice(1)).toEqual([
       { type: 'SOCKET.BAD_FRAME', message: 'frame is not valid JSON' },
       { type: 'SOCKET.BAD_FRAME', message: expect.stringContaining('seq') },
+      { type: 'DELIVERED', topics: {} },
       {
         type: 'SOCKET.FRAMES',
         frames: [{ type: 'pong', t: 2 }],
@@ -79,6 +83,7 @@ describe('webSocketTransport', () => {
     server.drop(4403, 'forbidden');
     await vi.advanceTimersByTimeAsync(5);
     expect(socket.events.slice(1)).toEqual([
+      { type: 'DELIVERED', topics: {} },
       {
         type: 'SOCKET.FRAMES',
         frames: [{ type: 'pong', t: 3 }],
@@ -91,9 +96,9 @@ describe('webSocketTransport', () => {
   });
 
   it('encodes what it is sent, and drops sends while not open instead of throwing', async () => {
-    const socket = hostTransport(webSocketTransport, {
-      settings: { url: server.url, WebSocket: server.WebSocket },
-    });
+    const socket = hostTransport((deliver) =>
+      webSocketTransport({ url: server.url, WebSocket: server.WebSocket, deliver }),
+    );
     socket.send({ type: 'SEND', frame: { type: 'ping', t: 0 } }); // still connecting
     await vi.advanceTimersByTimeAsync(5);
     socket.send({
@@ -123,9 +128,9 @@ describe('webSocketTransport', () => {
         throw new SyntaxError('bad url');
       }
     } as unknown as WebSocketConstructor;
-    const socket = hostTransport(webSocketTransport, {
-      settings: { url: 'nope', WebSocket: Throwing },
-    });
+    const socket = hostTransport((deliver) =>
+      webSocketTransport({ url: 'nope', WebSocket: Throwing, deliver }),
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.events).toEqual([{ type: 'SOCKET.CLOSED', code: 1006, reason: 'bad url' }]);
     socket.stop();
@@ -134,7 +139,7 @@ describe('webSocketTransport', () => {
 
 describe('pollingTransport', () => {
   let cursors: TopicCursor[];
-  const settings = (): PollingSettings => ({
+  const settings = (deliver: PollingSettings['deliver']): PollingSettings => ({
     baseUrl: server.httpUrl,
     fetch: server.fetch,
     clientId: 'c1',
@@ -142,9 +147,16 @@ describe('pollingTransport', () => {
     minIntervalMs: 250,
     retry: { baseMs: 1_000, capMs: 30_000 },
     random: () => 0,
+    cursors: () => cursors,
+    deliver,
   });
-  const poll = () =>
-    hostTransport(pollingTransport, { settings: settings(), cursors: () => cursors });
+  const poll = () => hostTransport((deliver) => pollingTransport(settings(deliver)));
+  /** One answer as the transport reports it: the link proven, the topic frames, the rest. */
+  const answered = (topics: string[], delivered: object = {}, frames: object[] = []) => [
+    { type: 'POLL.ANSWERED' },
+    { type: 'DELIVERED', topics: delivered },
+    { type: 'POLL.FRAMES', frames, topics },
+  ];
   beforeEach(() => {
     cursors = [
       { topic: 'host.cpu', since: null },
@@ -158,13 +170,9 @@ describe('pollingTransport', () => {
     const first = server.requests[0]!.url;
     expect(first.pathname).toBe('/api/poll');
     expect(first.search).toBe('?topic=host.cpu&topic=host.load&since=E1%3A0&wait=20000&client=c1');
-    expect(transport.events).toEqual([
-      {
-        type: 'POLL.FRAMES',
-        frames: [server.snapshotOf('host.cpu')],
-        topics: ['host.cpu', 'host.load'],
-      },
-    ]);
+    expect(transport.events).toEqual(
+      answered(['host.cpu', 'host.load'], { 'host.cpu': [server.snapshotOf('host.cpu')] }),
+    );
     transport.stop();
   });
 
@@ -179,9 +187,9 @@ describe('pollingTransport', () => {
     expect(server.heldPolls).toBe(1);
     server.publish('host.cpu', [{ op: 'replace', path: '/total', value: 2 }]);
     await vi.advanceTimersByTimeAsync(0);
-    expect(transport.events.at(-1)).toMatchObject({
-      type: 'POLL.FRAMES',
-      frames: [{ type: 'patch', seq: 1 }],
+    expect(transport.events.at(-2)).toMatchObject({
+      type: 'DELIVERED',
+      topics: { 'host.cpu': [{ type: 'patch', seq: 1 }] },
     });
     transport.stop();
   });
@@ -198,9 +206,9 @@ describe('pollingTransport', () => {
       'host.cpu',
       'host.load',
     ]);
-    expect(transport.events.at(-1)).toMatchObject({
-      type: 'POLL.FRAMES',
-      frames: [{ type: 'snapshot', topic: 'host.load' }],
+    expect(transport.events.at(-2)).toMatchObject({
+      type: 'DELIVERED',
+      topics: { 'host.load': [{ type: 'snapshot', topic: 'host.load' }] },
     });
     expect(transport.types()).not.toContain('POLL.ERROR'); // the aborted request is not a failure
     transport.stop();
@@ -211,7 +219,7 @@ describe('pollingTransport', () => {
     const transport = poll();
     await vi.advanceTimersByTimeAsync(0);
     expect(server.requests.map((request) => request.url.pathname)).toEqual(['/healthz']);
-    expect(transport.events).toEqual([{ type: 'POLL.FRAMES', frames: [], topics: [] }]);
+    expect(transport.events).toEqual(answered([]));
     transport.stop();
   });
 
@@ -236,6 +244,10 @@ describe('pollingTransport', () => {
       frames: [{ type: 'ack', id: 'a1' }],
       topics: [],
     });
+    const reply = transport.events.findIndex(
+      (event) => event.type === 'POLL.FRAMES' && event.frames.length > 0,
+    );
+    expect(transport.events[reply - 2]).toEqual({ type: 'POLL.ANSWERED' });
     transport.stop();
   });
 
@@ -250,7 +262,7 @@ describe('pollingTransport', () => {
     expect(server.requests).toHaveLength(1);
     server.httpUp = true;
     await vi.advanceTimersByTimeAsync(1);
-    expect(transport.types()).toEqual(['POLL.ERROR', 'POLL.FRAMES']);
+    expect(transport.types()).toEqual(['POLL.ERROR', 'POLL.ANSWERED', 'DELIVERED', 'POLL.FRAMES']);
     transport.stop();
   });
 

@@ -1,3 +1,4 @@
+import type { AppliedEvent } from '../../../machines/subscription.ts';
 import type { LocalTetherClient, TopicHold } from '../create-client.ts';
 import type { GetToken } from '../credentials.ts';
 import type { OutboxView, SubscriptionView } from '../view-types.ts';
@@ -15,8 +16,6 @@ export interface SharedHubOptions {
   /** How long the client outlives the last tab, so a reload finds the link still up (default 2 s). */
   lingerMs?: number;
 }
-
-type LocalHold = ReturnType<LocalTetherClient['subscribe']>;
 
 /** One tab on one port. The tab counts its own holders per topic; the hub sees one hold per tab. */
 interface Tab {
@@ -38,7 +37,7 @@ interface Tab {
  */
 export function createSharedHub(options: SharedHubOptions) {
   const tabs = new Map<string, Tab>();
-  const holds = new Map<string, { hold: TopicHold; tabs: number; stopFrames: () => void }>();
+  const holds = new Map<string, { hold: TopicHold; tabs: number }>();
   const tokens = new TokenBroker(() => [...tabs.values()].map((tab) => tab.port));
   let client: LocalTetherClient | null = null;
   let unwatch: (() => void)[] = [];
@@ -58,6 +57,7 @@ export function createSharedHub(options: SharedHubOptions) {
       outbox.subscribe(() => {
         for (const tab of tabs.values()) postOutbox(tab);
       }),
+      created.onApplied(forwardFrames),
     ];
     return created;
   }
@@ -81,12 +81,10 @@ export function createSharedHub(options: SharedHubOptions) {
    * subscription did. Mailboxes are empty between port messages, so a tab that got the whole view
    * at subscribe time gets every later batch, in order.
    */
-  function forwardFrames(topic: string, hold: LocalHold): () => void {
-    const listener = hold.ref.on('applied', ({ frames }) => {
-      for (const tab of tabs.values())
-        if (tab.topics.has(topic)) post(tab, { type: 'frames', topic, frames });
-    });
-    return () => listener.unsubscribe();
+  function forwardFrames(applied: AppliedEvent): void {
+    const { topic, frames } = applied;
+    for (const tab of tabs.values())
+      if (tab.topics.has(topic)) post(tab, { type: 'frames', topic, frames });
   }
 
   /** What a tab cannot fold itself; posted only when it changed (the data and seq travel as frames). */
@@ -105,10 +103,7 @@ export function createSharedHub(options: SharedHubOptions) {
   function subscribe(tab: Tab, topic: string): void {
     if (!client || tab.topics.has(topic)) return;
     let entry = holds.get(topic);
-    if (!entry) {
-      const hold = client.subscribe(topic);
-      holds.set(topic, (entry = { hold, tabs: 0, stopFrames: forwardFrames(topic, hold) }));
-    }
+    if (!entry) holds.set(topic, (entry = { hold: client.subscribe(topic), tabs: 0 }));
     entry.tabs += 1;
     const { view } = entry.hold;
     tab.topics.set(topic, {
@@ -128,7 +123,6 @@ export function createSharedHub(options: SharedHubOptions) {
     entry.tabs -= 1;
     if (entry.tabs > 0) return;
     holds.delete(topic);
-    entry.stopFrames();
     entry.hold.release();
   }
 
