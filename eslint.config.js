@@ -19,7 +19,7 @@ const boundaries = {
   ],
   protocol: [
     {
-      regex: '^(?!valibot$|fast-json-patch$|\\./)',
+      regex: '^(?!valibot$|fast-json-patch(/|$)|\\./)',
       message:
         'src/protocol stands alone (shared by client and server): it imports only valibot, fast-json-patch and its own files.',
     },

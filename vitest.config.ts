@@ -19,6 +19,16 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          // The real tarball installed into an app outside the repository (tests/package/).
+          name: 'package',
+          environment: 'node',
+          include: ['tests/package/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 240_000,
+        },
+      },
+      {
         plugins: [solid()],
         // Without `module`, @xstate/solid loads its CommonJS build with a second copy of solid-js.
         resolve: { conditions: ['module', 'browser', 'development'] },

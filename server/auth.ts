@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { SignJWT, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type * as Jose from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { compileGrants } from './grants.ts';
 import type { TopicGrants } from './grants.ts';
@@ -24,13 +24,28 @@ export interface AuthOptions {
   /** Allowed clock skew for `exp`/`nbf`, in seconds (default 5). */
   clockToleranceSec?: number;
   /** Topic permissions from the verified claims (default: the `tether` claim, see grants.ts). */
-  grants?: (claims: JWTPayload) => TopicGrants;
+  grants?: (claims: TokenClaims) => TopicGrants;
   /**
    * With `secret` only: renew a viewer's token over its live WebSocket halfway through its life
    * (a `token` frame), with the same claims and lifetime, until `maxSessionSec` after the first
    * sign-in (`auth_time`, else the first token's `iat`). Off by default.
    */
   renewal?: { maxSessionSec: number };
+}
+
+/**
+ * A verified token's claims (jose's `JWTPayload`), declared here so that the server's types do
+ * not need jose's.
+ */
+export interface TokenClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  jti?: string;
+  nbf?: number;
+  exp?: number;
+  iat?: number;
+  [claim: string]: unknown;
 }
 
 /** Who is on a connection and what they may do. */
@@ -66,6 +81,18 @@ export const OPEN: Principal = {
 };
 
 export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * `jose` is an optional peer dependency, loaded only by a server that verifies or mints tokens,
+ * so an app that never uses auth need not install it.
+ */
+function loadJose(): Promise<typeof Jose> {
+  return import('jose').catch((error: unknown) => {
+    throw new Error('tether: token auth needs the `jose` package (npm install jose)', {
+      cause: error,
+    });
+  });
+}
 const MAX_TOKEN_LENGTH = 8192;
 /** Never HS* with a public key (algorithm confusion), never `none`. */
 const ASYMMETRIC = [
@@ -86,6 +113,10 @@ export function createAuthenticator(options: AuthOptions | false): Authenticator
   if (options === false)
     return { required: false, verify: () => Promise.resolve({ ok: true, principal: OPEN }) };
   const { key, algorithms } = verificationKey(options);
+  const jose = loadJose();
+  // Reported now, not at the first token: a server configured for auth cannot serve without it.
+  jose.catch((error: unknown) => console.error((error as Error).message));
+  let remoteKeys: JWTVerifyGetKey | undefined;
   const verifyOptions: JWTVerifyOptions = {
     algorithms,
     requiredClaims: ['exp'],
@@ -99,7 +130,7 @@ export function createAuthenticator(options: AuthOptions | false): Authenticator
     throw new Error('token renewal needs `secret`: only tokens this server signs can be renewed');
   const renewalOf = (claims: JWTPayload) =>
     renewal ? planRenewal(claims, options.secret!, renewal.maxSessionSec) : undefined;
-  const readGrants = options.grants ?? ((claims: JWTPayload) => claims.tether as TopicGrants);
+  const readGrants = options.grants ?? ((claims: TokenClaims) => claims.tether as TopicGrants);
 
   return {
     required: true,
@@ -107,14 +138,19 @@ export function createAuthenticator(options: AuthOptions | false): Authenticator
       if (token === undefined || token === '') return refused('a token is required');
       if (token.length > MAX_TOKEN_LENGTH) return refused('the token is too long');
       let claims: JWTPayload;
+      let errors: typeof Jose.errors | undefined;
       try {
-        ({ payload: claims } = await jwtVerify(
-          token,
-          key as Parameters<typeof jwtVerify>[1],
-          verifyOptions,
-        ));
+        const lib = await jose;
+        errors = lib.errors;
+        if (key instanceof URL) {
+          remoteKeys ??= lib.createRemoteJWKSet(key);
+          ({ payload: claims } = await lib.jwtVerify(token, remoteKeys, verifyOptions));
+        } else {
+          const local = key as Parameters<typeof lib.jwtVerify>[1];
+          ({ payload: claims } = await lib.jwtVerify(token, local, verifyOptions));
+        }
       } catch (error) {
-        return rejection(error);
+        return rejection(error, errors);
       }
       let grants;
       try {
@@ -153,7 +189,8 @@ function planRenewal(
   return {
     renewal: {
       at: (iat + lifetime / 2) * 1000,
-      mint: () => {
+      mint: async () => {
+        const { SignJWT } = await loadJose();
         const now = Math.floor(Date.now() / 1000);
         const { nbf: _nbf, jti: _jti, ...kept } = claims;
         return new SignJWT({ ...kept, auth_time: authTime })
@@ -167,7 +204,8 @@ function planRenewal(
 }
 
 function verificationKey(options: AuthOptions): {
-  key: Uint8Array | KeyObject | JWTVerifyGetKey;
+  /** A URL: the issuer's JWKS, fetched once jose is loaded. */
+  key: Uint8Array | KeyObject | URL;
   algorithms: string[];
 } {
   const given = [options.secret, options.publicKey, options.jwksUrl].filter(
@@ -202,13 +240,20 @@ function verificationKey(options: AuthOptions): {
   if (url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') {
     throw new RangeError('auth.jwksUrl must use https (http only for localhost)');
   }
-  return { key: createRemoteJWKSet(url), algorithms: ASYMMETRIC };
+  return { key: url, algorithms: ASYMMETRIC };
 }
 
 const refused = (message: string): AuthResult => ({ ok: false, reason: 'unauthorized', message });
 
+const UNAVAILABLE: AuthResult = {
+  ok: false,
+  reason: 'unavailable',
+  message: 'cannot verify tokens right now; try again later',
+};
+
 /** A client-facing reason; jose's own messages name internals we need not repeat. */
-function rejection(error: unknown): AuthResult {
+function rejection(error: unknown, errors: typeof Jose.errors | undefined): AuthResult {
+  if (errors === undefined) return UNAVAILABLE;
   if (error instanceof errors.JWTExpired) return refused('the token has expired');
   if (error instanceof errors.JWSSignatureVerificationFailed)
     return refused('the token signature is not valid');
@@ -224,11 +269,7 @@ function rejection(error: unknown): AuthResult {
     !(error instanceof errors.JOSEError)
   ) {
     // The issuer's keys could not be fetched (or something unexpected): not the client's fault.
-    return {
-      ok: false,
-      reason: 'unavailable',
-      message: 'cannot verify tokens right now; try again later',
-    };
+    return UNAVAILABLE;
   }
   return refused('the token is malformed');
 }
@@ -247,6 +288,10 @@ export interface MintOptions {
 export function mintToken(secret: string, options: MintOptions): Promise<string> {
   if (secret.length < MIN_SECRET_LENGTH)
     throw new RangeError(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  return loadJose().then(({ SignJWT }) => sign(SignJWT, secret, options));
+}
+
+function sign(SignJWT: typeof Jose.SignJWT, secret: string, options: MintOptions): Promise<string> {
   let jwt = new SignJWT({
     tether: { sub: [...(options.grants.sub ?? [])], act: [...(options.grants.act ?? [])] },
   })

@@ -16,11 +16,11 @@ export const SECRET_FILE = 'jwt-secret';
 
 /** The data directory cannot be created, read or written. */
 export class DataDirError extends Error {
-  constructor(
-    readonly dir: string,
-    reason: string,
-  ) {
+  readonly dir: string;
+
+  constructor(dir: string, reason: string) {
     super(`cannot use the data directory ${dir} (${reason})`);
+    this.dir = dir;
     this.name = 'DataDirError';
   }
 }

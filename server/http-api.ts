@@ -45,7 +45,10 @@ const PUBLISHER: Principal = {
 export class HttpApi {
   readonly #longPolls: LongPolls;
 
-  constructor(private readonly deps: HttpApiDeps) {
+  private readonly deps: HttpApiDeps;
+
+  constructor(deps: HttpApiDeps) {
+    this.deps = deps;
     this.#longPolls = new LongPolls(deps.hub);
   }
 

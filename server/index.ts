@@ -1,5 +1,5 @@
 /**
- * The Tether server as a library (`tether/server`, docs/server.md): create one, define topics,
+ * The Tether server as a library (`tether-live/server`, docs/server.md): create one, define topics,
  * publish to them, and listen on its own port or attach it to an existing `http.Server`.
  */
 export { createTetherServer } from './tether-server.ts';
@@ -8,7 +8,7 @@ export type { TetherServerOptions } from './options.ts';
 export type { ActionReply, Broker, ClientCounts, ExclusiveTask } from './broker/broker.ts';
 export type { RedisBrokerOptions } from './broker/redis-broker.ts';
 export { bearerToken, mintToken } from './auth.ts';
-export type { AuthOptions, MintOptions, Principal } from './auth.ts';
+export type { AuthOptions, MintOptions, Principal, TokenClaims } from './auth.ts';
 export type { TopicGrants } from './grants.ts';
 export { DEFAULT_ALLOWED_ORIGINS } from './origin.ts';
 export type {

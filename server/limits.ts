@@ -8,11 +8,12 @@ export class TokenBucket {
   #tokens: number;
   #last: number;
 
-  constructor(
-    readonly ratePerSec: number,
-    readonly burst: number,
-    now: number,
-  ) {
+  readonly ratePerSec: number;
+  readonly burst: number;
+
+  constructor(ratePerSec: number, burst: number, now: number) {
+    this.ratePerSec = ratePerSec;
+    this.burst = burst;
     this.#tokens = burst;
     this.#last = now;
   }
@@ -31,10 +32,13 @@ export class TokenBucket {
 export class WindowCounter {
   readonly #times: number[] = [];
 
-  constructor(
-    readonly max: number,
-    readonly windowMs: number,
-  ) {}
+  readonly max: number;
+  readonly windowMs: number;
+
+  constructor(max: number, windowMs: number) {
+    this.max = max;
+    this.windowMs = windowMs;
+  }
 
   hit(now: number): boolean {
     this.#times.push(now);

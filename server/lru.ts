@@ -2,7 +2,10 @@
 export class Lru<K, V> {
   readonly #entries = new Map<K, V>();
 
-  constructor(readonly capacity: number) {
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError('an LRU needs a capacity of at least 1');
   }

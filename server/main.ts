@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { MIN_SECRET_LENGTH, mintToken } from './auth.ts';
 import { SqliteBroker } from './broker/sqlite-broker.ts';
 import { StoreCorruptError } from './broker/sqlite-store.ts';
@@ -11,6 +12,8 @@ import { createTetherServer } from './tether-server.ts';
 
 /** A clean shutdown takes about 2 s at worst (the WebSocket close grace); past this, exit anyway. */
 const FORCE_EXIT_MS = 5000;
+/** The dashboard `npm run build` produces; TETHER_STATIC_DIR serves another directory. */
+const DASHBOARD_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 /** Lifetime of the login link's token: a working day (renewed over a live connection). */
 const LOGIN_TTL_SEC = 12 * 60 * 60;
 /** How long a sign-in lasts at most, renewals included (docs/security.md § Sessions). */
@@ -75,7 +78,7 @@ async function start(config: CliConfig): Promise<void> {
   if (config.server.auth && config.server.auth.secret !== undefined)
     config.server.auth = { ...config.server.auth, renewal: { maxSessionSec: MAX_SESSION_SEC } };
   const auth = config.server.auth;
-  const server = createTetherServer(config.server);
+  const server = createTetherServer({ staticDir: DASHBOARD_DIR, ...config.server });
   // In a cluster, say which node measures: the host topics describe that node's machine.
   const onSampling = config.server.redisUrl
     ? (sampling: boolean) =>

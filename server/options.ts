@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_DASHBOARD_CONFIG,
   DEFAULT_MAX_FRAME_BYTES,
@@ -29,7 +28,7 @@ export interface TetherServerOptions {
   maxBufferedBytes?: number;
   /** Action ids remembered for deduplication (default 10,000). */
   actionDedupeSize?: number;
-  /** Directory of the built dashboard; `false` serves no static files (default: the repo's dist/). */
+  /** Directory of static files to serve (the built dashboard); `false` or unset serves none. */
   staticDir?: string | false;
   /** `false` refuses every WebSocket upgrade with 503, leaving HTTP polling as the only transport. */
   websocket?: boolean;
@@ -45,7 +44,7 @@ export interface TetherServerOptions {
   maxPublishBytes?: number;
   /**
    * Served as `GET /dashboard.json` (validated here). Default: the host-metrics dashboard, served
-   * only when the server also serves the dashboard (`staticDir` is not `false`).
+   * only when the server also serves the dashboard (`staticDir` is set).
    */
   dashboard?: DashboardConfig;
   /**
@@ -112,8 +111,6 @@ export type ResolvedOptions = Required<
 export const DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024;
 export const MIN_PUBLISH_KEY_LENGTH = 16;
 
-export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
-
 export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     historyLength: options.historyLength ?? DEFAULT_HISTORY_LENGTH,
@@ -130,7 +127,7 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     },
     maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
     actionDedupeSize: options.actionDedupeSize ?? DEFAULT_ACTION_DEDUPE_SIZE,
-    staticDir: options.staticDir ?? DEFAULT_DIST_DIR,
+    staticDir: options.staticDir ?? false,
     websocket: options.websocket ?? true,
     onError: options.onError ?? ((error, where) => console.error(`tether: ${where}:`, error)),
     maxPublishBytes: options.maxPublishBytes ?? DEFAULT_MAX_PUBLISH_BYTES,
@@ -199,8 +196,7 @@ function resolvePublishKeys(option: TetherServerOptions['publishKey']): readonly
 }
 
 function resolveDashboard(options: TetherServerOptions): DashboardConfig | null {
-  if (options.dashboard === undefined)
-    return options.staticDir === false ? null : DEFAULT_DASHBOARD_CONFIG;
+  if (options.dashboard === undefined) return options.staticDir ? DEFAULT_DASHBOARD_CONFIG : null;
   const checked = validateDashboardConfig(options.dashboard);
   if (!checked.ok) throw new TypeError(`dashboard: ${checked.message}`);
   return checked.config;

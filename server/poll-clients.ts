@@ -8,7 +8,11 @@ export class PollClients {
   // Map iteration order is insertion order; re-inserting on every poll keeps it oldest-first.
   readonly #lastSeen = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
 
   seen(id: string): void {
     this.#lastSeen.delete(id);

@@ -5,7 +5,7 @@ import type { Topic } from './topic.ts';
 
 /**
  * The server's topic methods checked against an app's topic map, the same map its pages give
- * `createTetherHooks<Topics>()` (tether/solid): a misspelt topic or a state of the wrong shape is
+ * `createTetherHooks<Topics>()` (tether-live/solid): a misspelt topic or a state of the wrong shape is
  * a type error on both sides.
  */
 export interface TypedTopics<Topics extends object> {

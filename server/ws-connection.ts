@@ -54,11 +54,12 @@ export class Connection {
   #takesRenewal = false;
   readonly openedAt: number;
 
-  constructor(
-    readonly ws: WebSocket,
-    private readonly deps: ConnectionDeps,
-    now: number,
-  ) {
+  readonly ws: WebSocket;
+  private readonly deps: ConnectionDeps;
+
+  constructor(ws: WebSocket, deps: ConnectionDeps, now: number) {
+    this.ws = ws;
+    this.deps = deps;
     this.lastSeen = now;
     this.openedAt = now;
     this.#principal = deps.auth.required ? null : OPEN;

@@ -36,12 +36,21 @@ export class WsGateway {
   /** Patches published since the last fan-out, in publish order. */
   #round: { subscribers: Connection[]; bytes: Buffer }[] = [];
 
+  private readonly hub: Hub;
+  private readonly actions: ActionDispatcher;
+  private readonly options: ResolvedOptions;
+  private readonly security: { auth: Authenticator; origins: OriginPolicy };
+
   constructor(
-    private readonly hub: Hub,
-    private readonly actions: ActionDispatcher,
-    private readonly options: ResolvedOptions,
-    private readonly security: { auth: Authenticator; origins: OriginPolicy },
+    hub: Hub,
+    actions: ActionDispatcher,
+    options: ResolvedOptions,
+    security: { auth: Authenticator; origins: OriginPolicy },
   ) {
+    this.hub = hub;
+    this.actions = actions;
+    this.options = options;
+    this.security = security;
     const maxPayload = Math.max(2 * options.maxFrameBytes, options.maxFrameBytes + 64 * 1024);
     this.#wss = new WebSocketServer({
       noServer: true,

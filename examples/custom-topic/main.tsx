@@ -1,8 +1,8 @@
-/** The example's page: only tether/client and tether/solid, typed by the app's topic map. */
+/** The example's page: only tether-live/client and tether-live/solid, typed by the app's topic map. */
 import { For, Show } from 'solid-js';
 import { render } from 'solid-js/web';
-import { createTetherClient } from 'tether/client';
-import { createTetherHooks } from 'tether/solid';
+import { createTetherClient } from 'tether-live/client';
+import { createTetherHooks } from 'tether-live/solid';
 import type { AppTopics } from './topics.ts';
 
 const { TetherProvider, useTopic, useConnection } = createTetherHooks<AppTopics>();

@@ -1,5 +1,5 @@
 /**
- * A Node app with its own HTTP route that embeds Tether (tether/server) and feeds a custom topic.
+ * A Node app with its own HTTP route that embeds Tether (tether-live/server) and feeds a custom topic.
  *
  *   npx vite build --config examples/custom-topic/vite.config.ts   # the page, into ./dist
  *   npx tsx examples/custom-topic/server.ts                        # http://127.0.0.1:8090
@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createTetherServer, typedTopics } from 'tether/server';
+import { createTetherServer, typedTopics } from 'tether-live/server';
 import { WINDOW, type AppTopics } from './topics.ts';
 
 const port = Number(process.env.PORT ?? 8090);

@@ -8,7 +8,7 @@
  * one of your own; leave it unset for a server started with TETHER_AUTH=off.
  */
 import { WebSocket } from 'ws';
-import { createTetherClient } from 'tether/client';
+import { createTetherClient } from 'tether-live/client';
 
 interface CpuData {
   cores: number;

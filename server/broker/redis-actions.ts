@@ -17,10 +17,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * reply (waiting a little while the first run is still going).
  */
 export class ActionClaims {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
 
   async claim(id: string): Promise<ActionReply | 'claimed'> {
     const key = this.#key(id);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Topic } from '../topic.ts';
 import type { ActionReply, Broker, ClientCounts, ExclusiveTask } from './broker.ts';
 import { ActionClaims } from './redis-actions.ts';
@@ -23,6 +25,20 @@ export interface RedisBrokerOptions {
 /** Node counts older than this are left out of the cluster-wide client count (a dead node). */
 const CLIENT_REPORT_TTL_MS = 5000;
 const CLIENT_REPORT_MS = 1000;
+/**
+ * `ioredis` is an optional peer dependency that only a clustered server needs; it is CommonJS, so
+ * a synchronous require loads it when the first RedisBroker is made.
+ */
+function loadIoredis(): typeof IORedis {
+  try {
+    return createRequire(import.meta.url)('ioredis') as typeof IORedis;
+  } catch (error) {
+    throw new Error('tether: redisUrl needs the `ioredis` package (npm install ioredis)', {
+      cause: error,
+    });
+  }
+}
+
 /** On close, how long queued publishes may take to reach Redis. */
 const DRAIN_TIMEOUT_MS = 1000;
 /** A reconnect waits at most this long for the topics to catch up before serving again. */
@@ -74,6 +90,7 @@ export class RedisBroker implements Broker {
       autoResubscribe: false,
       retryStrategy: (times: number) => Math.min(100 * times, 1000),
     };
+    const { Redis } = loadIoredis();
     this.#cmd = new Redis(options.url, { ...connection, connectionName: `tether-${this.nodeId}` });
     this.#sub = new Redis(options.url, {
       ...connection,

@@ -27,7 +27,10 @@ export class Lease {
   #stopped = false;
   #busy = false;
 
-  constructor(private readonly options: LeaseOptions) {
+  private readonly options: LeaseOptions;
+
+  constructor(options: LeaseOptions) {
+    this.options = options;
     this.#timer = setInterval(() => void this.#tick(), Math.max(50, options.ttlMs / 3)).unref();
     void this.#tick();
   }

@@ -79,11 +79,12 @@ export class TopicReplica implements TopicWriter {
   #headSeq = 0;
   readonly #loadedWaiters: (() => void)[] = [];
 
-  constructor(
-    readonly topic: Topic,
-    private readonly link: ReplicaLink,
-    keys: TopicKeys,
-  ) {
+  readonly topic: Topic;
+  private readonly link: ReplicaLink;
+
+  constructor(topic: Topic, link: ReplicaLink, keys: TopicKeys) {
+    this.topic = topic;
+    this.link = link;
     this.keys = keys;
   }
 

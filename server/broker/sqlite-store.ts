@@ -1,4 +1,5 @@
-import Database from 'libsql';
+import { createRequire } from 'node:module';
+import type Database from 'libsql';
 import type { PatchFrame } from '../../src/protocol/index.ts';
 import type { Encoded } from '../topic.ts';
 
@@ -27,13 +28,27 @@ export interface AppliedAction {
   ack: string;
 }
 
+/**
+ * `libsql` is an optional peer dependency (a native module) that only a server with a data
+ * directory needs; it is CommonJS, so a synchronous require loads it when the first store opens.
+ */
+function loadLibsql(): typeof Database {
+  try {
+    return createRequire(import.meta.url)('libsql') as typeof Database;
+  } catch (error) {
+    throw new Error('tether: dataDir needs the `libsql` package (npm install libsql)', {
+      cause: error,
+    });
+  }
+}
+
 /** The database cannot be opened or read: not a database, damaged, or not ours. */
 export class StoreCorruptError extends Error {
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
+  readonly file: string;
+
+  constructor(file: string, reason: string) {
     super(`the database ${file} cannot be read (${reason})`);
+    this.file = file;
     this.name = 'StoreCorruptError';
   }
 }
@@ -84,8 +99,9 @@ export class SqliteStore {
 
   constructor(file: string) {
     this.file = file;
+    const Libsql = loadLibsql();
     try {
-      this.#db = new Database(file);
+      this.#db = new Libsql(file);
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL');
       this.#db.pragma('busy_timeout = 1000');

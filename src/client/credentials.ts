@@ -10,10 +10,13 @@ export class Credentials {
   /** The last token the server renewed over a live connection. */
   #renewed: string | undefined;
 
-  constructor(
-    private readonly getToken: GetToken,
-    private readonly onRenewed?: (token: string) => void,
-  ) {}
+  private readonly getToken: GetToken;
+  private readonly onRenewed: ((token: string) => void) | undefined;
+
+  constructor(getToken: GetToken, onRenewed?: (token: string) => void) {
+    this.getToken = getToken;
+    this.onRenewed = onRenewed;
+  }
 
   /**
    * The server renewed the token: it is used from now on instead of getToken's answer while it

@@ -40,11 +40,11 @@ export const DEFAULT_POLL_WAIT_MS = 20_000;
 export const DEFAULT_POLL_MIN_INTERVAL_MS = 250;
 
 class Refused extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
     super(message);
+    this.code = code;
   }
 }
 

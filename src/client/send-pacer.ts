@@ -22,10 +22,10 @@ export class SendPacer {
   #notices = 0;
   #holdUntil = Number.NEGATIVE_INFINITY;
 
-  constructor(
-    rate: SendRate,
-    private readonly now: () => number,
-  ) {
+  private readonly now: () => number;
+
+  constructor(rate: SendRate, now: () => number) {
+    this.now = now;
     this.#rate = rate.framesPerSecond;
     this.#burst = rate.burst;
     this.#tokens = rate.burst;

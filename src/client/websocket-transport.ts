@@ -60,14 +60,21 @@ const OPEN = 1;
 const ABNORMAL_CLOSURE = 1006;
 const ignore = () => undefined;
 
+/** Node's immediates, declared here so browser builds need no Node types. */
+interface ImmediateGlobals {
+  setImmediate?: (run: () => void) => unknown;
+  clearImmediate?: (handle: unknown) => void;
+}
+
 /**
  * Runs `run` in a task after the current one: `setImmediate` where there is one (Node: right
  * after the I/O phase), else a MessageChannel message (browsers: a task queued behind the
  * message tasks already waiting, without the ≥ 4 ms clamp of a nested setTimeout).
  */
 function nextTaskScheduler(run: () => void): HandoverScheduler {
-  if (typeof setImmediate === 'function') {
-    let handle: ReturnType<typeof setImmediate> | undefined;
+  const { setImmediate, clearImmediate } = globalThis as ImmediateGlobals;
+  if (setImmediate && clearImmediate) {
+    let handle: unknown;
     return {
       schedule: () => void (handle = setImmediate(run)),
       close: () => clearImmediate(handle),

@@ -41,7 +41,7 @@ export interface AppProps {
   signInHint?: string;
 }
 
-/** The dashboard, built on tether/solid: every widget reads its topic through the provider's client. */
+/** The dashboard, built on tether-live/solid: every widget reads its topic through the provider's client. */
 export function App(props: AppProps) {
   return (
     <TetherProvider client={props.client}>

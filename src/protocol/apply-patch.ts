@@ -1,9 +1,8 @@
-// Default import: fast-json-patch is CommonJS, and Node (unlike bundlers) sees no named exports in it.
-import jsonpatch from 'fast-json-patch';
+// The ES module of fast-json-patch's core: Node loads it as ESM (the package root is CommonJS,
+// whose named exports Node cannot see), and a client bundle leaves out the library's diffing half.
+import { applyOperation } from 'fast-json-patch/module/core.mjs';
 import type { Operation } from 'fast-json-patch';
 import type { PatchOperation } from './patch.ts';
-
-const { applyOperation } = jsonpatch;
 
 export type PatchResult<T> = { ok: true; doc: T } | { ok: false; error: string };
 

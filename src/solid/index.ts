@@ -1,5 +1,5 @@
 /**
- * Solid bindings for the Tether client (`tether/solid`, docs/solid.md): a provider for the client,
+ * Solid bindings for the Tether client (`tether-live/solid`, docs/solid.md): a provider for the client,
  * topic and connection hooks with Solid accessors, and typed hooks for an app's topic map.
  */
 export { TetherProvider, useTetherClient } from './context.ts';

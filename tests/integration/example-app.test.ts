@@ -16,7 +16,7 @@ const example = join(root, 'examples/custom-topic');
 const outDir = mkdtempSync(join(tmpdir(), 'tether-example-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-const PUBLIC = ['tether/client', 'tether/solid', 'tether/server'];
+const PUBLIC = ['tether-live/client', 'tether-live/solid', 'tether-live/server'];
 /** Third-party packages the example may use besides Tether. */
 const PACKAGES = ['solid-js', 'solid-js/web', 'vite', 'vite-plugin-solid'];
 
@@ -82,7 +82,7 @@ describe('examples/custom-topic', () => {
         .filter((name) => name.endsWith('.js'))
         .map((name) => readFileSync(join(outDir, 'assets', name), 'utf8'))
         .join('\n');
-      expect(bundle).not.toMatch(/from\s*["']tether\//);
+      expect(bundle).not.toMatch(/from\s*["']tether-live\//);
       expect(bundle).toContain('Tether hooks need a <TetherProvider');
     },
   );

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { killSpawnedServers, spawnServer } from '../fixtures/real-server.ts';
 
 // README's "client without the dashboard" example must keep working against the real server,
-// through the package's public export `tether/client`.
+// through the package's public export `tether-live/client`.
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -23,7 +23,7 @@ afterEach(() => tearDownClient(client, server));
 /** mock-socket delivers opens and client sends after 4 ms timers. */
 const settle = () => vi.advanceTimersByTimeAsync(20);
 
-describe('useTopic (tether/solid)', () => {
+describe('useTopic (tether-live/solid)', () => {
   it('renders a burst of updates once, in the next animation frame', async () => {
     const frames = manualFrames();
     let renders = 0;

@@ -15,10 +15,13 @@ export class TokenBroker {
     { waiting: Set<PortLike>; resolve: (token: string | undefined) => void }
   >();
 
-  constructor(
-    private readonly ports: () => PortLike[],
-    private readonly timeoutMs = TOKEN_TIMEOUT_MS,
-  ) {}
+  private readonly ports: () => PortLike[];
+  private readonly timeoutMs: number;
+
+  constructor(ports: () => PortLike[], timeoutMs = TOKEN_TIMEOUT_MS) {
+    this.ports = ports;
+    this.timeoutMs = timeoutMs;
+  }
 
   ask(): Promise<string | undefined> {
     const ports = this.ports();

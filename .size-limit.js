@@ -1,0 +1,30 @@
+// The client bundle budget (`npm run size`, part of `npm test`). size-limit leaves a package's
+// peerDependencies out of every check; an app ships xstate with Tether, so it is put back here.
+const withPeers = (external) => (config) => ({ ...config, external });
+
+export default [
+  {
+    name: 'client runtime (createTetherClient) with all its dependencies',
+    path: 'bench/bundle/tether-client.ts',
+    modifyEsbuildConfig: withPeers([]),
+    gzip: true,
+    limit: '31.5 kB',
+  },
+  {
+    name: 'client runtime + Solid hooks (solid-js left to the app)',
+    path: 'bench/bundle/tether-solid.ts',
+    modifyEsbuildConfig: withPeers(['solid-js', 'solid-js/web']),
+    gzip: true,
+    limit: '32 kB',
+  },
+  {
+    name: 'socket.io-client (io), for comparison',
+    path: 'bench/bundle/socket-io-client.ts',
+    gzip: true,
+  },
+  {
+    name: 'centrifuge (Centrifuge), for comparison',
+    path: 'bench/bundle/centrifuge.ts',
+    gzip: true,
+  },
+];

@@ -1,0 +1,187 @@
+/**
+ * The package as an app gets it: `npm pack` (which builds lib/ through `prepare`), the tarball
+ * installed into a fresh app outside the repository, then used from plain Node, type-checked
+ * under three consumer configs, bundled by Vite into a Solid page that runs in Chromium, and
+ * linted by publint and arethetypeswrong.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { build } from 'vite';
+import solid from 'vite-plugin-solid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailability, launchChromium } from '../e2e/browser.ts';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = (path: string) => join(root, 'node_modules', path);
+const scratch = mkdtempSync(join(tmpdir(), 'tether-package-'));
+const app = join(scratch, 'app');
+let tarball = '';
+
+/** What the app installs besides the tarball, at the repo's versions so the npm cache has them. */
+function appDependencies(): string[] {
+  const { devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
+  return ['xstate', 'ws', 'solid-js', '@types/node'].map((name) => {
+    const version = devDependencies[name];
+    if (!version) throw new Error(`package.json has no devDependency ${name}`);
+    return `${name}@${version}`;
+  });
+}
+
+const npm = (args: string[], cwd: string) =>
+  run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+
+beforeAll(async () => {
+  const { stdout } = await npm(['pack', '--json', '--pack-destination', scratch], root);
+  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+    filename: string;
+    size: number;
+    files: { path: string }[];
+  }[];
+  tarball = join(scratch, packed!.filename);
+  console.log(
+    `[package] ${packed!.filename}: ${packed!.files.length} files, ${packed!.size} bytes`,
+  );
+  cpSync(join(root, 'tests/package/app'), app, { recursive: true });
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  await npm(['install', tarball, ...appDependencies()], app);
+}, 240_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('the packed tarball', () => {
+  it('holds only lib/, the license, the readme and package.json', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarball]);
+    const tops = new Set(
+      stdout
+        .trim()
+        .split('\n')
+        .map((path) => path.split('/')[1]),
+    );
+    expect([...tops].sort()).toEqual(['LICENSE', 'README.md', 'lib', 'package.json']);
+    expect(stdout).toContain('package/lib/src/client/shared/worker.js');
+    expect(stdout).not.toMatch(/(?<!\.d)\.tsx?\n|\.test\./);
+  });
+
+  it('passes publint and arethetypeswrong (ESM-only)', async () => {
+    const publint = await run(process.execPath, [
+      bin('publint/src/cli.js'),
+      'run',
+      tarball,
+      '--strict',
+    ]);
+    expect(publint.stdout).toContain('All good');
+    // attw exits non-zero on any problem in the profile.
+    await run(process.execPath, [
+      bin('@arethetypeswrong/cli/dist/index.js'),
+      tarball,
+      '--profile',
+      'esm-only',
+      '--format',
+      'ascii',
+    ]);
+  }, 60_000);
+});
+
+describe('an app that installs it', () => {
+  it('runs a server, a custom topic and a client from plain Node', async () => {
+    const { stdout } = await run(process.execPath, ['node-run.mjs'], { cwd: app, timeout: 20_000 });
+    console.log(`[package] node node-run.mjs:\n${stdout}`);
+    expect(stdout).toMatch(/^server on 127\.0\.0\.1:\d+$/m);
+    expect(stdout).toContain('client read orders: {"count":3} (seq 1, live)');
+    // No static directory unless one is given.
+    expect(stdout).toContain('static dir: GET / -> 404');
+  }, 30_000);
+
+  const tsc = (project: string) =>
+    run(process.execPath, [bin('typescript/bin/tsc'), '--noEmit', '-p', project], { cwd: app });
+
+  it('type-checks with the defaults of `tsc --init` (plus Node types and src/)', async () => {
+    await run(process.execPath, [bin('typescript/bin/tsc'), '--init'], { cwd: app });
+    const init = readFileSync(join(app, 'tsconfig.json'), 'utf8');
+    expect(init).toMatch(/"module": "nodenext"/);
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      init
+        .replace(/"types": \[\]/, '"types": ["node"]')
+        .replace(/\n}\s*$/, ',\n  "include": ["src"]\n}\n'),
+    );
+    await expect(tsc('tsconfig.json')).resolves.toMatchObject({ stdout: '' });
+  }, 60_000);
+
+  it('type-checks the browser code strictly with moduleResolution bundler and no Node types', async () => {
+    await expect(tsc('tsconfig.bundler.json')).resolves.toMatchObject({ stdout: '' });
+  }, 60_000);
+
+  it('type-checks strictly with nodenext, erasableSyntaxOnly and the package’s .d.ts checked too', async () => {
+    await expect(tsc('tsconfig.nodenext.json')).resolves.toMatchObject({ stdout: '' });
+  }, 180_000); // skipLibCheck off: every declaration file is checked, @types/node's included
+
+  describe('a Solid page built by Vite', () => {
+    const availability = browserAvailability();
+    let browser: Browser | undefined;
+    afterAll(() => browser?.close());
+
+    it.runIf(availability.available)(
+      'bundles the shared worker and shows live data in Chromium',
+      async () => {
+        await build({
+          configFile: false,
+          root: join(app, 'web'),
+          logLevel: 'warn',
+          plugins: [solid()],
+          build: { outDir: join(app, 'dist'), emptyOutDir: true },
+        });
+        const assets = readdirSync(join(app, 'dist/assets'));
+        expect(assets.some((name) => /^worker-.*\.js$/.test(name))).toBe(true);
+
+        const server = spawn(process.execPath, ['serve-web.mjs'], { cwd: app });
+        try {
+          const url = await new Promise<string>((done, fail) => {
+            let output = '';
+            const timer = setTimeout(() => fail(new Error(`no server:\n${output}`)), 15_000);
+            const read = (chunk: Buffer) => {
+              output += String(chunk);
+              const match = /serving (http:\S+)/.exec(output);
+              if (match) {
+                clearTimeout(timer);
+                done(match[1]!);
+              }
+            };
+            server.stdout.on('data', read);
+            server.stderr.on('data', read);
+          });
+          browser = await launchChromium();
+          const page = await browser.newPage();
+          const warnings: string[] = [];
+          page.on('console', (message) => warnings.push(message.text()));
+          page.on('pageerror', (error) => warnings.push(error.message));
+          await page.goto(url);
+          await page.waitForFunction(
+            () => document.querySelector('#count')?.textContent === '42',
+            undefined,
+            { timeout: 15_000 },
+          );
+          expect(await page.textContent('#status')).toBe('connected');
+          expect(warnings.filter((text) => /worker did not start|Error/.test(text))).toEqual([]);
+        } finally {
+          server.kill('SIGTERM');
+        }
+      },
+      90_000,
+    );
+  });
+});
