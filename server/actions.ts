@@ -104,6 +104,7 @@ export class ActionDispatcher {
         id: frame.id,
         topic: frame.topic,
         state,
+        limits: target.topic.limits,
         transport,
         ...(merge && { base: merge }),
       });

@@ -71,6 +71,7 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
         : {}),
       maxConnectionsPerIp: optionalInt('TETHER_MAX_CONNECTIONS_PER_IP', 1),
       maxSubscriptions: optionalInt('TETHER_MAX_SUBSCRIPTIONS', 1),
+      ...readTopicLimits(optionalInt),
       ...readRedis(env),
     },
     ...(env.TETHER_TOPICS ? { topics: readTopicsFile(env.TETHER_TOPICS) } : {}),
@@ -83,6 +84,19 @@ function readDataDir(env: NodeJS.ProcessEnv): string | null {
   const raw = env.TETHER_DATA_DIR;
   if (raw === ':memory:') return null;
   return resolve(raw || defaultDataDir(env));
+}
+
+/** TETHER_MAX_DEPTH, TETHER_MAX_STATE_BYTES, TETHER_MAX_HISTORY_BYTES: what every topic may hold. */
+function readTopicLimits(
+  optionalInt: (name: string, min: number) => number | undefined,
+): Pick<TetherServerOptions, 'topicLimits'> {
+  const limits = {
+    maxDepth: optionalInt('TETHER_MAX_DEPTH', 1),
+    maxStateBytes: optionalInt('TETHER_MAX_STATE_BYTES', 1),
+    maxHistoryBytes: optionalInt('TETHER_MAX_HISTORY_BYTES', 1),
+  };
+  const set = Object.entries(limits).filter(([, value]) => value !== undefined);
+  return set.length > 0 ? { topicLimits: Object.fromEntries(set) } : {};
 }
 
 /** REDIS_URL shares topics with every node using the same Redis (and TETHER_REDIS_PREFIX). */

@@ -9,12 +9,20 @@ import { DEFAULT_ACTION_DEDUPE_SIZE } from './actions.ts';
 import type { AuthOptions } from './auth.ts';
 import type { Broker } from './broker/broker.ts';
 import type { RedisBrokerOptions } from './broker/redis-broker.ts';
+import { resolveTopicLimits } from './limits.ts';
+import type { TopicLimits } from './limits.ts';
 import { DEFAULT_ALLOWED_ORIGINS } from './origin.ts';
 import { DEFAULT_HISTORY_LENGTH } from './topic.ts';
 
 export interface TetherServerOptions {
   /** Patch frames kept per topic for resuming clients (default 1000). */
   historyLength?: number;
+  /**
+   * What every topic may hold (a topic's own `limits` override them): `maxDepth` nesting levels
+   * (default 64), `maxStateBytes` of state as JSON (default 1 MiB), `maxHistoryBytes` of kept patch
+   * frames (default 8 MiB). Changes past them are refused with `too_deep` / `too_large`.
+   */
+  topicLimits?: Partial<TopicLimits>;
   /** Largest accepted client frame or POST body, in bytes (default 64 KiB). */
   maxFrameBytes?: number;
   /** Heartbeat interval advertised in `welcome` (default 25 s). */
@@ -91,6 +99,7 @@ export type ResolvedOptions = Required<
     TetherServerOptions,
     | 'rateLimit'
     | 'badFrameLimit'
+    | 'topicLimits'
     | 'publishKey'
     | 'dashboard'
     | 'connectionLimitExempt'
@@ -103,6 +112,7 @@ export type ResolvedOptions = Required<
   /** Normalized (IPv4-mapped IPv6 addresses as IPv4). */
   connectionLimitExempt: ReadonlySet<string>;
   rateLimit: { framesPerSecond: number; burst: number };
+  topicLimits: Readonly<TopicLimits>;
   badFrameLimit: { count: number; windowMs: number };
   publishKeys: readonly string[];
   /** null: `/dashboard.json` is not ours to answer. */
@@ -117,6 +127,7 @@ export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url
 export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     historyLength: options.historyLength ?? DEFAULT_HISTORY_LENGTH,
+    topicLimits: resolveTopicLimits(options.topicLimits),
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     heartbeatMs: options.heartbeatMs ?? 25_000,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
@@ -158,6 +169,9 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     ['maxPublishBytes', resolved.maxPublishBytes],
     ['maxSubscriptions', resolved.maxSubscriptions],
     ['helloTimeoutMs', resolved.helloTimeoutMs],
+    ['topicLimits.maxDepth', resolved.topicLimits.maxDepth],
+    ['topicLimits.maxStateBytes', resolved.topicLimits.maxStateBytes],
+    ['topicLimits.maxHistoryBytes', resolved.topicLimits.maxHistoryBytes],
   ];
   for (const [name, value] of positive) {
     if (!(Number.isFinite(value) && value > 0))

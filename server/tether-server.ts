@@ -77,7 +77,11 @@ export interface TetherServer {
 export function createTetherServer(options: TetherServerOptions = {}): TetherServer {
   const config = resolveOptions(options);
   const broker = createBroker(options, config.onError);
-  const hub = new Hub({ historyLength: config.historyLength, broker });
+  const hub = new Hub({
+    historyLength: config.historyLength,
+    limits: config.topicLimits,
+    broker,
+  });
   const actions = new ActionDispatcher(hub, {
     dedupeSize: config.actionDedupeSize,
     onError: (error) => config.onError(error, 'action handler'),
