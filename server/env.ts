@@ -6,7 +6,7 @@ import { defaultDataDir } from './data-dir.ts';
 import { readDashboardFile, readTopicsFile } from './config-files.ts';
 import type { TopicFileEntry } from './config-files.ts';
 import type { TetherServerOptions } from './options.ts';
-import { OriginPolicy } from './origin.ts';
+import { HostPolicy, OriginPolicy } from './origin.ts';
 
 export interface CliConfig {
   port: number;
@@ -69,6 +69,7 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
       ...(env.TETHER_ALLOWED_ORIGINS
         ? { allowedOrigins: allowedOrigins(env.TETHER_ALLOWED_ORIGINS) }
         : {}),
+      ...(env.TETHER_PUBLIC_HOSTS ? { publicHosts: publicHosts(env.TETHER_PUBLIC_HOSTS) } : {}),
       maxConnectionsPerIp: optionalInt('TETHER_MAX_CONNECTIONS_PER_IP', 1),
       maxSubscriptions: optionalInt('TETHER_MAX_SUBSCRIPTIONS', 1),
       ...readTopicLimits(optionalInt),
@@ -143,7 +144,7 @@ function readAuth(env: NodeJS.ProcessEnv): {
   if (mode !== 'on' && mode !== 'off')
     throw new Error(`TETHER_AUTH must be "on" or "off", got "${mode}"`);
   const loginLink = (env.TETHER_LOGIN_LINK || 'on') !== 'off';
-  if (mode === 'off') return { options: false, login: { generateSecret: false, loginLink: false } };
+  if (mode === 'off') return { options: 'off', login: { generateSecret: false, loginLink: false } };
   const claims = {
     ...(env.TETHER_JWT_ISSUER ? { issuer: env.TETHER_JWT_ISSUER } : {}),
     ...(env.TETHER_JWT_AUDIENCE ? { audience: env.TETHER_JWT_AUDIENCE } : {}),
@@ -207,6 +208,19 @@ function allowedOrigins(raw: string): string[] {
     new OriginPolicy(list);
   } catch (error) {
     throw new Error(`TETHER_ALLOWED_ORIGINS: ${(error as Error).message}`);
+  }
+  return list;
+}
+
+function publicHosts(raw: string): string[] {
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    new HostPolicy(list);
+  } catch (error) {
+    throw new Error(`TETHER_PUBLIC_HOSTS: ${(error as Error).message}`);
   }
   return list;
 }

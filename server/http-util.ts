@@ -9,6 +9,18 @@ const API_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/**
+ * The request target as a URL, routed by its path only: null unless it starts with exactly one
+ * `/`. `//internal/api/publish` would otherwise parse as host `internal` and path `/api/publish`,
+ * slipping past proxy rules written for path prefixes (`/\` is the same to the URL parser).
+ */
+export function requestPath(target: string | undefined): URL | null {
+  if (target === undefined || target[0] !== '/' || target[1] === '/' || target[1] === '\\')
+    return null;
+  const url = new URL(target, 'http://localhost');
+  return url.host === 'localhost' ? url : null;
+}
+
 /** Sends a JSON body; `body` may be pre-serialized text (e.g. a poll answer built from cached frames). */
 export function sendJson(
   res: ServerResponse,

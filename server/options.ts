@@ -59,16 +59,23 @@ export interface TetherServerOptions {
   /**
    * Viewer authentication (docs/security.md): JWTs in `hello.token` and `Authorization: Bearer`,
    * verified with a secret (HS256), a public key or a JWKS URL; topic permissions from the
-   * `tether` claim. `false`, the library's default, serves everyone everything: only for a server
-   * nobody untrusted can reach. The CLI turns it on by default.
+   * `tether` claim. `false`, the library's default, serves everyone everything, and `listen` then
+   * refuses any address but loopback. `'off'` says so on purpose: an open server on any address
+   * (with a warning). The CLI turns auth on by default.
    */
-  auth?: AuthOptions | false;
+  auth?: AuthOptions | false | 'off';
   /**
    * Browser origins allowed besides the server's own (WebSocket upgrades, CORS for /api/*).
-   * Entries are `scheme://host[:port]` or `scheme://host:*` (default: http://localhost:*,
-   * http://127.0.0.1:*, http://[::1]:*). Requests without an Origin (tools) are not affected.
+   * Entries are `scheme://host[:port]` or `scheme://host:*` (default none: only the server's own
+   * origin). Requests without an Origin (tools) are not affected.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Host names the server is reached by, besides IP addresses and `localhost` (server/origin.ts,
+   * against DNS rebinding): `dash.example.com`, `.example.com` for every subdomain, `*` for any
+   * name. Other `Host` headers are refused with 403 on HTTP and on upgrade (default none).
+   */
+  publicHosts?: readonly string[];
   /** Topics one WebSocket connection may hold (default 256); more get `too_many_subscriptions`. */
   maxSubscriptions?: number;
   /** WebSocket connections from one address (default 64); more get `too_many_connections` and close 1013. */
@@ -149,6 +156,7 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     dashboard: resolveDashboard(options),
     auth: options.auth ?? false,
     allowedOrigins: options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS,
+    publicHosts: options.publicHosts ?? [],
     maxSubscriptions: options.maxSubscriptions ?? 256,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 64,
     connectionLimitExempt: new Set(

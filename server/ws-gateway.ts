@@ -9,7 +9,8 @@ import type { Authenticator } from './auth.ts';
 import type { Hub } from './hub.ts';
 import { normalizeAddress } from './options.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { OriginPolicy } from './origin.ts';
+import { hostRefusal } from './origin.ts';
+import type { HostPolicy, OriginPolicy } from './origin.ts';
 import { Connection } from './ws-connection.ts';
 import type { SubscriberIndex } from './ws-connection.ts';
 
@@ -40,7 +41,7 @@ export class WsGateway {
     private readonly hub: Hub,
     private readonly actions: ActionDispatcher,
     private readonly options: ResolvedOptions,
-    private readonly security: { auth: Authenticator; origins: OriginPolicy },
+    private readonly security: { auth: Authenticator; origins: OriginPolicy; hosts: HostPolicy },
   ) {
     const maxPayload = Math.max(2 * options.maxFrameBytes, options.maxFrameBytes + 64 * 1024);
     this.#wss = new WebSocketServer({
@@ -97,6 +98,7 @@ export class WsGateway {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== WS_PATH)
       return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here; use /ws');
+    if (!this.security.hosts.allows(req)) return refuse(socket, 403, 'Forbidden', hostRefusal(req));
     if (!this.options.websocket)
       return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled; poll /api/poll');
     if (this.#closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down');

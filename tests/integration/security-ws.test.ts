@@ -317,9 +317,12 @@ describe('origins and limits on /ws', () => {
     await s.expectUndisturbed();
   });
 
-  it('allows localhost pages on any port by default', async () => {
+  it('allows the dashboard under `npm run dev` by default: Vite proxies /ws keeping its own Host', async () => {
     const s = await setup();
-    const client = await s.connect({ origin: 'http://localhost:5173' });
+    const client = await s.connect({
+      origin: 'http://localhost:5173',
+      headers: { host: 'localhost:5173' },
+    });
     client.send({ type: 'hello', token: await token() });
     expect(await client.take()).toMatchObject({ type: 'welcome' });
   });
