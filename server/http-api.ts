@@ -188,7 +188,7 @@ export class HttpApi {
         code: ErrorCode.forbidden,
         message: `not allowed to act on "${frame.topic}"`,
       });
-    const reply = await this.deps.actions.dispatch(frame, 'http');
+    const reply = await this.deps.actions.dispatch(frame, 'http', principal.subject);
     if (!res.destroyed) sendJson(res, 200, reply);
   }
 }

@@ -221,7 +221,9 @@ export class Connection {
             message: `not allowed to act on "${frame.topic}"`,
           });
         }
-        void this.deps.actions.dispatch(frame, 'websocket').then((reply) => this.sendFrame(reply));
+        void this.deps.actions
+          .dispatch(frame, 'websocket', principal.subject)
+          .then((reply) => this.sendFrame(reply));
         return;
     }
   }

@@ -6,6 +6,7 @@ import { createTabClient } from './shared-client.ts';
 import type { TabClientOptions } from './shared-client.ts';
 import { browserTabPage, reattachablePage, watchTabLock } from './tab-page.ts';
 import type { TabLocks, TabPage } from './tab-page.ts';
+import { randomId } from '../random-id.ts';
 
 /**
  * Cross-tab sharing where SharedWorker is missing: the tabs elect a leader with a Web Lock; the
@@ -54,10 +55,6 @@ function channelPort(
     },
   };
 }
-
-const randomId = () =>
-  globalThis.crypto?.randomUUID?.() ??
-  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
 /** Runs the hub while this tab holds the leader lock; returns the stop. */
 function runForLeadership(name: string, env: LeaderEnvironment, self: string): () => void {
