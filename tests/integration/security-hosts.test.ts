@@ -1,4 +1,7 @@
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createTetherServer } from '../../server/tether-server.ts';
@@ -118,6 +121,34 @@ describe('request paths', () => {
     }
     expect(s.server.hub.topic('notes')!.seq).toBe(0);
     expect((await publish('/api/publish')).status).toBe(200);
+  });
+});
+
+describe('static files', () => {
+  it('does not follow symlinks out of the static directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tether-static-'));
+    try {
+      const root = join(dir, 'dist');
+      mkdirSync(join(root, 'assets'), { recursive: true });
+      writeFileSync(join(root, 'index.html'), '<p>dashboard</p>');
+      writeFileSync(join(root, 'assets', 'app.js'), 'ok()');
+      writeFileSync(join(dir, 'secret.txt'), 'private key');
+      symlinkSync(join(dir, 'secret.txt'), join(root, 'leak.txt'));
+      symlinkSync(join(dir, 'secret.txt'), join(root, 'assets', 'leak.js'));
+      symlinkSync(dir, join(root, 'up'));
+      symlinkSync(join(root, 'assets', 'app.js'), join(root, 'alias.js'));
+      const s = await setup({ staticDir: root });
+      for (const path of ['/leak.txt', '/up/secret.txt']) {
+        const res = await raw(s.port, path);
+        expect(res.body, path).not.toContain('private key');
+        expect(res.body, path).toContain('dashboard'); // an unknown path gets index.html
+      }
+      expect(await raw(s.port, '/assets/leak.js')).toMatchObject({ status: 404 });
+      // A symlink that stays inside is served.
+      expect(await raw(s.port, '/alias.js')).toEqual({ status: 200, body: 'ok()' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
