@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { MIN_SECRET_LENGTH, createAuthenticator } from './auth.ts';
 import type { AuthOptions } from './auth.ts';
@@ -68,6 +69,9 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
       ...(auth.options !== undefined ? { auth: auth.options } : {}),
       ...(env.TETHER_ALLOWED_ORIGINS
         ? { allowedOrigins: allowedOrigins(env.TETHER_ALLOWED_ORIGINS) }
+        : {}),
+      ...(env.TETHER_TRUSTED_PROXIES
+        ? { trustedProxies: trustedProxies(env.TETHER_TRUSTED_PROXIES) }
         : {}),
       ...(env.TETHER_PUBLIC_HOSTS ? { publicHosts: publicHosts(env.TETHER_PUBLIC_HOSTS) } : {}),
       maxConnectionsPerIp: optionalInt('TETHER_MAX_CONNECTIONS_PER_IP', 1),
@@ -209,6 +213,17 @@ function allowedOrigins(raw: string): string[] {
   } catch (error) {
     throw new Error(`TETHER_ALLOWED_ORIGINS: ${(error as Error).message}`);
   }
+  return list;
+}
+
+function trustedProxies(raw: string): string[] {
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = list.find((entry) => isIP(entry) === 0);
+  if (bad !== undefined)
+    throw new Error(`TETHER_TRUSTED_PROXIES: "${bad}" is not an IP address (e.g. 127.0.0.1,::1)`);
   return list;
 }
 

@@ -82,6 +82,17 @@ export interface TetherServerOptions {
   maxConnectionsPerIp?: number;
   /** Addresses exempt from `maxConnectionsPerIp` (default loopback: behind a local reverse proxy every client has its address). */
   connectionLimitExempt?: readonly string[];
+  /**
+   * Reverse proxies whose `X-Forwarded-For` is believed (their addresses, e.g. `['127.0.0.1']` for
+   * nginx on the same host). The client address then comes from that header, so the per-address
+   * limits apply to clients rather than to the proxy (default none: the peer's address counts).
+   */
+  trustedProxies?: readonly string[];
+  /** Long polls held at once per subject (with auth) or per client address (default 16); more get 429. */
+  maxHeldPolls?: number;
+  /** Time to receive a request's headers, and the whole request, before Node closes it (default 10 s, 20 s; `listen` only). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** With auth on, a WebSocket that has not authenticated after this long is closed with 4401 (default 10 s). */
   helloTimeoutMs?: number;
   /**
@@ -110,6 +121,7 @@ export type ResolvedOptions = Required<
     | 'publishKey'
     | 'dashboard'
     | 'connectionLimitExempt'
+    | 'trustedProxies'
     | 'redisUrl'
     | 'redis'
     | 'broker'
@@ -118,6 +130,8 @@ export type ResolvedOptions = Required<
 > & {
   /** Normalized (IPv4-mapped IPv6 addresses as IPv4). */
   connectionLimitExempt: ReadonlySet<string>;
+  /** Normalized like connectionLimitExempt. */
+  trustedProxies: ReadonlySet<string>;
   rateLimit: { framesPerSecond: number; burst: number };
   topicLimits: Readonly<TopicLimits>;
   badFrameLimit: { count: number; windowMs: number };
@@ -163,6 +177,10 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
       (options.connectionLimitExempt ?? ['127.0.0.1', '::1']).map(normalizeAddress),
     ),
     helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+    trustedProxies: new Set((options.trustedProxies ?? []).map(normalizeAddress)),
+    maxHeldPolls: options.maxHeldPolls ?? 16,
+    headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
   };
   const positive: [string, number][] = [
     ['maxFrameBytes', resolved.maxFrameBytes],
@@ -177,6 +195,9 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     ['maxPublishBytes', resolved.maxPublishBytes],
     ['maxSubscriptions', resolved.maxSubscriptions],
     ['helloTimeoutMs', resolved.helloTimeoutMs],
+    ['maxHeldPolls', resolved.maxHeldPolls],
+    ['headersTimeoutMs', resolved.headersTimeoutMs],
+    ['requestTimeoutMs', resolved.requestTimeoutMs],
     ['topicLimits.maxDepth', resolved.topicLimits.maxDepth],
     ['topicLimits.maxStateBytes', resolved.topicLimits.maxStateBytes],
     ['topicLimits.maxHistoryBytes', resolved.topicLimits.maxHistoryBytes],

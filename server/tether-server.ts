@@ -104,6 +104,8 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     publish: publishEndpoint,
     maxFrameBytes: config.maxFrameBytes,
     maxTopics: config.maxSubscriptions,
+    maxHeldPolls: config.maxHeldPolls,
+    trustedProxies: config.trustedProxies,
     ...security,
   });
   const dashboardJson = config.dashboard && JSON.stringify(config.dashboard);
@@ -159,7 +161,12 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     checkOpenListener(config.auth, host);
     // Serving starts once the topics hold the shared state, not their initial values.
     await broker.ready();
-    const server = createServer();
+    // Below Node's defaults (60 s, 300 s): API requests are small, and long polls hold the response, not the request.
+    const server = createServer({
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

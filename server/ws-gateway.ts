@@ -7,8 +7,8 @@ import { CloseCode, ErrorCode } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
 import type { Authenticator } from './auth.ts';
 import type { Hub } from './hub.ts';
-import { normalizeAddress } from './options.ts';
 import type { ResolvedOptions } from './options.ts';
+import { clientAddress } from './http-util.ts';
 import { hostRefusal } from './origin.ts';
 import type { HostPolicy, OriginPolicy } from './origin.ts';
 import { Connection } from './ws-connection.ts';
@@ -167,7 +167,7 @@ export class WsGateway {
     });
     // Client-caused protocol errors (bad UTF-8, payload over ws's cap) end in a close; nothing to report.
     ws.on('error', () => undefined);
-    const address = normalizeAddress(req.socket.remoteAddress);
+    const address = clientAddress(req, this.options.trustedProxies);
     let counted = false;
     ws.on('close', () => {
       connection.dispose();
