@@ -54,7 +54,9 @@ export interface TopicInfo {
 }
 
 const withoutUndefined = <T extends object>(value: T | undefined): Partial<T> =>
-  Object.fromEntries(Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+  Object.fromEntries(
+    Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined),
+  ) as Partial<T>;
 
 export type PublishListener = (topic: Topic, patch: Encoded<PatchFrame>) => void;
 /** Hears a topic re-based on shared state (another epoch, lost history): its subscribers need a snapshot. */

@@ -73,7 +73,8 @@ export function resolveTopicLimits(partial: Partial<TopicLimits> = {}): TopicLim
   };
 }
 
-export type Measured = { ok: true; depth: number; bytes: number } | { ok: false; code: 'too_deep' | 'too_large' };
+export type Measured =
+  { ok: true; depth: number; bytes: number } | { ok: false; code: 'too_deep' | 'too_large' };
 
 /**
  * The nesting depth and the JSON size of `value`, walked without recursion (so any depth is safe
@@ -94,7 +95,8 @@ export function measureJson(value: unknown, maxDepth: number, maxBytes: number):
     )
       current = (current as { toJSON: () => unknown }).toJSON();
     if (typeof current === 'string') bytes += Buffer.byteLength(current) + 2;
-    else if (typeof current === 'number') bytes += Number.isFinite(current) ? String(current).length : 4;
+    else if (typeof current === 'number')
+      bytes += Number.isFinite(current) ? String(current).length : 4;
     else if (typeof current === 'boolean') bytes += current ? 4 : 5;
     else if (current === null) bytes += 4;
     else if (typeof current === 'object') {
@@ -104,7 +106,8 @@ export function measureJson(value: unknown, maxDepth: number, maxBytes: number):
       bytes += 2;
       if (Array.isArray(current)) {
         bytes += Math.max(0, current.length - 1);
-        for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], depth: level });
+        for (let i = current.length - 1; i >= 0; i--)
+          stack.push({ value: current[i], depth: level });
       } else {
         let members = 0;
         for (const key in current) {

@@ -125,9 +125,12 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     };
     try {
       const url = requestPath(req.url);
-      if (!url) return sendError(res, 400, 'bad_request', 'the request path must start with one "/"');
+      if (!url)
+        return sendError(res, 400, 'bad_request', 'the request path must start with one "/"');
       const ours =
-        HttpApi.handles(url.pathname) || url.pathname === DASHBOARD_PATH || config.staticDir !== false;
+        HttpApi.handles(url.pathname) ||
+        url.pathname === DASHBOARD_PATH ||
+        config.staticDir !== false;
       if (ours && !security.hosts.allows(req))
         return sendError(res, 403, ErrorCode.forbidden, hostRefusal(req));
       if (HttpApi.handles(url.pathname)) api.handle(req, res, url).catch(fail);

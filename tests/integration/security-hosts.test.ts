@@ -163,9 +163,9 @@ describe('default origin allowlist', () => {
     clients.push(own);
     own.send({ type: 'ping', t: 1 });
     expect(await own.take()).toEqual({ type: 'pong', t: 1 });
-    expect(
-      (await raw(s.port, '/api/topics', { origin: 'http://127.0.0.1:5173' })).status,
-    ).toBe(403);
+    expect((await raw(s.port, '/api/topics', { origin: 'http://127.0.0.1:5173' })).status).toBe(
+      403,
+    );
   });
 });
 

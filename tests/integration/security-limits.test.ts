@@ -76,9 +76,9 @@ describe('topic limits', () => {
     }
     // Exactly at the limit is accepted: /items/- puts the value two levels down.
     const fits = JSON.parse(nestedText(62)) as unknown;
-    expect(await s.act(writer, { ops: [{ op: 'add', path: '/items/-', value: fits }] })).toMatchObject(
-      { type: 'ack' },
-    );
+    expect(
+      await s.act(writer, { ops: [{ op: 'add', path: '/items/-', value: fits }] }),
+    ).toMatchObject({ type: 'ack' });
     const deeper = JSON.parse(nestedText(63)) as unknown;
     expect(
       await s.act(writer, { ops: [{ op: 'add', path: '/items/-', value: deeper }] }),
@@ -122,13 +122,16 @@ describe('topic limits', () => {
     expect(replies.slice(acked).every((f) => f.type === 'nack' && f.code === 'too_large')).toBe(
       true,
     );
-    const big = await s.publish({ topic: 'notes', ops: [{ op: 'add', path: '/more', value: chunk }] });
+    const big = await s.publish({
+      topic: 'notes',
+      ops: [{ op: 'add', path: '/more', value: chunk }],
+    });
     expect(big).toMatchObject({ status: 413, json: { code: 'too_large', topic: 'notes' } });
     // Making room makes the next change fit again: removals count.
     expect(await s.act(writer, { data: { items: [] } })).toMatchObject({ type: 'ack' });
-    expect(await s.act(writer, { ops: [{ op: 'add', path: '/items/-', value: chunk }] })).toMatchObject(
-      { type: 'ack' },
-    );
+    expect(
+      await s.act(writer, { ops: [{ op: 'add', path: '/items/-', value: chunk }] }),
+    ).toMatchObject({ type: 'ack' });
     const snapshot = await s.readable();
     expect(JSON.stringify(snapshot.data).length).toBeLessThan(200_000);
   });

@@ -16,7 +16,10 @@ describe('randomId', () => {
 
   it('falls back to crypto.getRandomValues, never Math.random, without randomUUID', () => {
     // Shadows the prototype's method on this object only; deleting it brings the method back.
-    Object.defineProperty(globalThis.crypto, 'randomUUID', { value: undefined, configurable: true });
+    Object.defineProperty(globalThis.crypto, 'randomUUID', {
+      value: undefined,
+      configurable: true,
+    });
     const mathRandom = vi.spyOn(Math, 'random');
     const values = vi.spyOn(globalThis.crypto, 'getRandomValues');
     try {
