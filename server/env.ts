@@ -200,14 +200,14 @@ function checked(name: string, options: AuthOptions): AuthOptions {
   return options;
 }
 
+const commaList = (raw: string) =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
 function allowedOrigins(raw: string): string[] {
-  const list =
-    raw === 'none'
-      ? []
-      : raw
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter(Boolean);
+  const list = raw === 'none' ? [] : commaList(raw);
   try {
     new OriginPolicy(list);
   } catch (error) {
@@ -217,10 +217,7 @@ function allowedOrigins(raw: string): string[] {
 }
 
 function trustedProxies(raw: string): string[] {
-  const list = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const list = commaList(raw);
   const bad = list.find((entry) => isIP(entry) === 0);
   if (bad !== undefined)
     throw new Error(`TETHER_TRUSTED_PROXIES: "${bad}" is not an IP address (e.g. 127.0.0.1,::1)`);
@@ -228,10 +225,7 @@ function trustedProxies(raw: string): string[] {
 }
 
 function publicHosts(raw: string): string[] {
-  const list = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const list = commaList(raw);
   try {
     new HostPolicy(list);
   } catch (error) {
