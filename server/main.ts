@@ -72,7 +72,7 @@ async function start(config: CliConfig): Promise<void> {
         : randomBytes(32).toString('base64url'),
     };
   // Tokens this CLI signs are renewed over live connections, so a wall screen stays signed in.
-  if (config.server.auth && config.server.auth.secret !== undefined)
+  if (typeof config.server.auth === 'object' && config.server.auth.secret !== undefined)
     config.server.auth = { ...config.server.auth, renewal: { maxSessionSec: MAX_SESSION_SEC } };
   const auth = config.server.auth;
   const server = createTetherServer(config.server);
