@@ -58,7 +58,7 @@ export class ActionDispatcher {
     if (known) return known;
     const reply =
       this.#hub.broker.kind === 'memory'
-        ? this.#run(frame, transport)
+        ? this.#run(frame, transport, key)
         : this.#runClaimed(frame, transport, key);
     this.#replies.set(key, reply);
     return reply;
@@ -80,12 +80,12 @@ export class ActionDispatcher {
     }
     // The broker knows the action by its key; the client by its id.
     if (claim !== 'claimed') return { ...claim, id: frame.id };
-    const reply = await this.#run(frame, transport);
+    const reply = await this.#run(frame, transport, key);
     broker.settleAction(key, reply);
     return reply;
   }
 
-  #run(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
+  #run(frame: ActionFrame, transport: 'websocket' | 'http', key: string): Promise<ActionReply> {
     const nack = (code: string, message: string): Promise<ActionReply> =>
       Promise.resolve({ type: 'nack', id: frame.id, code, message });
     const target = this.#hub.actionTarget(frame.topic);
@@ -113,7 +113,7 @@ export class ActionDispatcher {
     // one step (locally at once; with a distributed broker again after a conflict with another
     // node). An asynchronous one decides once, on the state when the action arrived.
     let pending: Promise<ActionResult> | null = null;
-    const action = { key: frame.id, id: frame.id };
+    const action = { key, id: frame.id };
     const update = (decide: (state: unknown) => UpdateDecision) =>
       this.#hub.broker.duringAction(action, () => this.#hub.update(frame.topic, decide));
     const decided = update((state) => {
