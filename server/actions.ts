@@ -20,7 +20,16 @@ export interface ActionDispatcherOptions {
 }
 
 /**
- * Runs user actions against writable topics, exactly once per id. The reply (a promise, so an id
+ * Whose action an id names: ids are chosen by clients, so one user's id must never answer (or
+ * swallow) another user's action, nor one topic's another's. `subject` is the token's `sub` (null
+ * without auth, where every client is the same nobody).
+ */
+export function actionKey(subject: string | null, topic: string, id: string): string {
+  return JSON.stringify([subject, topic, id]);
+}
+
+/**
+ * Runs user actions against writable topics, exactly once per (subject, topic, id). The reply (a promise, so an id
  * repeated while its first run is still pending waits for the same answer) is remembered in an
  * LRU: a client that retries after a lost ack gets the original ack or nack again, and the
  * handler is not run a second time. With a distributed broker the id is also claimed in the
@@ -38,34 +47,45 @@ export class ActionDispatcher {
       options.onError ?? ((error) => console.error('tether: action handler failed', error));
   }
 
-  dispatch(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
-    const known = this.#replies.get(frame.id);
+  /** `subject`: who sent it (the principal's subject; null without auth). */
+  dispatch(
+    frame: ActionFrame,
+    transport: 'websocket' | 'http',
+    subject: string | null = null,
+  ): Promise<ActionReply> {
+    const key = actionKey(subject, frame.topic, frame.id);
+    const known = this.#replies.get(key);
     if (known) return known;
     const reply =
       this.#hub.broker.kind === 'memory'
-        ? this.#run(frame, transport)
-        : this.#runClaimed(frame, transport);
-    this.#replies.set(frame.id, reply);
+        ? this.#run(frame, transport, key)
+        : this.#runClaimed(frame, transport, key);
+    this.#replies.set(key, reply);
     return reply;
   }
 
-  async #runClaimed(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
+  async #runClaimed(
+    frame: ActionFrame,
+    transport: 'websocket' | 'http',
+    key: string,
+  ): Promise<ActionReply> {
     const { broker } = this.#hub;
     let claim: ActionReply | 'claimed';
     try {
-      claim = await broker.claimAction(frame.id);
+      claim = await broker.claimAction(key);
     } catch (error) {
       // Not remembered: a resend is tried afresh once the shared store is back.
-      this.#replies.delete(frame.id);
+      this.#replies.delete(key);
       return this.#failed(frame.id, error);
     }
-    if (claim !== 'claimed') return claim;
-    const reply = await this.#run(frame, transport);
-    broker.settleAction(frame.id, reply);
+    // The broker knows the action by its key; the client by its id.
+    if (claim !== 'claimed') return { ...claim, id: frame.id };
+    const reply = await this.#run(frame, transport, key);
+    broker.settleAction(key, reply);
     return reply;
   }
 
-  #run(frame: ActionFrame, transport: 'websocket' | 'http'): Promise<ActionReply> {
+  #run(frame: ActionFrame, transport: 'websocket' | 'http', key: string): Promise<ActionReply> {
     const nack = (code: string, message: string): Promise<ActionReply> =>
       Promise.resolve({ type: 'nack', id: frame.id, code, message });
     const target = this.#hub.actionTarget(frame.topic);
@@ -93,7 +113,7 @@ export class ActionDispatcher {
     // one step (locally at once; with a distributed broker again after a conflict with another
     // node). An asynchronous one decides once, on the state when the action arrived.
     let pending: Promise<ActionResult> | null = null;
-    const action = { key: frame.id, id: frame.id };
+    const action = { key, id: frame.id };
     const update = (decide: (state: unknown) => UpdateDecision) =>
       this.#hub.broker.duringAction(action, () => this.#hub.update(frame.topic, decide));
     const decided = update((state) => {
@@ -104,6 +124,7 @@ export class ActionDispatcher {
         id: frame.id,
         topic: frame.topic,
         state,
+        limits: target.topic.limits,
         transport,
         ...(merge && { base: merge }),
       });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { MIN_SECRET_LENGTH, createAuthenticator } from './auth.ts';
 import type { AuthOptions } from './auth.ts';
@@ -6,7 +7,7 @@ import { defaultDataDir } from './data-dir.ts';
 import { readDashboardFile, readTopicsFile } from './config-files.ts';
 import type { TopicFileEntry } from './config-files.ts';
 import type { TetherServerOptions } from './options.ts';
-import { OriginPolicy } from './origin.ts';
+import { HostPolicy, OriginPolicy } from './origin.ts';
 
 export interface CliConfig {
   port: number;
@@ -69,8 +70,13 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
       ...(env.TETHER_ALLOWED_ORIGINS
         ? { allowedOrigins: allowedOrigins(env.TETHER_ALLOWED_ORIGINS) }
         : {}),
+      ...(env.TETHER_TRUSTED_PROXIES
+        ? { trustedProxies: trustedProxies(env.TETHER_TRUSTED_PROXIES) }
+        : {}),
+      ...(env.TETHER_PUBLIC_HOSTS ? { publicHosts: publicHosts(env.TETHER_PUBLIC_HOSTS) } : {}),
       maxConnectionsPerIp: optionalInt('TETHER_MAX_CONNECTIONS_PER_IP', 1),
       maxSubscriptions: optionalInt('TETHER_MAX_SUBSCRIPTIONS', 1),
+      ...readTopicLimits(optionalInt),
       ...readRedis(env),
     },
     ...(env.TETHER_TOPICS ? { topics: readTopicsFile(env.TETHER_TOPICS) } : {}),
@@ -83,6 +89,19 @@ function readDataDir(env: NodeJS.ProcessEnv): string | null {
   const raw = env.TETHER_DATA_DIR;
   if (raw === ':memory:') return null;
   return resolve(raw || defaultDataDir(env));
+}
+
+/** TETHER_MAX_DEPTH, TETHER_MAX_STATE_BYTES, TETHER_MAX_HISTORY_BYTES: what every topic may hold. */
+function readTopicLimits(
+  optionalInt: (name: string, min: number) => number | undefined,
+): Pick<TetherServerOptions, 'topicLimits'> {
+  const limits = {
+    maxDepth: optionalInt('TETHER_MAX_DEPTH', 1),
+    maxStateBytes: optionalInt('TETHER_MAX_STATE_BYTES', 1),
+    maxHistoryBytes: optionalInt('TETHER_MAX_HISTORY_BYTES', 1),
+  };
+  const set = Object.entries(limits).filter(([, value]) => value !== undefined);
+  return set.length > 0 ? { topicLimits: Object.fromEntries(set) } : {};
 }
 
 /** REDIS_URL shares topics with every node using the same Redis (and TETHER_REDIS_PREFIX). */
@@ -129,7 +148,7 @@ function readAuth(env: NodeJS.ProcessEnv): {
   if (mode !== 'on' && mode !== 'off')
     throw new Error(`TETHER_AUTH must be "on" or "off", got "${mode}"`);
   const loginLink = (env.TETHER_LOGIN_LINK || 'on') !== 'off';
-  if (mode === 'off') return { options: false, login: { generateSecret: false, loginLink: false } };
+  if (mode === 'off') return { options: 'off', login: { generateSecret: false, loginLink: false } };
   const claims = {
     ...(env.TETHER_JWT_ISSUER ? { issuer: env.TETHER_JWT_ISSUER } : {}),
     ...(env.TETHER_JWT_AUDIENCE ? { audience: env.TETHER_JWT_AUDIENCE } : {}),
@@ -181,18 +200,36 @@ function checked(name: string, options: AuthOptions): AuthOptions {
   return options;
 }
 
+const commaList = (raw: string) =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
 function allowedOrigins(raw: string): string[] {
-  const list =
-    raw === 'none'
-      ? []
-      : raw
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter(Boolean);
+  const list = raw === 'none' ? [] : commaList(raw);
   try {
     new OriginPolicy(list);
   } catch (error) {
     throw new Error(`TETHER_ALLOWED_ORIGINS: ${(error as Error).message}`);
+  }
+  return list;
+}
+
+function trustedProxies(raw: string): string[] {
+  const list = commaList(raw);
+  const bad = list.find((entry) => isIP(entry) === 0);
+  if (bad !== undefined)
+    throw new Error(`TETHER_TRUSTED_PROXIES: "${bad}" is not an IP address (e.g. 127.0.0.1,::1)`);
+  return list;
+}
+
+function publicHosts(raw: string): string[] {
+  const list = commaList(raw);
+  try {
+    new HostPolicy(list);
+  } catch (error) {
+    throw new Error(`TETHER_PUBLIC_HOSTS: ${(error as Error).message}`);
   }
   return list;
 }

@@ -16,6 +16,8 @@ export interface CompiledGrants {
 }
 
 const MAX_PATTERNS = 256;
+/** Stars per pattern: enough for any real naming scheme, and a bound on matching work. */
+export const MAX_STARS = 8;
 const PATTERN = /^[A-Za-z0-9*][\w.:/*-]{0,127}$/;
 
 /** Throws (with a reason) on a malformed claim; undefined or null grants nothing. */
@@ -38,22 +40,45 @@ function matcher(patterns: unknown, name: string): (topic: string) => boolean {
     );
   if (patterns.includes('*')) return () => true;
   const exact = new Set<string>();
-  const globs: RegExp[] = [];
+  const globs: ((topic: string) => boolean)[] = [];
   for (const pattern of patterns) {
     if (typeof pattern !== 'string' || !PATTERN.test(pattern))
       throw new TypeError(
         `"tether.${name}" has an invalid pattern ${JSON.stringify(pattern).slice(0, 140)}`,
       );
-    if (pattern.includes('*')) globs.push(globToRegExp(pattern));
+    const stars = pattern.split('*').length - 1;
+    if (stars > MAX_STARS)
+      throw new TypeError(
+        `"tether.${name}" pattern ${JSON.stringify(pattern)} has more than ${MAX_STARS} stars`,
+      );
+    if (stars > 0) globs.push(globMatcher(pattern));
     else exact.add(pattern);
   }
-  return (topic) => exact.has(topic) || globs.some((glob) => glob.test(topic));
+  return (topic) => exact.has(topic) || globs.some((glob) => glob(topic));
 }
 
-export function globToRegExp(pattern: string): RegExp {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`);
+/**
+ * A `*` glob as a matcher without backtracking: the text before the first star must start the
+ * name, the text after the last star must end it, and the pieces between are found left to right,
+ * each at its earliest place after the previous one. Taking the earliest place never loses a match
+ * (it leaves the most room for what follows), so one pass over the name decides.
+ */
+export function globMatcher(pattern: string): (topic: string) => boolean {
+  const parts = pattern.split('*');
+  if (parts.length === 1) return (topic) => topic === pattern;
+  const head = parts[0]!;
+  const tail = parts.at(-1)!;
+  const middle = parts.slice(1, -1).filter(Boolean);
+  return (topic) => {
+    if (topic.length < head.length + tail.length) return false;
+    if (!topic.startsWith(head) || !topic.endsWith(tail)) return false;
+    let at = head.length;
+    const end = topic.length - tail.length;
+    for (const part of middle) {
+      const found = topic.indexOf(part, at);
+      if (found < 0 || found + part.length > end) return false;
+      at = found + part.length;
+    }
+    return true;
+  };
 }

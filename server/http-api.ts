@@ -3,7 +3,7 @@ import { ErrorCode, validateClientFrame } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
 import { bearerToken } from './auth.ts';
 import type { Authenticator, Principal } from './auth.ts';
-import { readJsonBody, sendError, sendJson } from './http-util.ts';
+import { clientAddress, readJsonBody, sendError, sendJson } from './http-util.ts';
 import type { Hub } from './hub.ts';
 import type { PublishEndpoint } from './http-publish.ts';
 import { corsHeaders, preflightHeaders } from './origin.ts';
@@ -25,6 +25,10 @@ export interface HttpApiDeps {
   origins: OriginPolicy;
   /** Topics one poll may ask for (the WebSocket's maxSubscriptions). */
   maxTopics: number;
+  /** Long polls held at once per subject, or per client address without one. */
+  maxHeldPolls: number;
+  /** Proxies whose X-Forwarded-For names the client address. */
+  trustedProxies: ReadonlySet<string>;
 }
 
 const REALM = 'Bearer realm="tether"';
@@ -44,6 +48,8 @@ const PUBLISHER: Principal = {
  */
 export class HttpApi {
   readonly #longPolls: LongPolls;
+  /** Long polls held now, per subject or address (entries removed at zero). */
+  readonly #held = new Map<string, number>();
 
   private readonly deps: HttpApiDeps;
 
@@ -159,11 +165,32 @@ export class HttpApi {
     };
     if (request.client) this.deps.pollClients.seen(request.client);
     if (request.waitMs > 0 && isUpToDate(this.deps.hub, request, refuse)) {
-      await this.#longPolls.wait(
-        request.entries.map((entry) => entry.topic),
-        request.waitMs,
-        res,
-      );
+      // Each held poll keeps a socket and a timer: bounded per user (or address), not per request.
+      const holder =
+        principal.subject !== null
+          ? `subject:${principal.subject}`
+          : `address:${clientAddress(req, this.deps.trustedProxies)}`;
+      const held = this.#held.get(holder) ?? 0;
+      if (held >= this.deps.maxHeldPolls)
+        return sendError(
+          res,
+          429,
+          ErrorCode.rateLimited,
+          `at most ${this.deps.maxHeldPolls} long polls may wait at once; poll again when one returns`,
+          { 'Retry-After': '1' },
+        );
+      this.#held.set(holder, held + 1);
+      try {
+        await this.#longPolls.wait(
+          request.entries.map((entry) => entry.topic),
+          request.waitMs,
+          res,
+        );
+      } finally {
+        const left = (this.#held.get(holder) ?? 1) - 1;
+        if (left > 0) this.#held.set(holder, left);
+        else this.#held.delete(holder);
+      }
       if (res.destroyed) return;
     }
     sendJson(res, 200, pollAnswer(this.deps.hub, request, refuse));
@@ -191,7 +218,7 @@ export class HttpApi {
         code: ErrorCode.forbidden,
         message: `not allowed to act on "${frame.topic}"`,
       });
-    const reply = await this.deps.actions.dispatch(frame, 'http');
+    const reply = await this.deps.actions.dispatch(frame, 'http', principal.subject);
     if (!res.destroyed) sendJson(res, 200, reply);
   }
 }

@@ -4,6 +4,7 @@ import { ErrorCode, validatePublishRequest } from '../src/protocol/index.ts';
 import type { ErrorFrame, PublishedResponse } from '../src/protocol/index.ts';
 import { readJsonBody, sendError, sendJson } from './http-util.ts';
 import type { Hub } from './hub.ts';
+import { checkChange } from './limits.ts';
 import { PatchRefusedError, diffStates } from './topic.ts';
 
 export interface PublishEndpointOptions {
@@ -21,8 +22,8 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
 /**
  * `POST /api/publish`: trusted tools (a backend, a cron job, curl) push changes to topics.
  * Checks, in order, so an unauthenticated caller never makes us read its body: enabled (403),
- * credential (401), size (413), JSON and shape (400 `bad_frame`), topic (404), patch (400
- * `bad_patch`). A refused publish leaves the topic exactly as it was.
+ * credential (401), size (413), JSON and shape (400 `bad_frame`), topic (404), the topic's
+ * limits (413 `too_large`, 400 `too_deep`), patch (400 `bad_patch`). A refused publish leaves the topic exactly as it was.
  */
 export class PublishEndpoint {
   readonly #hub: Hub;
@@ -67,6 +68,9 @@ export class PublishEndpoint {
 
     const topic = this.#hub.topic(name);
     if (!topic) return sendTopicError(res, 404, ErrorCode.unknownTopic, `no topic "${name}"`, name);
+    // Measured before diffing or applying, which recurse into the values; the whole state again at commit.
+    const overLimit = checkChange(decoded.frame, topic.limits);
+    if (overLimit) return sendLimitError(res, overLimit, name);
     let published;
     try {
       // Decided against the committed state (a `data` body is diffed at commit time), and answered
@@ -75,7 +79,8 @@ export class PublishEndpoint {
         ok: true,
         ops: ops ?? diffStates(state, data),
       }));
-      published = result.ok ? result.patch?.frame : undefined;
+      if (!result.ok) return sendLimitError(res, result, name);
+      published = result.patch?.frame;
     } catch (error) {
       if (!(error instanceof PatchRefusedError)) throw error;
       return sendTopicError(res, 400, ErrorCode.badPatch, error.message, name);
@@ -100,6 +105,16 @@ export class PublishEndpoint {
     for (const key of this.#keys) ok = timingSafeEqual(key, guess) || ok;
     return ok ? 'ok' : 'invalid';
   }
+}
+
+/** A refusal decided at commit: the topic's limits (too_large 413, too_deep 400). */
+function sendLimitError(
+  res: ServerResponse,
+  refusal: { code: string; message: string },
+  topic: string,
+): void {
+  const status = refusal.code === ErrorCode.tooLarge ? 413 : 400;
+  sendTopicError(res, status, refusal.code, refusal.message, topic);
 }
 
 function sendTopicError(

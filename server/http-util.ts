@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../src/protocol/index.ts';
+import { normalizeAddress } from './options.ts';
 import type { ErrorFrame } from '../src/protocol/index.ts';
 
 /** API answers are live data: never cached, never sniffed into something else. */
@@ -8,6 +9,36 @@ const API_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
 };
+
+/**
+ * The request target as a URL, routed by its path only: null unless it starts with exactly one
+ * `/`. `//internal/api/publish` would otherwise parse as host `internal` and path `/api/publish`,
+ * slipping past proxy rules written for path prefixes (`/\` is the same to the URL parser).
+ */
+export function requestPath(target: string | undefined): URL | null {
+  if (target === undefined || target[0] !== '/' || target[1] === '/' || target[1] === '\\')
+    return null;
+  const url = new URL(target, 'http://localhost');
+  return url.host === 'localhost' ? url : null;
+}
+
+/**
+ * Who sent a request: the peer's address, or, when the peer is a trusted reverse proxy, the
+ * address it forwarded. X-Forwarded-For is read from the right (the entry the nearest proxy
+ * added), skipping trusted proxies: entries further left are whatever the client wrote.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string {
+  const peer = normalizeAddress(req.socket.remoteAddress);
+  if (!trustedProxies.has(peer)) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((entry) => normalizeAddress(entry.trim()))
+    .filter((entry) => entry !== '' && entry !== 'unknown');
+  for (let i = forwarded.length - 1; i >= 0; i--)
+    if (!trustedProxies.has(forwarded[i]!)) return forwarded[i]!;
+  return forwarded[0] ?? peer;
+}
 
 /** Sends a JSON body; `body` may be pre-serialized text (e.g. a poll answer built from cached frames). */
 export function sendJson(

@@ -4,6 +4,7 @@ import type { PatchFrame, PatchOperation } from '../src/protocol/index.ts';
 import type { Broker } from './broker/broker.ts';
 import type { ActionBase } from './field-merge.ts';
 import { MemoryBroker } from './broker/memory-broker.ts';
+import type { TopicLimits } from './limits.ts';
 import { Topic, newEpoch } from './topic.ts';
 import type { Encoded, UpdateDecision, UpdateResult } from './topic.ts';
 
@@ -15,6 +16,8 @@ export interface ActionContext<T> {
   topic: string;
   /** The topic's state when the action arrived. */
   state: T;
+  /** What the topic may hold; a change past these is refused when it is committed. */
+  limits?: Readonly<TopicLimits>;
   transport: 'websocket' | 'http';
   /**
    * The base and fields the action came with, already checked: none of those fields changed since
@@ -36,6 +39,8 @@ export type ActionHandler<T> = (
 export interface TopicDefinition<T> {
   initial: T;
   historyLength?: number;
+  /** Overrides the server's topic limits for this topic. */
+  limits?: Partial<TopicLimits>;
   /** Whether clients may send actions to this topic (defaults to true when onAction is given). */
   writable?: boolean;
   onAction?: ActionHandler<T>;
@@ -47,6 +52,11 @@ export interface TopicInfo {
   seq: number;
   writable: boolean;
 }
+
+const withoutUndefined = <T extends object>(value: T | undefined): Partial<T> =>
+  Object.fromEntries(
+    Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined),
+  ) as Partial<T>;
 
 export type PublishListener = (topic: Topic, patch: Encoded<PatchFrame>) => void;
 /** Hears a topic re-based on shared state (another epoch, lost history): its subscribers need a snapshot. */
@@ -69,13 +79,22 @@ export class Hub {
   readonly epoch: string;
   readonly broker: Broker;
   readonly #defaultHistoryLength: number | undefined;
+  readonly #limits: Partial<TopicLimits> | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Set<PublishListener>();
   readonly #resetListeners = new Set<ResetListener>();
 
-  constructor(options: { epoch?: string; historyLength?: number; broker?: Broker } = {}) {
+  constructor(
+    options: {
+      epoch?: string;
+      historyLength?: number;
+      limits?: Partial<TopicLimits>;
+      broker?: Broker;
+    } = {},
+  ) {
     this.epoch = options.epoch ?? newEpoch();
     this.#defaultHistoryLength = options.historyLength;
+    this.#limits = options.limits;
     this.broker = options.broker ?? new MemoryBroker();
   }
 
@@ -88,6 +107,7 @@ export class Hub {
       initial: definition.initial,
       epoch: this.epoch,
       historyLength: definition.historyLength ?? this.#defaultHistoryLength,
+      limits: { ...this.#limits, ...withoutUndefined(definition.limits) },
       onPublish: (patch) => {
         for (const listener of this.#listeners) listener(topic, patch);
       },

@@ -75,7 +75,7 @@ async function start(config: CliConfig): Promise<void> {
         : randomBytes(32).toString('base64url'),
     };
   // Tokens this CLI signs are renewed over live connections, so a wall screen stays signed in.
-  if (config.server.auth && config.server.auth.secret !== undefined)
+  if (typeof config.server.auth === 'object' && config.server.auth.secret !== undefined)
     config.server.auth = { ...config.server.auth, renewal: { maxSessionSec: MAX_SESSION_SEC } };
   const auth = config.server.auth;
   const server = createTetherServer({ staticDir: DASHBOARD_DIR, ...config.server });
@@ -107,7 +107,7 @@ async function start(config: CliConfig): Promise<void> {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const origin = `http://${host}:${port}`;
   console.log(`tether listening on ${origin}`);
-  if (auth && auth.secret !== undefined && config.login.loginLink) {
+  if (typeof auth === 'object' && auth.secret !== undefined && config.login.loginLink) {
     // The token rides in the fragment, which browsers never send: it stays out of request lines and logs.
     const token = await mintToken(auth.secret, {
       subject: 'local',
@@ -117,7 +117,7 @@ async function start(config: CliConfig): Promise<void> {
       audience: auth.audience,
     });
     console.log(`tether login (valid 12 h, full access): ${origin}/#token=${token}`);
-  } else if (auth === false || auth === undefined) {
+  } else if (auth === false || auth === 'off' || auth === undefined) {
     console.error(
       'tether: TETHER_AUTH=off: anyone who can reach this server can read every topic and send actions',
     );

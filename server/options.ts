@@ -8,12 +8,20 @@ import { DEFAULT_ACTION_DEDUPE_SIZE } from './actions.ts';
 import type { AuthOptions } from './auth.ts';
 import type { Broker } from './broker/broker.ts';
 import type { RedisBrokerOptions } from './broker/redis-broker.ts';
+import { resolveTopicLimits } from './limits.ts';
+import type { TopicLimits } from './limits.ts';
 import { DEFAULT_ALLOWED_ORIGINS } from './origin.ts';
 import { DEFAULT_HISTORY_LENGTH } from './topic.ts';
 
 export interface TetherServerOptions {
   /** Patch frames kept per topic for resuming clients (default 1000). */
   historyLength?: number;
+  /**
+   * What every topic may hold (a topic's own `limits` override them): `maxDepth` nesting levels
+   * (default 64), `maxStateBytes` of state as JSON (default 1 MiB), `maxHistoryBytes` of kept patch
+   * frames (default 8 MiB). Changes past them are refused with `too_deep` / `too_large`.
+   */
+  topicLimits?: Partial<TopicLimits>;
   /** Largest accepted client frame or POST body, in bytes (default 64 KiB). */
   maxFrameBytes?: number;
   /** Heartbeat interval advertised in `welcome` (default 25 s). */
@@ -50,22 +58,40 @@ export interface TetherServerOptions {
   /**
    * Viewer authentication (docs/security.md): JWTs in `hello.token` and `Authorization: Bearer`,
    * verified with a secret (HS256), a public key or a JWKS URL; topic permissions from the
-   * `tether` claim. `false`, the library's default, serves everyone everything: only for a server
-   * nobody untrusted can reach. The CLI turns it on by default.
+   * `tether` claim. `false`, the library's default, serves everyone everything, and `listen` then
+   * refuses any address but loopback. `'off'` says so on purpose: an open server on any address
+   * (with a warning). The CLI turns auth on by default.
    */
-  auth?: AuthOptions | false;
+  auth?: AuthOptions | false | 'off';
   /**
    * Browser origins allowed besides the server's own (WebSocket upgrades, CORS for /api/*).
-   * Entries are `scheme://host[:port]` or `scheme://host:*` (default: http://localhost:*,
-   * http://127.0.0.1:*, http://[::1]:*). Requests without an Origin (tools) are not affected.
+   * Entries are `scheme://host[:port]` or `scheme://host:*` (default none: only the server's own
+   * origin). Requests without an Origin (tools) are not affected.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Host names the server is reached by, besides IP addresses and `localhost` (server/origin.ts,
+   * against DNS rebinding): `dash.example.com`, `.example.com` for every subdomain, `*` for any
+   * name. Other `Host` headers are refused with 403 on HTTP and on upgrade (default none).
+   */
+  publicHosts?: readonly string[];
   /** Topics one WebSocket connection may hold (default 256); more get `too_many_subscriptions`. */
   maxSubscriptions?: number;
   /** WebSocket connections from one address (default 64); more get `too_many_connections` and close 1013. */
   maxConnectionsPerIp?: number;
   /** Addresses exempt from `maxConnectionsPerIp` (default loopback: behind a local reverse proxy every client has its address). */
   connectionLimitExempt?: readonly string[];
+  /**
+   * Reverse proxies whose `X-Forwarded-For` is believed (their addresses, e.g. `['127.0.0.1']` for
+   * nginx on the same host). The client address then comes from that header, so the per-address
+   * limits apply to clients rather than to the proxy (default none: the peer's address counts).
+   */
+  trustedProxies?: readonly string[];
+  /** Long polls held at once per subject (with auth) or per client address (default 16); more get 429. */
+  maxHeldPolls?: number;
+  /** Time to receive a request's headers, and the whole request, before Node closes it (default 10 s, 20 s; `listen` only). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** With auth on, a WebSocket that has not authenticated after this long is closed with 4401 (default 10 s). */
   helloTimeoutMs?: number;
   /**
@@ -90,9 +116,11 @@ export type ResolvedOptions = Required<
     TetherServerOptions,
     | 'rateLimit'
     | 'badFrameLimit'
+    | 'topicLimits'
     | 'publishKey'
     | 'dashboard'
     | 'connectionLimitExempt'
+    | 'trustedProxies'
     | 'redisUrl'
     | 'redis'
     | 'broker'
@@ -101,7 +129,10 @@ export type ResolvedOptions = Required<
 > & {
   /** Normalized (IPv4-mapped IPv6 addresses as IPv4). */
   connectionLimitExempt: ReadonlySet<string>;
+  /** Normalized like connectionLimitExempt. */
+  trustedProxies: ReadonlySet<string>;
   rateLimit: { framesPerSecond: number; burst: number };
+  topicLimits: Readonly<TopicLimits>;
   badFrameLimit: { count: number; windowMs: number };
   publishKeys: readonly string[];
   /** null: `/dashboard.json` is not ours to answer. */
@@ -114,6 +145,7 @@ export const MIN_PUBLISH_KEY_LENGTH = 16;
 export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     historyLength: options.historyLength ?? DEFAULT_HISTORY_LENGTH,
+    topicLimits: resolveTopicLimits(options.topicLimits),
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     heartbeatMs: options.heartbeatMs ?? 25_000,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 60_000,
@@ -135,12 +167,17 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     dashboard: resolveDashboard(options),
     auth: options.auth ?? false,
     allowedOrigins: options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS,
+    publicHosts: options.publicHosts ?? [],
     maxSubscriptions: options.maxSubscriptions ?? 256,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 64,
     connectionLimitExempt: new Set(
       (options.connectionLimitExempt ?? ['127.0.0.1', '::1']).map(normalizeAddress),
     ),
     helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+    trustedProxies: new Set((options.trustedProxies ?? []).map(normalizeAddress)),
+    maxHeldPolls: options.maxHeldPolls ?? 16,
+    headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
   };
   const positive: [string, number][] = [
     ['maxFrameBytes', resolved.maxFrameBytes],
@@ -155,6 +192,12 @@ export function resolveOptions(options: TetherServerOptions): ResolvedOptions {
     ['maxPublishBytes', resolved.maxPublishBytes],
     ['maxSubscriptions', resolved.maxSubscriptions],
     ['helloTimeoutMs', resolved.helloTimeoutMs],
+    ['maxHeldPolls', resolved.maxHeldPolls],
+    ['headersTimeoutMs', resolved.headersTimeoutMs],
+    ['requestTimeoutMs', resolved.requestTimeoutMs],
+    ['topicLimits.maxDepth', resolved.topicLimits.maxDepth],
+    ['topicLimits.maxStateBytes', resolved.topicLimits.maxStateBytes],
+    ['topicLimits.maxHistoryBytes', resolved.topicLimits.maxHistoryBytes],
   ];
   for (const [name, value] of positive) {
     if (!(Number.isFinite(value) && value > 0))

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 
@@ -46,7 +46,8 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /**
  * Serves the built dashboard from `root`. Unknown paths get index.html (the dashboard routes on
  * the client), except under /assets/, where a miss is a real 404 (an HTML page under a script's
- * name would be cached as that script). Paths are resolved and checked to stay inside `root`.
+ * name would be cached as that script). Paths are resolved and checked to stay inside `root`,
+ * and so are their real paths: a symlink that leads out of `root` is not followed.
  */
 export async function serveStatic(
   req: IncomingMessage,
@@ -67,13 +68,15 @@ export async function serveStatic(
   if (decoded.includes('\0') || (file !== base && !file.startsWith(base + sep)))
     return sendPlain(res, 404, 'not found\n');
 
-  if (file !== base && (await isFile(file))) {
+  const realBase = await realpath(base).catch(() => base);
+  const real = file === base ? null : await containedFile(realBase, file);
+  if (real) {
     const cache = file.startsWith(resolve(base, 'assets') + sep) ? IMMUTABLE : 'no-cache';
-    return sendFile(req, res, file, cache);
+    return sendFile(req, res, real, cache);
   }
   if (decoded.startsWith('/assets/')) return sendPlain(res, 404, 'not found\n');
-  const index = resolve(base, 'index.html');
-  if (await isFile(index)) return sendFile(req, res, index, 'no-cache');
+  const index = await containedFile(realBase, resolve(base, 'index.html'));
+  if (index) return sendFile(req, res, index, 'no-cache');
   sendPlain(
     res,
     503,
@@ -81,11 +84,14 @@ export async function serveStatic(
   );
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** The real path of `path` when it is a file whose real path lies inside `realBase`; else null. */
+async function containedFile(realBase: string, path: string): Promise<string | null> {
   try {
-    return (await stat(path)).isFile();
+    const real = await realpath(path);
+    if (!real.startsWith(realBase + sep)) return null;
+    return (await stat(real)).isFile() ? real : null;
   } catch {
-    return false;
+    return null;
   }
 }
 

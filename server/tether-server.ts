@@ -11,12 +11,12 @@ import { RedisBroker } from './broker/redis-broker.ts';
 import { SqliteBroker } from './broker/sqlite-broker.ts';
 import { HttpApi } from './http-api.ts';
 import { PublishEndpoint } from './http-publish.ts';
-import { sendError, sendJson } from './http-util.ts';
+import { requestPath, sendError, sendJson } from './http-util.ts';
 import { Hub } from './hub.ts';
 import type { TopicDefinition } from './hub.ts';
 import { resolveOptions } from './options.ts';
-import type { TetherServerOptions } from './options.ts';
-import { OriginPolicy } from './origin.ts';
+import type { ResolvedOptions, TetherServerOptions } from './options.ts';
+import { HostPolicy, OriginPolicy, hostRefusal } from './origin.ts';
 import { PollClients } from './poll-clients.ts';
 import { serveStatic } from './static-files.ts';
 import type { Topic } from './topic.ts';
@@ -77,7 +77,11 @@ export interface TetherServer {
 export function createTetherServer(options: TetherServerOptions = {}): TetherServer {
   const config = resolveOptions(options);
   const broker = createBroker(options, config.onError);
-  const hub = new Hub({ historyLength: config.historyLength, broker });
+  const hub = new Hub({
+    historyLength: config.historyLength,
+    limits: config.topicLimits,
+    broker,
+  });
   const actions = new ActionDispatcher(hub, {
     dedupeSize: config.actionDedupeSize,
     onError: (error) => config.onError(error, 'action handler'),
@@ -89,8 +93,9 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     maxBytes: config.maxPublishBytes,
   });
   const security = {
-    auth: createAuthenticator(config.auth),
+    auth: createAuthenticator(config.auth === 'off' ? false : config.auth),
     origins: new OriginPolicy(config.allowedOrigins),
+    hosts: new HostPolicy(config.publicHosts),
   };
   const api = new HttpApi({
     hub,
@@ -99,6 +104,8 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     publish: publishEndpoint,
     maxFrameBytes: config.maxFrameBytes,
     maxTopics: config.maxSubscriptions,
+    maxHeldPolls: config.maxHeldPolls,
+    trustedProxies: config.trustedProxies,
     ...security,
   });
   const dashboardJson = config.dashboard && JSON.stringify(config.dashboard);
@@ -117,7 +124,15 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
       else res.destroy();
     };
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestPath(req.url);
+      if (!url)
+        return sendError(res, 400, 'bad_request', 'the request path must start with one "/"');
+      const ours =
+        HttpApi.handles(url.pathname) ||
+        url.pathname === DASHBOARD_PATH ||
+        config.staticDir !== false;
+      if (ours && !security.hosts.allows(req))
+        return sendError(res, 403, ErrorCode.forbidden, hostRefusal(req));
       if (HttpApi.handles(url.pathname)) api.handle(req, res, url).catch(fail);
       else if (
         url.pathname === DASHBOARD_PATH &&
@@ -146,9 +161,15 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
 
   async function listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; host: string }> {
     if (owned) throw new Error('this Tether server is already listening');
+    checkOpenListener(config.auth, host);
     // Serving starts once the topics hold the shared state, not their initial values.
     await broker.ready();
-    const server = createServer();
+    // Below Node's defaults (60 s, 300 s): API requests are small, and long polls hold the response, not the request.
+    const server = createServer({
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -202,6 +223,23 @@ export function createTetherServer(options: TetherServerOptions = {}): TetherSer
     onClose: (hook) => void closeHooks.push(hook),
     close: () => (closing ??= shutDown()),
   };
+}
+
+/**
+ * Without auth every client may read every topic and act on writable ones. That is the library's
+ * default for a server on loopback; on any other address it must be chosen explicitly.
+ */
+function checkOpenListener(auth: ResolvedOptions['auth'], host: string): void {
+  if (auth !== false && auth !== 'off') return;
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (loopback) return;
+  if (auth === false)
+    throw new Error(
+      `refusing to listen on ${host} without auth: anyone who can reach it could read every topic and send actions. Configure auth, or pass auth: 'off' to serve everyone on purpose`,
+    );
+  console.warn(
+    `tether: auth is off on ${host}: anyone who can reach this server can read every topic and send actions`,
+  );
 }
 
 function createBroker(

@@ -4,12 +4,15 @@ import jsonpatch from 'fast-json-patch';
 import { applyPatchImmutably, encodeFrame } from '../src/protocol/index.ts';
 import type {
   FieldConflict,
+  PatchResult,
   PatchFrame,
   PatchOperation,
   Position,
   SnapshotFrame,
   TopicFrame,
 } from '../src/protocol/index.ts';
+import { limitMessage, measureJson, pointerDepth, resolveTopicLimits, valueAt } from './limits.ts';
+import type { TopicLimits } from './limits.ts';
 
 export const DEFAULT_HISTORY_LENGTH = 1000;
 
@@ -24,6 +27,18 @@ export class PatchRefusedError extends Error {
   constructor(topic: string, reason: string) {
     super(`topic "${topic}": patch refused: ${reason}`);
     this.name = 'PatchRefusedError';
+  }
+}
+
+/** A change that would take the topic past one of its limits (`too_deep`, `too_large`); nothing changed. */
+export class TopicLimitError extends PatchRefusedError {
+  constructor(
+    topic: string,
+    readonly code: 'too_deep' | 'too_large',
+    limits: TopicLimits,
+  ) {
+    super(topic, limitMessage(code, limits));
+    this.name = 'TopicLimitError';
   }
 }
 
@@ -74,6 +89,8 @@ export interface TopicOptions<T> {
   historyLength?: number;
   /** Hears every publish synchronously (the hub's fan-out), whoever called publish. */
   onPublish?: (patch: Encoded<PatchFrame>) => void;
+  /** Depth, state bytes and history bytes (default DEFAULT_TOPIC_LIMITS). */
+  limits?: Partial<TopicLimits>;
 }
 
 /**
@@ -85,10 +102,14 @@ export interface TopicOptions<T> {
 export class Topic<T = unknown> {
   readonly name: string;
   readonly historyLength: number;
+  readonly limits: Readonly<TopicLimits>;
   #epoch: string;
   #state: T;
+  /** The state's JSON size as measureJson counts it: kept up to date per change, re-measured per snapshot. */
+  #stateBytes: number;
   #seq = 0;
   #history: Encoded<PatchFrame>[] = [];
+  #historyBytes = 0;
   // Many subscribers arriving at the same seq (e.g. after a restart) share one snapshot string.
   #snapshotCache: Encoded<SnapshotFrame> | null = null;
   readonly #onPublish: ((patch: Encoded<PatchFrame>) => void) | undefined;
@@ -105,7 +126,13 @@ export class Topic<T = unknown> {
     this.name = name;
     this.#epoch = options.epoch ?? newEpoch();
     this.historyLength = historyLength;
+    this.limits = resolveTopicLimits(options.limits);
+    for (const [key, value] of Object.entries(this.limits)) {
+      if (!(Number.isInteger(value) && value > 0))
+        throw new RangeError(`topic "${name}": limits.${key} must be a positive integer`);
+    }
     this.#state = options.initial;
+    this.#stateBytes = this.#measureWhole(options.initial, 'initial state');
     this.#onPublish = options.onPublish;
   }
 
@@ -142,9 +169,18 @@ export class Topic<T = unknown> {
    * nothing and publishes nothing, so it returns null.
    */
   publish(ops: readonly PatchOperation[]): Encoded<PatchFrame> | null {
-    if (this.#writer) return this.#writer.publish(ops);
+    if (this.#writer) {
+      this.#admit(this.#state, ops, () => applyPatchImmutably(this.#state, ops));
+      return this.#writer.publish(ops);
+    }
     if (ops.length === 0) return null;
-    const result = applyPatchImmutably(this.#state, ops);
+    let result: PatchResult<T> | undefined;
+    const stateBytes = this.#admit(
+      this.#state,
+      ops,
+      () => (result ??= applyPatchImmutably(this.#state, ops)),
+    );
+    result ??= applyPatchImmutably(this.#state, ops);
     if (!result.ok) throw new PatchRefusedError(this.name, result.error);
     const frame: PatchFrame = {
       type: 'patch',
@@ -158,6 +194,7 @@ export class Topic<T = unknown> {
     const encoded = { frame, text: encodeOrRefuse(this.name, frame) };
     this.#journal?.record(encoded, result.doc);
     this.#state = result.doc;
+    this.#stateBytes = stateBytes;
     this.#seq = frame.seq;
     this.#remember(encoded);
     this.#onPublish?.(encoded);
@@ -176,14 +213,76 @@ export class Topic<T = unknown> {
    * a conflict with another node. Rejects with PatchRefusedError when the ops do not apply.
    */
   update(decide: (state: T) => UpdateDecision): Promise<UpdateResult> {
-    if (this.#writer) return this.#writer.update(decide as (state: unknown) => UpdateDecision);
+    if (this.#writer) {
+      // Measured against the committed state the ops will apply to, every time they are decided.
+      return this.#writer.update((state) =>
+        refusingLimits(() => {
+          const decision = decide(state as T);
+          if (decision.ok && decision.ops)
+            this.#admit(state, decision.ops, () => applyPatchImmutably(state, decision.ops!));
+          return decision;
+        }),
+      );
+    }
     try {
-      const decision = decide(this.#state);
+      const decision = refusingLimits(() => decide(this.#state));
       if (!decision.ok) return Promise.resolve(decision);
-      return Promise.resolve({ ok: true, patch: decision.ops ? this.publish(decision.ops) : null });
+      const patch = refusingLimits(() => ({
+        ok: true as const,
+        patch: decision.ops ? this.publish(decision.ops) : null,
+      }));
+      return Promise.resolve(patch);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Measures `ops` against the limits before they are committed to `base`, and returns the state's
+   * size after them; throws TopicLimitError. The size is kept up to date from the ops (what they
+   * add minus what they replace or remove), and measured exactly on the state after the ops
+   * (`applied`) only when that estimate passes the limit or the ops move or copy subtrees.
+   */
+  #admit(
+    base: unknown,
+    ops: readonly PatchOperation[],
+    applied: () => { ok: true; doc: unknown } | { ok: false },
+  ): number {
+    const { maxDepth, maxStateBytes } = this.limits;
+    let bytes = this.#stateBytes;
+    let exact = false;
+    for (const op of ops) {
+      if (op.op === 'add' || op.op === 'replace' || op.op === 'test') {
+        const measured = measureJson(op.value, maxDepth - pointerDepth(op.path), maxStateBytes);
+        if (!measured.ok) throw new TopicLimitError(this.name, measured.code, this.limits);
+        if (op.op !== 'test') bytes += measured.bytes;
+      }
+      if (op.op === 'move' || op.op === 'copy') exact = true;
+      if (op.op === 'replace' || op.op === 'remove' || (op.op === 'add' && !op.path.endsWith('/-')))
+        bytes -= op.path === '' ? this.#stateBytes : this.#bytesOf(valueAt(base, op.path));
+    }
+    if (!exact && bytes <= maxStateBytes) return Math.max(0, bytes);
+    const result = applied();
+    if (!result.ok) return this.#stateBytes; // refused by the patch itself, with its own reason
+    const measured = measureJson(result.doc, maxDepth, maxStateBytes);
+    if (!measured.ok) throw new TopicLimitError(this.name, measured.code, this.limits);
+    return measured.bytes;
+  }
+
+  #bytesOf(value: unknown): number {
+    if (value === undefined) return 0;
+    const measured = measureJson(value, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    return measured.ok ? measured.bytes : 0;
+  }
+
+  /** A state handed to us whole (initial, or shared state on reset): it must fit the depth limit. */
+  #measureWhole(state: unknown, what: string): number {
+    const measured = measureJson(state, this.limits.maxDepth, Number.POSITIVE_INFINITY);
+    if (!measured.ok)
+      throw new RangeError(
+        `topic "${this.name}": the ${what} nests deeper than ${this.limits.maxDepth} levels`,
+      );
+    return measured.bytes;
   }
 
   /** Makes this topic a replica whose publishes `writer` commits (server/broker). */
@@ -205,6 +304,7 @@ export class Topic<T = unknown> {
     if (frame.epoch !== this.#epoch || frame.seq !== this.#seq + 1) return false;
     const result = applyPatchImmutably(this.#state, frame.ops);
     if (!result.ok) return false;
+    this.#stateBytes = this.#sizeAfter(this.#state, frame.ops, result.doc);
     this.#state = result.doc;
     this.#seq = frame.seq;
     this.#remember(encoded);
@@ -221,7 +321,9 @@ export class Topic<T = unknown> {
     this.#epoch = epoch;
     this.#seq = seq;
     this.#state = state;
+    this.#stateBytes = this.#bytesOf(state);
     this.#history = [];
+    this.#historyBytes = 0;
     this.#snapshotCache = null;
     for (const encoded of history) if (encoded.frame.seq <= seq) this.#remember(encoded);
     for (const listener of this.#resetListeners) listener();
@@ -232,10 +334,25 @@ export class Topic<T = unknown> {
     return () => this.#resetListeners.delete(listener);
   }
 
+  /** A committed frame's effect on the size (already checked by the node that committed it). */
+  #sizeAfter(base: unknown, ops: readonly PatchOperation[], doc: unknown): number {
+    try {
+      return this.#admit(base, ops, () => ({ ok: true, doc }));
+    } catch {
+      return this.#bytesOf(doc);
+    }
+  }
+
   #remember(encoded: Encoded<PatchFrame>): void {
     if (this.historyLength === 0) return;
     this.#history.push(encoded);
-    if (this.#history.length > this.historyLength) this.#history.shift();
+    this.#historyBytes += Buffer.byteLength(encoded.text);
+    while (
+      this.#history.length > 0 &&
+      (this.#history.length > this.historyLength ||
+        this.#historyBytes > this.limits.maxHistoryBytes)
+    )
+      this.#historyBytes -= Buffer.byteLength(this.#history.shift()!.text);
   }
 
   snapshot(): Encoded<SnapshotFrame> {
@@ -248,6 +365,8 @@ export class Topic<T = unknown> {
         data: this.#state,
       };
       this.#snapshotCache = { frame, text: encodeFrame(frame) };
+      // Re-measured here, where the whole state is encoded anyway, so the running estimate cannot drift.
+      this.#stateBytes = this.#bytesOf(this.#state);
     }
     return this.#snapshotCache;
   }
@@ -272,6 +391,17 @@ export class Topic<T = unknown> {
   isUpToDate(since: Position | undefined): boolean {
     if (since === undefined || since.epoch !== this.#epoch) return false;
     return since.seq === this.#seq || (this.replicated && since.seq > this.#seq);
+  }
+}
+
+/** Runs `step`, turning a TopicLimitError into the refusal an action or publish answers with. */
+function refusingLimits<R>(step: () => R): R | { ok: false; code: string; message: string } {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof TopicLimitError)
+      return { ok: false, code: error.code, message: error.message };
+    throw error;
   }
 }
 

@@ -202,6 +202,15 @@ export class Connection {
         return;
       }
       case 'unsubscribe':
+        // As for subscribe: a topic this client may not read gets the same answer whether it exists or not.
+        if (!principal.canSubscribe(frame.topic))
+          return this.sendFrame(
+            this.#error(
+              ErrorCode.forbidden,
+              `not allowed to subscribe to "${frame.topic}"`,
+              frame.topic,
+            ),
+          );
         if (!this.deps.hub.topic(frame.topic)) {
           return this.sendFrame(
             this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic),
@@ -222,7 +231,9 @@ export class Connection {
             message: `not allowed to act on "${frame.topic}"`,
           });
         }
-        void this.deps.actions.dispatch(frame, 'websocket').then((reply) => this.sendFrame(reply));
+        void this.deps.actions
+          .dispatch(frame, 'websocket', principal.subject)
+          .then((reply) => this.sendFrame(reply));
         return;
     }
   }

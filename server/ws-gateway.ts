@@ -7,9 +7,10 @@ import { CloseCode, ErrorCode } from '../src/protocol/index.ts';
 import type { ActionDispatcher } from './actions.ts';
 import type { Authenticator } from './auth.ts';
 import type { Hub } from './hub.ts';
-import { normalizeAddress } from './options.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { OriginPolicy } from './origin.ts';
+import { clientAddress } from './http-util.ts';
+import { hostRefusal } from './origin.ts';
+import type { HostPolicy, OriginPolicy } from './origin.ts';
 import { Connection } from './ws-connection.ts';
 import type { SubscriberIndex } from './ws-connection.ts';
 
@@ -39,13 +40,13 @@ export class WsGateway {
   private readonly hub: Hub;
   private readonly actions: ActionDispatcher;
   private readonly options: ResolvedOptions;
-  private readonly security: { auth: Authenticator; origins: OriginPolicy };
+  private readonly security: { auth: Authenticator; origins: OriginPolicy; hosts: HostPolicy };
 
   constructor(
     hub: Hub,
     actions: ActionDispatcher,
     options: ResolvedOptions,
-    security: { auth: Authenticator; origins: OriginPolicy },
+    security: { auth: Authenticator; origins: OriginPolicy; hosts: HostPolicy },
   ) {
     this.hub = hub;
     this.actions = actions;
@@ -106,6 +107,7 @@ export class WsGateway {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== WS_PATH)
       return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here; use /ws');
+    if (!this.security.hosts.allows(req)) return refuse(socket, 403, 'Forbidden', hostRefusal(req));
     if (!this.options.websocket)
       return refuse(socket, 503, 'Service Unavailable', 'WebSocket is disabled; poll /api/poll');
     if (this.#closing) return refuse(socket, 503, 'Service Unavailable', 'server is shutting down');
@@ -174,7 +176,7 @@ export class WsGateway {
     });
     // Client-caused protocol errors (bad UTF-8, payload over ws's cap) end in a close; nothing to report.
     ws.on('error', () => undefined);
-    const address = normalizeAddress(req.socket.remoteAddress);
+    const address = clientAddress(req, this.options.trustedProxies);
     let counted = false;
     ws.on('close', () => {
       connection.dispose();

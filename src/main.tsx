@@ -7,50 +7,13 @@ import {
 } from './client/index.ts';
 import { App } from './dashboard/App.tsx';
 import { loadDashboardConfig } from './dashboard/dashboard-config.ts';
+import { TOKEN_KEY, loginToken } from './dashboard/login-token.ts';
 import './dashboard/styles.css';
 
 /** How long the server may hold a fallback poll open; the polling notice quotes it. */
 const POLL_WAIT_MS = 20_000;
-/** Where the login link's token is kept: this tab only, gone when it closes. */
-const TOKEN_KEY = 'tether.token';
 const SIGN_IN_HINT =
   'Open the login link printed by npm start (http://HOST:PORT/#token=…) in this browser, then Retry.';
-
-/**
- * The login link carries the token in the URL fragment (`#token=…`), which the browser never
- * sends to the server. Keep it in sessionStorage and take it out of the address bar and history,
- * so it is not bookmarked, shared or shown.
- */
-function loginToken(): () => string | undefined {
-  let memory: string | undefined;
-  const params = new URLSearchParams(location.hash.slice(1));
-  const fromLink = params.get('token');
-  if (fromLink) {
-    memory = fromLink;
-    params.delete('token');
-    const rest = params.toString();
-    history.replaceState(
-      history.state,
-      '',
-      `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`,
-    );
-  }
-  try {
-    if (fromLink) sessionStorage.setItem(TOKEN_KEY, fromLink);
-    else memory = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
-  } catch {
-    // Storage disabled: the token lives as long as this page.
-  }
-  // Asked before every connection and poll: a login link opened in another tab is not seen here,
-  // but one opened in this tab (a reload) is.
-  return () => {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY) ?? memory;
-    } catch {
-      return memory;
-    }
-  };
-}
 
 /** Keeps a token the server renewed where loginToken reads, so a reload signs in with it. */
 function keepToken(token: string): void {

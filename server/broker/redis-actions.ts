@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ErrorCode } from '../../src/protocol/index.ts';
 import type { ActionReply } from './broker.ts';
@@ -12,9 +13,11 @@ const RUNNING = 'running';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Exactly-once action ids across nodes: the first node to `SET <prefix>action:<id> running NX`
- * runs the action and then stores its reply under the same key; a repeat on any node gets that
- * reply (waiting a little while the first run is still going).
+ * Exactly-once actions across nodes: the first node to `SET <prefix>action:<key> running NX` runs
+ * the action and then stores its reply under the same key; a repeat on any node gets that reply
+ * (waiting a little while the first run is still going). The key is the dispatcher's actionKey
+ * (subject, topic and id), hashed to a fixed length: ids alone are chosen by clients and would
+ * let one user's id answer another's action.
  */
 export class ActionClaims {
   private readonly redis: Redis;
@@ -25,8 +28,8 @@ export class ActionClaims {
     this.prefix = prefix;
   }
 
-  async claim(id: string): Promise<ActionReply | 'claimed'> {
-    const key = this.#key(id);
+  async claim(actionKey: string): Promise<ActionReply | 'claimed'> {
+    const key = this.#key(actionKey);
     const deadline = Date.now() + WAIT_FOR_REPLY_MS;
     // A blip (Redis restarting, a reconnect) is waited out rather than answered with a refusal.
     const retrying = async <T>(command: () => Promise<T>): Promise<T> => {
@@ -51,7 +54,7 @@ export class ActionClaims {
       if (stored === RUNNING && Date.now() > deadline) {
         return {
           type: 'nack',
-          id,
+          id: actionKey, // the dispatcher answers with the client's own id
           code: ErrorCode.internal,
           message: 'this action is still being handled by another server; send it again later',
         };
@@ -60,11 +63,11 @@ export class ActionClaims {
     }
   }
 
-  settle(id: string, reply: ActionReply): Promise<unknown> {
-    return this.redis.set(this.#key(id), JSON.stringify(reply), 'PX', ACTION_REPLY_TTL_MS);
+  settle(actionKey: string, reply: ActionReply): Promise<unknown> {
+    return this.redis.set(this.#key(actionKey), JSON.stringify(reply), 'PX', ACTION_REPLY_TTL_MS);
   }
 
-  #key(id: string): string {
-    return `${this.prefix}action:${id}`;
+  #key(actionKey: string): string {
+    return `${this.prefix}action:${createHash('sha256').update(actionKey).digest('base64url')}`;
   }
 }

@@ -33,6 +33,7 @@ import type { ConnectionView, OutboxView, SubscriptionView } from './view-types.
 import { connectionView, outboxView, sameOutboxView, subscriptionView } from './views.ts';
 import { webSocketTransport } from './websocket-transport.ts';
 import type { WebSocketConstructor, WebSocketSettings } from './websocket-transport.ts';
+import { randomId } from './random-id.ts';
 
 export type ConnectionActorRef = ActorRefFrom<ConnectionMachine>;
 export type SubscriptionActorRef = ActorRefFrom<SubscriptionMachine>;
@@ -155,9 +156,7 @@ export interface LocalTetherClient extends TetherClient {
   onApplied(listener: AppliedListener): () => void;
 }
 
-const defaultId = () =>
-  globalThis.crypto?.randomUUID?.() ??
-  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+const defaultId = randomId;
 
 function browserNetwork(): NetworkSettings | null {
   if (typeof window === 'undefined' || typeof navigator === 'undefined') return null;

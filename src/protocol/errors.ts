@@ -2,6 +2,8 @@
 export const ErrorCode = {
   badFrame: 'bad_frame',
   tooLarge: 'too_large',
+  /** A change whose values nest deeper than the topic allows (`maxDepth`). */
+  tooDeep: 'too_deep',
   unknownTopic: 'unknown_topic',
   unauthorized: 'unauthorized',
   forbidden: 'forbidden',

@@ -257,7 +257,7 @@ export function frameArbitraries(ctx: FuzzContext) {
     .record({
       depth: fc.integer({ min: 1000, max: 10_000 }),
       shape: fc.constantFrom('array' as const, 'object' as const),
-      where: fc.constantFrom('top', 'ignored', 'since', 'payload'),
+      where: fc.constantFrom('top', 'ignored', 'since', 'payload', 'writable'),
     })
     .map(({ depth, shape, where }): FuzzFrame => {
       const value = nested(depth, shape);
@@ -271,12 +271,32 @@ export function frameArbitraries(ctx: FuzzContext) {
         };
       if (where === 'since')
         return bad('deep', `{"type":"subscribe","topic":"${ctx.staticTopic}","since":${value}}`);
+      // The writable topic's handler stores the payload: the topic's depth limit refuses it.
+      const writable = where === 'writable';
       return {
         kind: 'deep',
         encode: (id) =>
-          `{"type":"action","id":"${id}","topic":"${ctx.staticTopic}","payload":${value}}`,
+          `{"type":"action","id":"${id}","topic":"${writable ? ctx.writableTopic : ctx.staticTopic}","payload":${value}}`,
         binary: false,
-        expect: { reply: 'nack', code: 'not_writable' },
+        expect: writable
+          ? { reply: 'nack', code: 'too_deep' }
+          : { reply: 'nack', code: 'not_writable' },
+      };
+    });
+  // Large values for the writable topic: up to the frame limit, and at the depth limit's edge.
+  const large = fc
+    .record({
+      bytes: fc.integer({ min: 1000, max: ctx.maxFrameBytes - 400 }),
+      depth: fc.integer({ min: 0, max: 62 }),
+    })
+    .map(({ bytes, depth }): FuzzFrame => {
+      const value = `${'['.repeat(depth)}"${'x'.repeat(bytes)}"${']'.repeat(depth)}`;
+      return {
+        kind: 'large',
+        encode: (id) =>
+          `{"type":"action","id":"${id}","topic":"${ctx.writableTopic}","payload":${value}}`,
+        binary: false,
+        expect: { reply: 'ack' },
       };
     });
   const binary = fc
@@ -337,6 +357,7 @@ export function frameArbitraries(ctx: FuzzContext) {
     { arbitrary: malformed, weight: 2 },
     { arbitrary: truncated, weight: 2 },
     { arbitrary: deep, weight: 1 },
+    { arbitrary: large, weight: 1 },
     { arbitrary: binary, weight: 1 },
     { arbitrary: randomText.filter((f) => f.expect.reply !== 'close'), weight: 1 },
   );

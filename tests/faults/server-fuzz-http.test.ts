@@ -18,6 +18,9 @@ const WRITABLE = 'fuzz.notes';
 const LIMIT = 64 * 1024;
 /** Long polls are real: a generated `wait` above this would only make the run slow. */
 const MAX_WAIT_MS = 30;
+const PUBLISH_KEY = 'fuzz-publish-key-0123456789';
+/** Small enough that generated publishes cross it well below the 1 MiB body limit. */
+const TOPIC_LIMITS = { maxDepth: 64, maxStateBytes: 200_000, maxHistoryBytes: 1_000_000 };
 
 let s: StartedServer;
 let watch: StreamWatch;
@@ -36,6 +39,8 @@ let ids = 0;
 beforeAll(async () => {
   s = await startServer({
     onError: (error, where) => void serverErrors.push(`${where}: ${String(error)}`),
+    publishKey: PUBLISH_KEY,
+    topicLimits: TOPIC_LIMITS,
   });
   s.server.defineTopic(STATIC, { initial: { fixed: true } });
   s.server.defineTopic<{ note: unknown }>(WRITABLE, {
@@ -135,12 +140,11 @@ describe('fuzzing /api/poll', () => {
         fc.asyncProperty(query, async (q) => {
           const { status, body } = await call(`/api/poll?${q}`);
           const requested = new URL(`http://h/?${q}`).searchParams.getAll('topic');
-          if (status === 400)
-            return expect(body).toEqual({
-              type: 'error',
-              code: 'bad_frame',
-              message: expect.any(String),
-            });
+          if (status === 400) {
+            // A property that returns a value fails when it is false: check, then return nothing.
+            expect(body).toEqual({ type: 'error', code: 'bad_frame', message: expect.any(String) });
+            return;
+          }
           expect(status).toBe(200);
           expect(requested.length).toBeGreaterThan(0); // a poll without a topic is a 400
           const frames = body.frames as Frame[];
@@ -193,6 +197,51 @@ describe('fuzzing POST /api/actions', () => {
           },
         ),
         { seed: SEED, numRuns: scaled(300) },
+      );
+    },
+    scaled(60_000),
+  );
+});
+
+describe('fuzzing POST /api/publish with deep and large values', () => {
+  /** A value `depth` arrays deep around a string of `bytes` x's, as JSON text, and its JSON size. */
+  const value = fc
+    .record({
+      depth: fc.oneof(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 70, max: 20_000 })),
+      bytes: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1000, max: 400_000 })),
+    })
+    .map(({ depth, bytes }) => ({
+      depth,
+      size: 2 * depth + bytes + 2,
+      text: `${'['.repeat(depth)}"${'x'.repeat(bytes)}"${']'.repeat(depth)}`,
+    }));
+  const publish = fc.record({ value, as: fc.constantFrom('data', 'ops') });
+
+  it(
+    'answers 200, 400 too_deep or 413 too_large as the limits say, and the topic stays readable',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(publish, async ({ value, as }) => {
+          // The state becomes { note: value } either way: one level and `{"note":}` around it.
+          const body =
+            as === 'data'
+              ? `{"topic":"${WRITABLE}","data":{"note":${value.text}}}`
+              : `{"topic":"${WRITABLE}","ops":[{"op":"replace","path":"/note","value":${value.text}}]}`;
+          const { status, body: answer } = await call('/api/publish', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${PUBLISH_KEY}` },
+            body,
+          });
+          if (value.depth + 1 > TOPIC_LIMITS.maxDepth)
+            expect([status, answer.code]).toEqual([400, 'too_deep']);
+          else if (value.size + 9 > TOPIC_LIMITS.maxStateBytes)
+            expect([status, answer.code]).toEqual([413, 'too_large']);
+          else expect([status, answer.type]).toEqual([200, 'published']);
+          const poll = await call(`/api/poll?topic=${WRITABLE}`);
+          expect(poll.status).toBe(200);
+          expect((poll.body.frames as Frame[])[0]).toMatchObject({ type: 'snapshot' });
+        }),
+        { seed: SEED, numRuns: scaled(60) },
       );
     },
     scaled(60_000),

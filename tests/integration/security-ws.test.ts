@@ -317,9 +317,12 @@ describe('origins and limits on /ws', () => {
     await s.expectUndisturbed();
   });
 
-  it('allows localhost pages on any port by default', async () => {
+  it('allows the dashboard under `npm run dev` by default: Vite proxies /ws keeping its own Host', async () => {
     const s = await setup();
-    const client = await s.connect({ origin: 'http://localhost:5173' });
+    const client = await s.connect({
+      origin: 'http://localhost:5173',
+      headers: { host: 'localhost:5173' },
+    });
     client.send({ type: 'hello', token: await token() });
     expect(await client.take()).toMatchObject({ type: 'welcome' });
   });
@@ -454,5 +457,30 @@ describe('asymmetric keys', () => {
     clients.push(client);
     client.send({ type: 'hello', token: await es256() });
     await expectRefused(client, 'internal', 1011, /cannot verify tokens right now/);
+  });
+});
+
+describe('permission before existence', () => {
+  it('answers subscribe and unsubscribe of a forbidden topic the same whether it exists or not', async () => {
+    const s = await setup();
+    const client = await s.signedIn(await token({ sub: ['host.*'] }));
+    const answers: Frame[] = [];
+    for (const type of ['subscribe', 'unsubscribe'])
+      for (const topic of ['secret.payroll', 'secret.nothing']) {
+        client.send({ type, topic });
+        const answer = await client.take((f) => f.type === 'error' && f.topic === topic);
+        answers.push({
+          ...answer,
+          topic: '<topic>',
+          message: String(answer.message).replace(topic, '<topic>'),
+        });
+      }
+    expect(answers).toHaveLength(4);
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0]).toMatchObject({ code: 'forbidden' });
+    // A readable name still tells whether it exists.
+    client.send({ type: 'unsubscribe', topic: 'host.nothing' });
+    expect(await client.take((f) => f.type === 'error')).toMatchObject({ code: 'unknown_topic' });
+    await s.expectUndisturbed();
   });
 });

@@ -121,8 +121,12 @@ describe('OriginPolicy', () => {
     ({ headers: { origin, host } }) as unknown as IncomingMessage;
 
   it('knows no Origin (tools), its own origin, the allowlist (with any-port entries), and refuses the rest', () => {
-    const policy = new OriginPolicy();
-    expect(policy.check(req(undefined))).toBe('none');
+    // By default only the server's own origin: another local port is another program.
+    const own = new OriginPolicy();
+    expect(own.check(req(undefined))).toBe('none');
+    expect(own.check(req('http://127.0.0.1:8080'))).toBe('same');
+    expect(own.check(req('http://localhost:5173'))).toBe('refused');
+    const policy = new OriginPolicy(['http://localhost:*', 'http://[::1]:*']);
     expect(policy.check(req('http://127.0.0.1:8080'))).toBe('same');
     expect(policy.check(req('https://dash.example', 'dash.example'))).toBe('same');
     expect(policy.check(req('http://localhost:5173'))).toBe('allowed');

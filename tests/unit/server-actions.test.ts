@@ -146,7 +146,13 @@ describe('ActionDispatcher', () => {
     await actions.dispatch(action('c', 'counter', { hello: 1 }), 'http');
     expect(handler).toHaveBeenCalledWith(
       { hello: 1 },
-      { id: 'c', topic: 'counter', state: { n: 0 }, transport: 'http' },
+      {
+        id: 'c',
+        topic: 'counter',
+        state: { n: 0 },
+        limits: { maxDepth: 64, maxStateBytes: 1024 * 1024, maxHistoryBytes: 8 * 1024 * 1024 },
+        transport: 'http',
+      },
     );
   });
 });

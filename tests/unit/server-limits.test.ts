@@ -203,7 +203,7 @@ describe('readEnv', () => {
     expect(readEnv({})).toMatchObject({ login: { generateSecret: true, loginLink: true } });
     expect(readEnv({}).server.auth).toBeUndefined();
     expect(readEnv({ TETHER_AUTH: 'off' })).toMatchObject({
-      server: { auth: false },
+      server: { auth: 'off' },
       login: { generateSecret: false, loginLink: false },
     });
   });

@@ -102,9 +102,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function openTab() {
+function openTab(options: { token?: string } = {}, sealTokens = false) {
   const page = new FakePage();
   const env: LeaderEnvironment = {
+    sealTokens,
     openChannel: (name) => channels.open(name),
     locks,
     page,
@@ -125,6 +126,7 @@ function openTab() {
       heartbeatMs: 1_000,
       heartbeatTimeoutMs: 5_000,
       backoff: { baseMs: 10, capMs: 10 },
+      ...options,
     },
     env,
   );
@@ -200,5 +202,22 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     await settle();
     expect(server.connections).toBe(2);
     expect(other.client.outbox.get()).toEqual({ pending: [], refused: [refusal] });
+  });
+
+  it("takes a signed-in tab's token for the leader's connection, but the token never crosses the channel in the clear", async () => {
+    const TOKEN = 'token-of-the-signed-in-tab';
+    const heard: unknown[] = [];
+    channels.open('test').addEventListener('message', ({ data }) => heard.push(data)); // any same-origin page
+    server.authorize = (token) => (token === TOKEN ? null : 'a token is required');
+    vi.useRealTimers(); // WebCrypto answers on the real event loop
+    const leader = openTab({}, true); // first: takes the lock, and has no token of its own
+    const signedIn = openTab({ token: TOKEN }, true);
+    const views = [leader, signedIn].map((tab) => tab.client.subscribe('t').view);
+    await vi.waitFor(() => expect(views[1]!.get()).toMatchObject({ status: 'live' }), {
+      timeout: 5000,
+    });
+    expect(server.framesOfType('hello').map((frame) => frame.token)).toContain(TOKEN);
+    expect(heard.some((message) => JSON.stringify(message).includes('token?'))).toBe(true);
+    expect(JSON.stringify(heard)).not.toContain(TOKEN);
   });
 });

@@ -6,7 +6,7 @@ import { SqliteBroker } from '../../server/broker/sqlite-broker.ts';
 import { StoreCorruptError } from '../../server/broker/sqlite-store.ts';
 import { DataDirError, loadOrCreateSecret } from '../../server/data-dir.ts';
 import { Hub } from '../../server/hub.ts';
-import { ActionDispatcher } from '../../server/actions.ts';
+import { ActionDispatcher, actionKey } from '../../server/actions.ts';
 
 const dirs: string[] = [];
 const brokers: SqliteBroker[] = [];
@@ -108,7 +108,7 @@ describe('SqliteBroker', () => {
     expect(await actions.dispatch(action('a1'), 'http')).toEqual({ type: 'ack', id: 'a1' });
     expect(await actions.dispatch(action('a2', 'refuse'), 'http')).toMatchObject({ type: 'nack' });
     // A crash between the publish and the reply being recorded: the publish carries the ack.
-    first.broker.duringAction({ key: 'a3', id: 'a3' }, () =>
+    first.broker.duringAction({ key: actionKey(null, 'count', 'a3'), id: 'a3' }, () =>
       first.publish('count', [{ op: 'replace', path: '', value: 2 }]),
     );
     await reopen(first);

@@ -1,17 +1,22 @@
 import { createTetherClient } from '../create-client.ts';
 import type { LocalTetherClient, TetherClient, TetherClientOptions } from '../create-client.ts';
 import { createSharedHub } from './hub.ts';
+import type { GetToken } from '../credentials.ts';
 import type { PortLike } from './messages.ts';
 import { createTabClient } from './shared-client.ts';
 import type { TabClientOptions } from './shared-client.ts';
 import { browserTabPage, reattachablePage, watchTabLock } from './tab-page.ts';
 import type { TabLocks, TabPage } from './tab-page.ts';
+import { randomId } from '../random-id.ts';
+import { canSeal, newOpeningKey, open, seal } from './sealed-token.ts';
+import type { Sealed } from './sealed-token.ts';
 
 /**
  * Cross-tab sharing where SharedWorker is missing: the tabs elect a leader with a Web Lock; the
  * leader runs the shared hub (and so the one real client) and every tab, the leader included,
  * talks to it over a BroadcastChannel. When the leader goes, the lock passes to another tab,
- * which starts a hub and tells the tabs; they attach again with the topics they hold.
+ * which starts a hub and tells the tabs; they attach again with the topics they hold. Tokens
+ * cross the channel only sealed for the leader (sealed-token.ts).
  */
 
 export interface ChannelLike {
@@ -25,6 +30,11 @@ export interface LeaderEnvironment {
   openChannel(name: string): ChannelLike;
   locks: TabLocks;
   page: TabPage | null;
+  /**
+   * Whether tabs may hand the leader their token, sealed (WebCrypto, so a secure context). Without
+   * it no token crosses the channel: the leader connects with its own tab's token only.
+   */
+  sealTokens?: boolean;
   /** Builds the leader's real client (createTetherClient in a browser). */
   createClient?(options: TetherClientOptions): LocalTetherClient;
 }
@@ -33,34 +43,95 @@ export interface LeaderEnvironment {
 type Envelope = { to: string; from: string; data: unknown } | { to: '*'; leader: string };
 const HUB = 'hub';
 
+/** Rewrites what a port sends or hears (sealing and opening tokens); `pass` goes on with it. */
+type Filter = (data: unknown, pass: (data: unknown) => void) => void;
+const through: Filter = (data, pass) => pass(data);
+
 /** A PortLike over a broadcast channel: sends to `peer`, hears what is addressed to `self`. */
 function channelPort(
   channel: ChannelLike,
   self: string,
   peer: string,
   onClose: () => void = () => {},
+  filters: { send?: Filter; hear?: Filter } = {},
 ): PortLike & { deliver(data: unknown): void } {
   const listeners = new Set<(event: { data: unknown }) => void>();
+  const { send = through, hear = through } = filters;
   return {
-    postMessage: (data) => channel.postMessage({ to: peer, from: self, data } satisfies Envelope),
+    postMessage: (message) =>
+      send(message, (data) =>
+        channel.postMessage({ to: peer, from: self, data } satisfies Envelope),
+      ),
     addEventListener: (_type, listener) => void listeners.add(listener),
     removeEventListener: (_type, listener) => void listeners.delete(listener),
     close: () => {
       listeners.clear();
       onClose();
     },
-    deliver: (data) => {
-      for (const listener of [...listeners]) listener({ data });
-    },
+    deliver: (message) =>
+      hear(message, (data) => {
+        for (const listener of [...listeners]) listener({ data });
+      }),
   };
 }
 
-const randomId = () =>
-  globalThis.crypto?.randomUUID?.() ??
-  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+type TokenMessage = { type: 'token'; request: number; token?: string; sealed?: Sealed };
+type TokenRequest = { type: 'token?'; request: number; key?: JsonWebKey };
+const isType = <M extends { type: string }>(data: unknown, type: M['type']): data is M =>
+  typeof data === 'object' && data !== null && (data as { type?: unknown }).type === type;
+
+/**
+ * The leader's side: each `token?` carries the leader's public key; an answer counts only sealed
+ * for it (a token in the clear, from a page that is not one of ours, is taken as no token).
+ */
+function leaderFilters(opening: { publicKey: JsonWebKey; privateKey: CryptoKey } | null) {
+  return {
+    send: ((data, pass) =>
+      pass(
+        isType<TokenRequest>(data, 'token?') && opening
+          ? { ...data, key: opening.publicKey }
+          : data,
+      )) satisfies Filter,
+    hear: ((data, pass) => {
+      if (!isType<TokenMessage>(data, 'token')) return pass(data);
+      const { request, sealed } = data;
+      if (!sealed || !opening) return pass({ type: 'token', request, token: undefined });
+      void open(sealed, opening.privateKey).then((token) =>
+        pass({ type: 'token', request, token }),
+      );
+    }) satisfies Filter,
+  };
+}
+
+/** A tab's side: its answer to `token?` leaves only sealed for the key that came with the request. */
+function tabFilters() {
+  const keys = new Map<number, JsonWebKey>();
+  return {
+    hear: ((data, pass) => {
+      if (isType<TokenRequest>(data, 'token?') && data.key) keys.set(data.request, data.key);
+      pass(data);
+    }) satisfies Filter,
+    send: ((data, pass) => {
+      if (!isType<TokenMessage>(data, 'token')) return pass(data);
+      const { request, token } = data;
+      const key = keys.get(request);
+      keys.delete(request);
+      if (!token || !key) return pass({ type: 'token', request });
+      void seal(token, key).then(
+        (sealed) => pass({ type: 'token', request, sealed }),
+        () => pass({ type: 'token', request }),
+      );
+    }) satisfies Filter,
+  };
+}
 
 /** Runs the hub while this tab holds the leader lock; returns the stop. */
-function runForLeadership(name: string, env: LeaderEnvironment, self: string): () => void {
+function runForLeadership(
+  name: string,
+  env: LeaderEnvironment,
+  self: string,
+  ownToken: GetToken,
+): () => void {
   let endTenure = () => {};
   const tenure = new Promise<void>((resolve) => (endTenure = resolve));
   let resigned = false;
@@ -68,12 +139,18 @@ function runForLeadership(name: string, env: LeaderEnvironment, self: string): (
   void env.locks
     .request(`tether.leader.${name}`, async () => {
       if (resigned) return; // stopped while waiting in line: pass the lock on
+      const opening = env.sealTokens ? await newOpeningKey().catch(() => null) : null;
+      if (resigned) return;
       const channel = env.openChannel(name);
       const ports = new Map<string, ReturnType<typeof channelPort>>();
       const hub = createSharedHub({
         // The first tab's config, as in the SharedWorker; the credential comes from the tabs.
-        createClient: (config, getToken) =>
-          (env.createClient ?? createTetherClient)({ ...config, getToken }),
+        // The leader tab's own token first, without the channel; then the tabs', sealed.
+        createClient: (config, askTabs) =>
+          (env.createClient ?? createTetherClient)({
+            ...config,
+            getToken: async () => (await ownToken()) || (await askTabs()),
+          }),
         watchTab: (tab, gone) => watchTabLock(env.locks, tab, gone),
       });
       const onMessage = ({ data }: { data: unknown }) => {
@@ -82,7 +159,7 @@ function runForLeadership(name: string, env: LeaderEnvironment, self: string): (
         let port = ports.get(envelope.from);
         if (!port) {
           const from = envelope.from;
-          port = channelPort(channel, HUB, from, () => ports.delete(from));
+          port = channelPort(channel, HUB, from, () => ports.delete(from), leaderFilters(opening));
           ports.set(from, port);
           hub.connect(port);
         }
@@ -124,14 +201,15 @@ export function createLeaderElectedClient(
   };
   channel.addEventListener('message', onMessage);
 
-  let resign = runForLeadership(name, env, self);
+  const ownToken: GetToken = clientOptions.getToken ?? (() => clientOptions.token);
+  let resign = runForLeadership(name, env, self, ownToken);
   const tab = createTabClient({
     ...clientOptions,
     page,
     locks: env.locks,
     connect: () => {
       const id = randomId();
-      endpoint = { id, port: channelPort(channel, id, HUB) };
+      endpoint = { id, port: channelPort(channel, id, HUB, undefined, tabFilters()) };
       return endpoint.port;
     },
   });
@@ -140,7 +218,7 @@ export function createLeaderElectedClient(
     check: () => {},
     hide: () => resign(),
     show: () => {
-      resign = runForLeadership(name, env, self);
+      resign = runForLeadership(name, env, self, ownToken);
     },
   });
 
@@ -164,5 +242,6 @@ export function browserLeaderEnvironment(): LeaderEnvironment | null {
     openChannel: (name) => new BroadcastChannel(`tether.${name}`),
     locks,
     page: browserTabPage(),
+    sealTokens: canSeal(),
   };
 }

@@ -11,6 +11,7 @@ import { mirrorView } from './mirror-view.ts';
 import type { MirrorView } from './mirror-view.ts';
 import { browserTabPage, holdTabLock } from './tab-page.ts';
 import type { TabLocks, TabPage } from './tab-page.ts';
+import { randomId } from '../random-id.ts';
 
 export interface TabClientOptions extends Omit<SharedConfig, 'url'> {
   /** http(s) base URL of the server. Default `location.origin`. */
@@ -58,9 +59,7 @@ const pendingTopic = (topic: string): SubscriptionView => ({
   statePath: 'pending',
 });
 
-const defaultId = () =>
-  globalThis.crypto?.randomUUID?.() ??
-  `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+const defaultId = randomId;
 
 /**
  * A tab's side of cross-tab sharing: a TetherClient whose statecharts run in the hub (`actor` and
