@@ -289,7 +289,12 @@ export function createConnectionMachine(environment: ConnectionEnvironment) {
             on: {
               'SOCKET.FRAMES': [
                 { guard: 'carriesRefusal', target: '#connection.failed', actions: 'recordFailure' },
-                { guard: 'carriesWelcome', target: 'connected', actions: 'adoptWelcome' },
+                // A ping at once, so the round trip is known within a moment of connecting.
+                {
+                  guard: 'carriesWelcome',
+                  target: 'connected',
+                  actions: ['adoptWelcome', 'sendPing'],
+                },
                 { actions: 'routeFrames' },
               ],
             },

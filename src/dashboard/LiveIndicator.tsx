@@ -1,10 +1,19 @@
-import { For } from 'solid-js';
+import { For, createMemo } from 'solid-js';
 import type { SubscriptionView } from '../client/index.ts';
 import { useNow } from './clock.ts';
 import { formatClock } from './format.ts';
 
-/** How long after a change a live widget shows "updating" (a brief pulse). */
+/** How long after a change a live widget shows "updating" (a brief pulse), at most. */
 const UPDATING_MS = 1500;
+
+/**
+ * How long "updating" shows after a change that came `gapMs` after the one before: it ends one
+ * pulse before the next sample is due, so a topic sampled every second or two reads "Live" (its
+ * dot still pulses per sample) and the word marks news on topics that change rarely.
+ */
+export function updatingWindowMs(gapMs: number | null): number {
+  return gapMs === null ? UPDATING_MS : Math.max(0, Math.min(UPDATING_MS, gapMs - UPDATING_MS));
+}
 
 type IndicatorState = SubscriptionView['status'] | 'updating';
 type IndicatorInput = Pick<SubscriptionView, 'status' | 'updatedAt' | 'staleSince' | 'error'>;
@@ -12,6 +21,7 @@ type IndicatorInput = Pick<SubscriptionView, 'status' | 'updatedAt' | 'staleSinc
 function describeSubscription(
   view: IndicatorInput,
   now: number,
+  updatingMs: number,
 ): { state: IndicatorState; label: string; title: string } {
   switch (view.status) {
     case 'pending':
@@ -28,7 +38,7 @@ function describeSubscription(
       };
     case 'live': {
       // now ticks coarsely, so it can trail updatedAt; a negative age is "just now".
-      const recent = view.updatedAt !== null && now - view.updatedAt < UPDATING_MS;
+      const recent = view.updatedAt !== null && now - view.updatedAt < updatingMs;
       return recent
         ? { state: 'updating', label: 'Updating', title: 'New data just arrived' }
         : {
@@ -67,7 +77,16 @@ function describeSubscription(
 
 export function LiveIndicator(props: { view: IndicatorInput }) {
   const now = useNow(250);
-  const text = () => describeSubscription(props.view, now());
+  // The gap between the last two changes: the topic's real cadence, as this widget sees it.
+  const gap = createMemo<{ at: number | null; gapMs: number | null }>(
+    (previous) => {
+      const at = props.view.updatedAt;
+      if (at === previous.at) return previous;
+      return { at, gapMs: previous.at !== null && at !== null ? at - previous.at : null };
+    },
+    { at: null, gapMs: null },
+  );
+  const text = () => describeSubscription(props.view, now(), updatingWindowMs(gap().gapMs));
   return (
     <span class="indicator" data-indicator={text().state} title={text().title}>
       {/* Keyed by updatedAt: each change makes a new dot, which restarts its pulse animation. */}

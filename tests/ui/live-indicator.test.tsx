@@ -1,4 +1,5 @@
 import { cleanup, render } from '@solidjs/testing-library';
+import { createSignal } from 'solid-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SubscriptionView } from '../../src/client/view-types.ts';
 import { LiveIndicator } from '../../src/dashboard/LiveIndicator.tsx';
@@ -51,6 +52,28 @@ describe('LiveIndicator', () => {
     vi.advanceTimersByTime(1000);
     expect(indicator().textContent).toBe('Updating');
     vi.advanceTimersByTime(750);
+    expect(indicator().textContent).toBe('Live');
+  });
+
+  it('reads "Live" on a topic sampled every second (its cadence is faster than the pulse)', () => {
+    const [view, setView] = createSignal(input({ updatedAt: NOW }));
+    render(() => <LiveIndicator view={view()} />);
+    for (let i = 1; i <= 3; i++) {
+      vi.advanceTimersByTime(1000);
+      setView(input({ updatedAt: NOW + i * 1000 }));
+      vi.advanceTimersByTime(250);
+      expect(indicator().textContent).toBe('Live');
+    }
+  });
+
+  it('still says "Updating" after a change on a topic that changes every few seconds', () => {
+    const [view, setView] = createSignal(input({ updatedAt: NOW }));
+    render(() => <LiveIndicator view={view()} />);
+    vi.advanceTimersByTime(5000);
+    setView(input({ updatedAt: NOW + 5000 }));
+    vi.advanceTimersByTime(250);
+    expect(indicator().textContent).toBe('Updating');
+    vi.advanceTimersByTime(1500);
     expect(indicator().textContent).toBe('Live');
   });
 

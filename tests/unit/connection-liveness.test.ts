@@ -178,7 +178,7 @@ describe('liveness in the real browser world', () => {
   it("does not take a hidden tab's late ticks for a wake (its check comes when it becomes visible)", async () => {
     server.welcome = { heartbeatMs: 60_000 }; // no heartbeat ping in this test's time
     connect({ heartbeatMs: 60_000, heartbeatTimeoutMs: 120_000 });
-    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(20); // connected, and the ping sent on welcome has arrived
     page.show(false);
     const before = pings();
     vi.setSystemTime(Date.now() + 60_000); // throttled: the wake detector's ticks come a minute late
@@ -192,7 +192,7 @@ describe('liveness in the real browser world', () => {
   it('checks the link when the network comes back while connected (a new network may have stranded the socket)', async () => {
     const network = new FakeNetwork();
     connect({ network: network.settings });
-    await vi.advanceTimersByTimeAsync(10);
+    await vi.advanceTimersByTimeAsync(20); // connected, and the ping sent on welcome has arrived
     const before = pings();
     network.go(true);
     await vi.advanceTimersByTimeAsync(10);

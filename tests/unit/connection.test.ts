@@ -55,8 +55,8 @@ describe('connection', () => {
     connect();
     await vi.advanceTimersByTimeAsync(10);
     await vi.advanceTimersByTimeAsync(3_020);
-    // One heartbeat after each pong (the round trip is 4 ms on mock-socket).
-    expect(server.framesOfType('ping').length).toBe(3);
+    // One on welcome, then one heartbeat after each pong (the round trip is 4 ms on mock-socket).
+    expect(server.framesOfType('ping').length).toBe(4);
     expect(view().status).toBe('connected');
     expect(view().latencyMs).toBeGreaterThanOrEqual(0);
     expect(view().latencyMs).toBeLessThan(20); // mock-socket delivers after 4 ms
