@@ -16,6 +16,8 @@ import { useConnection, useOutbox, useTetherClient } from './hooks.ts';
 import { OfflineBanner } from './OfflineBanner.tsx';
 import { toastRefusals } from './refusal-toasts.ts';
 import { StatePanel } from './StatePanel.tsx';
+import { pageTheme } from './theme.ts';
+import { ThemeToggle } from './ThemeToggle.tsx';
 import { ToastContext, createToasts } from './toasts.ts';
 import { Toasts } from './Toasts.tsx';
 import { BUILTIN_LABELS, createWidgetSettings } from './widget-settings.ts';
@@ -104,6 +106,7 @@ function Dashboard(props: {
           </h1>
           <div class="header-tools">
             <ConnectionBadge view={connection()} onRetry={retry} />
+            <ThemeToggle theme={pageTheme.theme()} onToggle={pageTheme.toggle} />
             <WidgetMenu widgets={entries} shown={widgets.shown} onToggle={widgets.toggle} />
             <button
               type="button"

@@ -1,4 +1,4 @@
-import { Show } from 'solid-js';
+import { Show, createMemo } from 'solid-js';
 import type { ConnectionStatus, ConnectionView } from '../client/index.ts';
 import { useNow } from './clock.ts';
 import { formatDuration } from './format.ts';
@@ -97,8 +97,13 @@ function describeConnection(view: ConnectionView, now: number): { label: string;
 export function ConnectionBadge(props: { view: ConnectionView; onRetry: () => void }) {
   const now = useNow(250);
   const text = () => describeConnection(props.view, now());
+  // Screen readers hear the status word when it changes, not every round trip or countdown tick.
+  const announced = createMemo(() => text().label.split(' · ')[0]);
   return (
     <div class="connection">
+      <span class="visually-hidden" aria-live="polite" data-announce>
+        {`Connection: ${announced()}`}
+      </span>
       <span class="badge" data-status={props.view.status} title={text().title}>
         <span class="dot" aria-hidden="true" />
         {text().label}

@@ -2,6 +2,7 @@ import { createEffect, onCleanup, onMount, untrack } from 'solid-js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { createFrameScheduler } from '../solid/index.ts';
+import { pageTheme, resolveColour, themeColour } from './theme.ts';
 
 export interface LineChartProps {
   /** Accessible name of the chart, e.g. "CPU usage over time". */
@@ -34,11 +35,16 @@ export function timeRange(
   return max - min < MIN_SPAN_SEC ? [max - MIN_SPAN_SEC, max] : [min, max];
 }
 
-const AXIS = {
-  stroke: '#a3aebb',
-  grid: { stroke: 'rgba(255,255,255,0.07)' },
-  ticks: { stroke: 'rgba(255,255,255,0.12)' },
-};
+/** Axis colours of the current theme, read when the chart is built. */
+const axisColours = () => ({
+  stroke: themeColour('--chart-axis'),
+  grid: { stroke: themeColour('--chart-grid') },
+  ticks: { stroke: themeColour('--chart-ticks') },
+});
+
+/** The series with `var(--…)` colours resolved for the current theme (canvas takes no custom properties). */
+const themed = (series: uPlot.Series[]): uPlot.Series[] =>
+  series.map((s) => ({ ...s, stroke: resolveColour(s.stroke), fill: resolveColour(s.fill) }));
 
 /**
  * A thin uPlot wrapper. Data and size changes are applied in one animation-frame flush, so the
@@ -66,12 +72,16 @@ export function LineChart(props: LineChartProps) {
   const build = (series: uPlot.Series[]) => {
     chart?.destroy();
     shownData = props.data;
+    const AXIS = axisColours();
     chart = new uPlot(
       {
         width,
         height: height(),
         // Lines only: with hundreds of samples per series, point markers are noise.
-        series: [{ label: 'Time' }, ...series.map((s) => ({ points: { show: false }, ...s }))],
+        series: [
+          { label: 'Time' },
+          ...themed(series).map((s) => ({ points: { show: false }, ...s })),
+        ],
         scales: {
           // From the data itself: uPlot widens a single sample's min..max by 86400 units first.
           x: {
@@ -118,9 +128,11 @@ export function LineChart(props: LineChartProps) {
       }
     });
     observer.observe(container);
-    // Rebuild only when the series change (e.g. the core count became known); data goes through the flush.
+    // Rebuild only when the series (e.g. the core count became known) or the theme change; data
+    // goes through the flush.
     createEffect(() => {
       const series = props.series;
+      pageTheme.theme();
       untrack(() => build(series));
     });
     createEffect(() => {

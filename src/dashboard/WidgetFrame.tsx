@@ -15,7 +15,7 @@ export function WidgetFrame(props: {
   return (
     <section
       class="widget"
-      classList={{ wide: props.wide === true }}
+      classList={{ wide: props.wide === true, stale: props.view?.status === 'stale' }}
       data-widget={props.widget}
       aria-labelledby={headingId}
     >

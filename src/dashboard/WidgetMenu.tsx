@@ -7,9 +7,18 @@ export function WidgetMenu(props: {
   shown: (id: string) => boolean;
   onToggle: (id: string) => void;
 }) {
+  let summary!: HTMLElement;
+  // Esc closes the open menu and gives focus back to its button.
+  const closeOnEscape = (event: KeyboardEvent & { currentTarget: HTMLDetailsElement }) => {
+    if (event.key !== 'Escape' || !event.currentTarget.open) return;
+    event.currentTarget.open = false;
+    summary.focus();
+  };
   return (
-    <details class="menu">
-      <summary class="button">Widgets</summary>
+    <details class="menu" onKeyDown={closeOnEscape}>
+      <summary class="button" ref={summary}>
+        Widgets
+      </summary>
       <fieldset class="menu-panel">
         <legend class="muted">Show widgets</legend>
         <For each={props.widgets}>

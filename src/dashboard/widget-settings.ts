@@ -1,5 +1,6 @@
 import { createSignal } from 'solid-js';
 import type { BuiltinWidget } from '../protocol/index.ts';
+import { browserStorage } from './storage.ts';
 
 /** The Widgets menu's labels of the built-in widgets; topic widgets are listed under their title. */
 export const BUILTIN_LABELS: Record<BuiltinWidget, string> = {
@@ -20,15 +21,6 @@ export interface WidgetChoice {
 }
 
 export const WIDGETS_STORAGE_KEY = 'tether.widgets.v1';
-
-/** Merely reading `localStorage` throws where storage is blocked (sandboxed frames, some private modes). */
-function browserStorage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Which of the configured widgets are shown, persisted in localStorage as the list of hidden ids

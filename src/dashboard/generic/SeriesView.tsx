@@ -2,18 +2,8 @@ import { For, Show, createMemo } from 'solid-js';
 import type uPlot from 'uplot';
 import type { TopicWidgetEntry } from '../../protocol/index.ts';
 import { LineChart } from '../LineChart.tsx';
+import { SERIES_COLOURS } from '../theme.ts';
 import { asRows, asTime, formatNumber, numericFields, type Row } from './read-data.ts';
-
-const COLOURS = [
-  '#58a6ff',
-  '#3fb950',
-  '#d29922',
-  '#bc8cff',
-  '#f0883e',
-  '#39c5cf',
-  '#ff7b72',
-  '#a5d6ff',
-];
 
 /**
  * A list of rows as a line chart: x is the time field (`x`, default `t`, ms since the epoch), one
@@ -34,7 +24,7 @@ export function SeriesView(props: { entry: TopicWidgetEntry; value: unknown }) {
   const series = createMemo((): uPlot.Series[] =>
     fields().map((field, i) => ({
       label: field,
-      stroke: COLOURS[i % COLOURS.length],
+      stroke: SERIES_COLOURS[i % SERIES_COLOURS.length],
       width: i === 0 ? 2 : 1.5,
       value: (_u, v) => format(v),
     })),

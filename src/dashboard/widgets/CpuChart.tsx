@@ -1,22 +1,11 @@
 import { Show, createMemo } from 'solid-js';
 import type uPlot from 'uplot';
 import { LineChart } from '../LineChart.tsx';
+import { SERIES_COLOURS } from '../theme.ts';
 import { WidgetFrame } from '../WidgetFrame.tsx';
 import { formatPercent } from '../format.ts';
 import { useTopic } from '../hooks.ts';
 import type { CpuData } from '../topics.ts';
-
-/** Distinct hues for cores; the total is drawn thicker in the text colour so it reads first. */
-const CORE_COLOURS = [
-  '#58a6ff',
-  '#3fb950',
-  '#d29922',
-  '#bc8cff',
-  '#f0883e',
-  '#39c5cf',
-  '#ff7b72',
-  '#a5d6ff',
-];
 
 function cpuColumns(data: CpuData): uPlot.AlignedData {
   const { samples, cores } = data;
@@ -30,16 +19,17 @@ function cpuColumns(data: CpuData): uPlot.AlignedData {
 export function CpuChart() {
   const topic = useTopic('host.cpu');
   const cores = createMemo(() => topic.data()?.cores ?? 0);
+  // Distinct hues for cores; the total is drawn thicker in the text colour so it reads first.
   const series = createMemo((): uPlot.Series[] => [
     {
       label: 'Total',
-      stroke: '#e6edf3',
+      stroke: 'var(--chart-total)',
       width: 2.5,
       value: (_u, v) => (v == null ? '—' : formatPercent(v)),
     },
     ...Array.from({ length: cores() }, (_, i) => ({
       label: `Core ${i}`,
-      stroke: CORE_COLOURS[i % CORE_COLOURS.length],
+      stroke: SERIES_COLOURS[i % SERIES_COLOURS.length],
       width: 1,
       value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatPercent(v)),
     })),

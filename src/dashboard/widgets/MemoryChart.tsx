@@ -8,8 +8,14 @@ import type { MemoryData } from '../topics.ts';
 
 const byteValue = (_u: uPlot, v: number | null) => (v == null ? '—' : formatBytes(v));
 const SERIES: uPlot.Series[] = [
-  { label: 'Used', stroke: '#58a6ff', fill: 'rgba(88,166,255,0.12)', width: 2, value: byteValue },
-  { label: 'Server RSS', stroke: '#d29922', width: 1.5, value: byteValue },
+  {
+    label: 'Used',
+    stroke: 'var(--chart-1)',
+    fill: 'var(--chart-fill)',
+    width: 2,
+    value: byteValue,
+  },
+  { label: 'Server RSS', stroke: 'var(--chart-3)', width: 1.5, value: byteValue },
 ];
 
 /** 1 MiB … 1 TiB in powers of two, so the axis reads 4 GiB, 8 GiB… rather than 4.7 GiB, 9.3 GiB. */
