@@ -37,7 +37,7 @@ export function EventsView(props: { entry: TopicWidgetEntry; value: unknown }) {
       }
     >
       <Show when={newestFirst().length > 0} fallback={<p class="muted">No events.</p>}>
-        <ul class="feed" aria-label={`${props.entry.title}, newest first`}>
+        <ul class="feed" tabIndex={0} aria-label={`${props.entry.title}, newest first`}>
           <For each={newestFirst()}>
             {(row) => {
               const t = asTime(row[TIME]);

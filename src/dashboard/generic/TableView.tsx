@@ -21,7 +21,7 @@ export function TableView(props: { entry: TopicWidgetEntry; value: unknown }) {
     >
       {(all) => (
         <Show when={all().length > 0} fallback={<p class="muted">No rows.</p>}>
-          <div class="table-scroll">
+          <div class="table-scroll" tabIndex={0} role="region" aria-label={props.entry.title}>
             <table class="data-table">
               <thead>
                 <tr>

@@ -8,7 +8,7 @@ export function ActivityLog(props: { entries: ActivityEntry[] }) {
   return (
     <WidgetFrame widget="activity" title="Connection activity">
       <Show when={props.entries.length > 0} fallback={<p class="muted">Nothing yet.</p>}>
-        <ol class="feed" aria-label="Connection events, newest first">
+        <ol class="feed" tabIndex={0} aria-label="Connection events, newest first">
           <For each={props.entries}>
             {(entry) => (
               <li>

@@ -53,7 +53,7 @@ export function AlertFeed() {
       <NotifyOptIn {...notifications} />
       <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>
         <Show when={newestFirst().length > 0} fallback={<p class="muted">No alerts.</p>}>
-          <ul class="feed" aria-label="Alerts, newest first">
+          <ul class="feed" tabIndex={0} aria-label="Alerts, newest first">
             <For each={newestFirst()}>{(item) => <AlertRow item={item} />}</For>
           </ul>
         </Show>
