@@ -10,6 +10,8 @@ import {
 } from '../protocol/index.ts';
 import { TetherProvider } from '../solid/index.ts';
 import { createActivityLog } from './activity-log.ts';
+import { ChartToolbar } from './ChartToolbar.tsx';
+import { ChartViewContext, createChartView } from './chart-view.ts';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
 import { TopicWidget } from './generic/TopicWidget.tsx';
 import { useConnection, useOutbox, useTetherClient } from './hooks.ts';
@@ -73,6 +75,7 @@ function Dashboard(props: {
   const [config, configWarning] = untrack(() => [props.config, props.configWarning] as const);
   if (configWarning) toasts.push('warning', configWarning);
   const [showState, setShowState] = createSignal(false);
+  const chartView = createChartView();
   const retry = () => client.retry();
 
   const entries = config.widgets.map((entry) => ({
@@ -129,15 +132,23 @@ function Dashboard(props: {
         <StatePanel client={client} connection={connection()} outbox={outbox()} />
       </Show>
       <main>
+        <ChartToolbar
+          rangeSeconds={chartView.rangeSeconds()}
+          pausedAt={chartView.pausedAt()}
+          onRange={chartView.chooseRange}
+          onTogglePause={chartView.togglePause}
+        />
         <Show
           when={visible().length > 0}
           fallback={
             <p class="empty-grid">All widgets are hidden. Turn some on from the Widgets menu.</p>
           }
         >
-          <div class="grid">
-            <For each={visible()}>{(widget) => render(widget.entry)}</For>
-          </div>
+          <ChartViewContext.Provider value={chartView}>
+            <div class="grid">
+              <For each={visible()}>{(widget) => render(widget.entry)}</For>
+            </div>
+          </ChartViewContext.Provider>
         </Show>
       </main>
       <Toasts store={toasts} />

@@ -2,6 +2,8 @@ import { createEffect, onCleanup, onMount, untrack } from 'solid-js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { createFrameScheduler } from '../solid/index.ts';
+import { useChartView } from './chart-view.ts';
+import { formatClock } from './format.ts';
 import { pageTheme, resolveColour, themeColour } from './theme.ts';
 
 export interface LineChartProps {
@@ -57,21 +59,24 @@ export function LineChart(props: LineChartProps) {
   let width = 0;
   let sizeDirty = false;
   const height = () => props.height ?? 220;
+  // The time range and pause of the dashboard: paused, the picture keeps the data it had.
+  const view = useChartView();
+  const paused = () => view.pausedAt() !== null;
 
   const schedule = createFrameScheduler(() => {
     if (!chart) return;
     if (sizeDirty) chart.setSize({ width, height: height() });
     sizeDirty = false;
     const data = props.data;
-    if (data && data !== shownData) {
+    if (data && data !== shownData && !paused()) {
       chart.setData(data);
       shownData = data;
     }
   });
 
-  const build = (series: uPlot.Series[]) => {
+  const build = (series: uPlot.Series[], rangeSeconds: number) => {
     chart?.destroy();
-    shownData = props.data;
+    if (!paused() || shownData === undefined) shownData = props.data;
     const AXIS = axisColours();
     chart = new uPlot(
       {
@@ -79,14 +84,19 @@ export function LineChart(props: LineChartProps) {
         height: height(),
         // Lines only: with hundreds of samples per series, point markers are noise.
         series: [
-          { label: 'Time' },
+          // Hover reads the sample's time to the second.
+          { label: 'Time', value: (_u, t) => (t == null ? '—' : formatClock(t * 1000)) },
           ...themed(series).map((s) => ({ points: { show: false }, ...s })),
         ],
         scales: {
-          // From the data itself: uPlot widens a single sample's min..max by 86400 units first.
+          // The chosen range, ending at the newest sample (or now, with none); the data alone
+          // would not say how far back to look, and uPlot stretches one sample over years.
           x: {
             time: true,
-            range: (u) => timeRange(u.data[0][0] ?? null, u.data[0].at(-1) ?? null),
+            range: (u): [number, number] => {
+              const end = timeRange(u.data[0][0] ?? null, u.data[0].at(-1) ?? null)[1];
+              return [end - rangeSeconds, end];
+            },
           },
           y: props.yRange ? { range: props.yRange } : {},
         },
@@ -128,15 +138,16 @@ export function LineChart(props: LineChartProps) {
       }
     });
     observer.observe(container);
-    // Rebuild only when the series (e.g. the core count became known) or the theme change; data
-    // goes through the flush.
+    // Rebuild only when the series (e.g. the core count became known), the range or the theme
+    // change; data goes through the flush.
     createEffect(() => {
       const series = props.series;
+      const range = view.rangeSeconds();
       pageTheme.theme();
-      untrack(() => build(series));
+      untrack(() => build(series, range));
     });
     createEffect(() => {
-      if (props.data !== shownData) schedule();
+      if (props.data !== shownData && !paused()) schedule();
     });
     onCleanup(() => {
       observer.disconnect();

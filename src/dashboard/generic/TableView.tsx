@@ -21,7 +21,12 @@ export function TableView(props: { entry: TopicWidgetEntry; value: unknown }) {
     >
       {(all) => (
         <Show when={all().length > 0} fallback={<p class="muted">No rows.</p>}>
-          <div class="table-scroll" tabIndex={0} role="region" aria-label={props.entry.title}>
+          <div
+            class="table-scroll"
+            tabIndex={0}
+            role="group"
+            aria-label={`${props.entry.title}, rows`}
+          >
             <table class="data-table">
               <thead>
                 <tr>
