@@ -1,4 +1,4 @@
-import { For, Show, createSignal, untrack, type JSX } from 'solid-js';
+import { For, Show, createMemo, createSignal, untrack, type JSX } from 'solid-js';
 import type { TetherClient } from '../client/index.ts';
 import {
   DEFAULT_DASHBOARD_CONFIG,
@@ -15,7 +15,10 @@ import { ChartViewContext, createChartView } from './chart-view.ts';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
 import { TopicWidget } from './generic/TopicWidget.tsx';
 import { useConnection, useOutbox, useTetherClient } from './hooks.ts';
+import { isWide, createLayout } from './layout.ts';
+import { LayoutMenu } from './LayoutMenu.tsx';
 import { OfflineBanner } from './OfflineBanner.tsx';
+import { Slot, type SlotControls } from './slot.tsx';
 import { toastRefusals } from './refusal-toasts.ts';
 import { StatePanel } from './StatePanel.tsx';
 import { pageTheme } from './theme.ts';
@@ -71,19 +74,26 @@ function Dashboard(props: {
   const activity = createActivityLog(connection);
   const outbox = useOutbox();
   toastRefusals(outbox, toasts);
-  // The config is read once: a new one takes a page reload, like a new dashboard build.
+  // The server's config is read once: a new one takes a page reload, like a new dashboard build.
   const [config, configWarning] = untrack(() => [props.config, props.configWarning] as const);
   if (configWarning) toasts.push('warning', configWarning);
   const [showState, setShowState] = createSignal(false);
   const chartView = createChartView();
   const retry = () => client.retry();
 
-  const entries = config.widgets.map((entry) => ({
-    id: widgetId(entry),
-    label: isTopicWidget(entry) ? entry.title : BUILTIN_LABELS[entry.view],
-    entry,
-  }));
-  const widgets = createWidgetSettings(entries);
+  // The server's config as this browser arranged it (reordered, resized or imported).
+  const layout = createLayout(config);
+  const entries = createMemo(() =>
+    layout.config().widgets.map((entry) => ({
+      id: widgetId(entry),
+      label: isTopicWidget(entry) ? entry.title : BUILTIN_LABELS[entry.view],
+      entry,
+      // Same key, same mounted widget: a move or a width change keeps its subscription and chart.
+      key: JSON.stringify({ ...entry, wide: undefined }),
+    })),
+  );
+  const widgets = createWidgetSettings(entries());
+  const [moved, setMoved] = createSignal('');
 
   // Each widget mounts its own subscription; toggling it off unmounts it and releases the topic.
   const builtin: Record<BuiltinWidget, () => JSX.Element> = {
@@ -98,7 +108,29 @@ function Dashboard(props: {
   };
   const render = (entry: WidgetEntry) =>
     isTopicWidget(entry) ? <TopicWidget entry={entry} /> : builtin[entry.view]();
-  const visible = () => entries.filter((w) => widgets.shown(w.id));
+  const visible = createMemo(() => entries().filter((w) => widgets.shown(w.id)));
+  const byKey = (key: string) => visible().find((w) => w.key === key)!;
+  const slotControls = (key: string): SlotControls => {
+    const widget = () => byKey(key);
+    const position = () => visible().findIndex((w) => w.key === key);
+    return {
+      label: widget().label,
+      position,
+      count: () => visible().length,
+      wide: () => isWide(widget().entry),
+      moveTo: (index) => {
+        const target = visible()[index];
+        if (!target || !layout.moveTo(widget().id, layout.indexOf(target.id))) return;
+        setMoved(`${widget().label} moved to position ${position() + 1} of ${visible().length}`);
+      },
+      toggleWide: () => layout.toggleWide(widget().id),
+    };
+  };
+  const dropOn = (key: string) => (draggedId: string) => {
+    const dragged = visible().find((w) => w.id === draggedId);
+    if (dragged && layout.moveTo(draggedId, layout.indexOf(byKey(key).id)))
+      setMoved(`${dragged.label} moved`);
+  };
 
   return (
     <ToastContext.Provider value={toasts}>
@@ -110,7 +142,8 @@ function Dashboard(props: {
           <div class="header-tools">
             <ConnectionBadge view={connection()} onRetry={retry} />
             <ThemeToggle theme={pageTheme.theme()} onToggle={pageTheme.toggle} />
-            <WidgetMenu widgets={entries} shown={widgets.shown} onToggle={widgets.toggle} />
+            <WidgetMenu widgets={entries()} shown={widgets.shown} onToggle={widgets.toggle} />
+            <LayoutMenu layout={layout} />
             <button
               type="button"
               class="button"
@@ -146,8 +179,21 @@ function Dashboard(props: {
         >
           <ChartViewContext.Provider value={chartView}>
             <div class="grid">
-              <For each={visible()}>{(widget) => render(widget.entry)}</For>
+              <For each={visible().map((w) => w.key)}>
+                {(key) => {
+                  // Rendered once per key: the widget keeps its subscription while others move.
+                  const widget = untrack(() => byKey(key));
+                  return (
+                    <Slot id={widget.id} controls={slotControls(key)} onDrop={dropOn(key)}>
+                      {render(widget.entry)}
+                    </Slot>
+                  );
+                }}
+              </For>
             </div>
+            <p class="visually-hidden" aria-live="polite">
+              {moved()}
+            </p>
           </ChartViewContext.Provider>
         </Show>
       </main>

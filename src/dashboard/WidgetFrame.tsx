@@ -1,6 +1,7 @@
 import { Show, createUniqueId, type JSX } from 'solid-js';
 import type { SubscriptionView } from '../client/index.ts';
 import { LiveIndicator } from './LiveIndicator.tsx';
+import { SlotTools } from './slot.tsx';
 
 /** A widget's card: title, the live indicator of its subscription (if any), and its body. */
 export function WidgetFrame(props: {
@@ -8,20 +9,22 @@ export function WidgetFrame(props: {
   widget: string;
   title: string;
   view?: Pick<SubscriptionView, 'status' | 'updatedAt' | 'staleSince' | 'error'>;
-  wide?: boolean;
   children: JSX.Element;
 }) {
   const headingId = createUniqueId();
   return (
     <section
       class="widget"
-      classList={{ wide: props.wide === true, stale: props.view?.status === 'stale' }}
+      classList={{ stale: props.view?.status === 'stale' }}
       data-widget={props.widget}
       aria-labelledby={headingId}
     >
       <header class="widget-header">
         <h2 id={headingId}>{props.title}</h2>
-        <Show when={props.view}>{(view) => <LiveIndicator view={view()} />}</Show>
+        <span class="widget-status">
+          <Show when={props.view}>{(view) => <LiveIndicator view={view()} />}</Show>
+          <SlotTools id={props.widget} />
+        </span>
       </header>
       <div class="widget-body">{props.children}</div>
     </section>

@@ -33,7 +33,11 @@ const Fields = v.pipe(
   v.maxLength(24),
 );
 
-export const BuiltinWidgetEntry = v.strictObject({ view: v.picklist(BUILTIN_WIDGETS) });
+export const BuiltinWidgetEntry = v.strictObject({
+  view: v.picklist(BUILTIN_WIDGETS),
+  /** Spans two grid columns (default: the CPU and memory charts do). */
+  wide: v.optional(v.boolean()),
+});
 
 export const TopicWidgetEntry = v.strictObject({
   view: v.picklist(TOPIC_VIEWS),

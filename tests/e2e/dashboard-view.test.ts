@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
@@ -8,7 +11,8 @@ import {
   launchChromium,
 } from './browser.ts';
 
-// The dashboard's view settings as a person uses them: the charts' time range and pause.
+// The dashboard's view settings as a person uses them: the charts' time range and pause, and the
+// layout (moved by mouse and keyboard, exported and imported).
 
 const availability = browserAvailability();
 const badge = (page: Page) => page.locator('.badge');
@@ -36,7 +40,7 @@ function cpuSeq(page: Page): Promise<number> {
   });
 }
 
-describe.skipIf(!availability.available)('dashboard range and pause in Chromium', () => {
+describe.skipIf(!availability.available)('dashboard range, pause and layout in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext | undefined;
 
@@ -96,4 +100,73 @@ describe.skipIf(!availability.available)('dashboard range and pause in Chromium'
       .poll(async () => (await drawnWindow(page))[1], { timeout: 5_000 })
       .toBeGreaterThan(frozen[1]);
   }, 60_000);
+
+  /** The order of the widgets in the grid, by id. */
+  const order = (page: Page) =>
+    page
+      .locator('.grid > .slot')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-slot')));
+  const handle = (page: Page, widget: string) => page.locator(`[data-slot="${widget}"] .grip`);
+
+  it('reorders widgets by mouse and by keyboard, keeps the order, and exports it for a fresh browser to import', async () => {
+    const server = await spawnServer();
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
+    let page = await context.newPage();
+    await page.goto(server.loginUrl!);
+    await expect.poll(() => badge(page).textContent(), { timeout: 15_000 }).toMatch(/^Live/);
+    const initial = await order(page);
+    expect(initial.slice(0, 3)).toEqual(['cpu', 'memory', 'load']);
+
+    // Mouse: drag the load widget's handle onto the CPU chart.
+    await handle(page, 'load').dragTo(page.locator('[data-slot="cpu"]'));
+    await expect.poll(() => order(page)).toEqual(['load', 'cpu', 'memory', ...initial.slice(3)]);
+
+    // Keyboard: the clients widget's handle, End, then one step back up.
+    await handle(page, 'clients').focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowUp');
+    const arranged = await order(page);
+    expect(arranged.at(-2)).toBe('clients');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(
+      /^Move Connected clients, position 7 of 8$/,
+    );
+    // Width: the memory chart to one column.
+    await page.getByRole('button', { name: 'Wide Memory chart' }).click();
+    await page.reload();
+    await expect.poll(() => order(page), { timeout: 10_000 }).toEqual(arranged);
+    expect(await page.locator('[data-slot="memory"]').getAttribute('class')).not.toMatch(/wide/);
+
+    // Export, then import into a fresh browser profile: the same layout.
+    await page.getByText('Layout', { exact: true }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export layout' }).click(),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'tether-layout-'));
+    const file = join(dir, 'layout.json');
+    await download.saveAs(file);
+    expect(
+      JSON.parse(readFileSync(file, 'utf8')).widgets.map((w: { view: string }) => w.view),
+    ).toEqual(arranged);
+    await context.close();
+
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    await page.goto(server.loginUrl!);
+    await expect.poll(() => order(page), { timeout: 15_000 }).toEqual(initial);
+    await page.getByText('Layout', { exact: true }).click();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ widgets: [{ view: 'pie-chart' }] }));
+    await page.locator('input[type="file"]').setInputFiles(bad);
+    await expect
+      .poll(() => page.getByRole('alert').filter({ hasText: 'bad.json' }).textContent())
+      .toMatch(/bad\.json was not imported\. Not a dashboard config: .*view/);
+    expect(await order(page)).toEqual(initial);
+    await page.locator('input[type="file"]').setInputFiles(file);
+    await expect.poll(() => order(page)).toEqual(arranged);
+    expect(await page.locator('[data-slot="memory"]').getAttribute('class')).not.toMatch(/wide/);
+  }, 90_000);
 });

@@ -21,12 +21,7 @@ export function TopicWidget(props: { entry: TopicWidgetEntry }) {
     return error ? `No data: ${error.message}` : 'No data yet.';
   };
   return (
-    <WidgetFrame
-      widget={widgetId(entry)}
-      title={entry.title}
-      view={topic.view()}
-      wide={entry.wide ?? entry.view === 'series'}
-    >
+    <WidgetFrame widget={widgetId(entry)} title={entry.title} view={topic.view()}>
       <Show when={topic.data() !== undefined} fallback={<p class="muted">{waiting()}</p>}>
         <Switch>
           <Match when={entry.view === 'series'}>

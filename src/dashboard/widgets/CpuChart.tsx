@@ -41,7 +41,7 @@ export function CpuChart() {
   const latest = () => topic.data()?.samples.at(-1);
 
   return (
-    <WidgetFrame widget="cpu" title="CPU" view={topic.view()} wide>
+    <WidgetFrame widget="cpu" title="CPU" view={topic.view()}>
       <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>
         {(data) => (
           <p class="summary">

@@ -43,7 +43,7 @@ export function MemoryChart() {
   ];
 
   return (
-    <WidgetFrame widget="memory" title="Memory" view={topic.view()} wide>
+    <WidgetFrame widget="memory" title="Memory" view={topic.view()}>
       <Show when={topic.data()} fallback={<p class="muted">No data yet.</p>}>
         {(data) => (
           <p class="summary">
