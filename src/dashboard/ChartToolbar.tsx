@@ -18,10 +18,10 @@ export function ChartToolbar(props: {
               type="button"
               class="button small"
               aria-pressed={props.rangeSeconds === range.seconds}
-              aria-label={`Last ${range.name}`}
               onClick={() => props.onRange(range.seconds)}
             >
               {range.label}
+              <span class="visually-hidden">, last {range.name}</span>
             </button>
           )}
         </For>
