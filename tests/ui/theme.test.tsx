@@ -76,6 +76,8 @@ describe('announcements and keyboard', () => {
       attempt: 0,
       maxAttempts: 10,
       nextRetryAt: null,
+      nextPollAt: null,
+      lastHeardAt: null,
       latencyMs: 12,
       lastError: null,
       statePath: 'connected',
