@@ -1,4 +1,4 @@
-import { Show, createContext, useContext, type JSX } from 'solid-js';
+import { Show, createContext, untrack, useContext, type JSX } from 'solid-js';
 
 /** What a widget's header needs to move and resize its widget in the grid. */
 export interface SlotControls {
@@ -23,6 +23,8 @@ export function Slot(props: {
   onDrop: (draggedId: string) => void;
   children: JSX.Element;
 }) {
+  // A slot's controls are made once for its widget; their fields are the reactive parts.
+  const controls = untrack(() => props.controls);
   return (
     <div
       class="slot"
@@ -38,7 +40,7 @@ export function Slot(props: {
         props.onDrop(dragged);
       }}
     >
-      <SlotContext.Provider value={props.controls}>{props.children}</SlotContext.Provider>
+      <SlotContext.Provider value={controls}>{props.children}</SlotContext.Provider>
     </div>
   );
 }

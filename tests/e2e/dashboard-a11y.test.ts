@@ -30,12 +30,12 @@ describe.skipIf(!availability.available)('dashboard accessibility and themes in 
 
   async function open(
     url: string,
-    { width = 1280, colorScheme = 'dark' as 'dark' | 'light' } = {},
+    { width = 1280, colorScheme }: { width?: number; colorScheme?: 'dark' | 'light' } = {},
   ): Promise<Page> {
     // bypassCSP: the page's CSP (script-src 'self') would refuse axe-core's injected script.
     context = await browser.newContext({
       viewport: { width, height: 900 },
-      colorScheme,
+      colorScheme: colorScheme ?? 'dark',
       bypassCSP: true,
     });
     const page = await context.newPage();
