@@ -74,7 +74,7 @@ export function LineChart(props: LineChartProps) {
     }
   });
 
-  const build = (series: uPlot.Series[], rangeSeconds: number) => {
+  const build = (series: uPlot.Series[], rangeSeconds: number | null) => {
     chart?.destroy();
     if (!paused() || shownData === undefined) shownData = props.data;
     const AXIS = axisColours();
@@ -94,8 +94,8 @@ export function LineChart(props: LineChartProps) {
           x: {
             time: true,
             range: (u): [number, number] => {
-              const end = timeRange(u.data[0][0] ?? null, u.data[0].at(-1) ?? null)[1];
-              return [end - rangeSeconds, end];
+              const span = timeRange(u.data[0][0] ?? null, u.data[0].at(-1) ?? null);
+              return rangeSeconds === null ? span : [span[1] - rangeSeconds, span[1]];
             },
           },
           y: props.yRange ? { range: props.yRange } : {},

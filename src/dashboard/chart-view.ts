@@ -13,7 +13,8 @@ export const RANGE_STORAGE_KEY = 'tether.range.v1';
 
 /** What every chart shows: how far back, and whether the view is frozen (`pausedAt`, ms) or live. */
 export interface ChartView {
-  rangeSeconds: Accessor<number>;
+  /** null: the data's own span (at least a minute). */
+  rangeSeconds: Accessor<number | null>;
   pausedAt: Accessor<number | null>;
 }
 
@@ -45,9 +46,9 @@ export function createChartView(now: () => number = Date.now) {
   return { rangeSeconds, pausedAt, chooseRange, togglePause };
 }
 
-/** Charts outside a dashboard (tests, other apps) show the default range, never paused. */
+/** Charts outside a dashboard (tests, other apps) show their data's span, never paused. */
 export const ChartViewContext = createContext<ChartView>({
-  rangeSeconds: () => DEFAULT_RANGE_SECONDS,
+  rangeSeconds: () => null,
   pausedAt: () => null,
 });
 
