@@ -121,11 +121,9 @@ export interface ConnectionConfig {
 }
 
 /**
- * Keep this to at most 17 keys (tests/unit/connection.test.ts checks it). XState's `assign`
- * copies the whole context (`Object.assign({}, context, update)`), and `recordHeard` assigns on
- * every batch of frames; V8 (Node 20, Chromium) builds such a copy in fast mode only up to 19
- * properties, past that in dictionary mode: ~1 µs per copy against 10–30 µs. Hence the fixed
- * settings live in one `config` object.
+ * Keep this to at most 17 keys (tests/unit/connection.test.ts checks it): XState's `assign` copies
+ * the whole context on every batch of frames (`recordHeard`), and a wider object is copied far more
+ * slowly (docs/architecture.md § Decisions). Hence the fixed settings live in one `config` object.
  */
 export interface ConnectionContext {
   config: ConnectionConfig;

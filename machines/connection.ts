@@ -136,7 +136,7 @@ export function createConnectionMachine(environment: ConnectionEnvironment) {
       clearCheck: assign({ checkPingAt: null }),
       // One assign per batch, instead of re-arming a timer per batch: the silence timer reads it when
       // it fires. Kept in the context, not in a mutable cell outside it, so snapshots, inspection and
-      // the model test see it; the assign costs ~1 µs while the context stays small (ConnectionContext).
+      // the model test see it; the assign stays cheap while the context stays small (ConnectionContext).
       recordHeard: assign(({ event }) => ({
         lastHeardAt: arrivalOf(event, 'receivedAt') ?? now(),
         heard: true,

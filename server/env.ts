@@ -52,7 +52,7 @@ export function readEnv(env: NodeJS.ProcessEnv): CliConfig {
   const dataDir = readDataDir(env);
   return {
     port: int('PORT', 8080, 0, 65535),
-    // Loopback by default: there is no authentication yet, so exposing the server is an explicit choice (HOST=0.0.0.0).
+    // Loopback by default: exposing the server beyond this machine is an explicit choice (HOST=0.0.0.0).
     host: env.HOST || '127.0.0.1',
     sampleMs: int('TETHER_SAMPLE_MS', 1000, 10),
     dataDir,

@@ -2,7 +2,7 @@
  * Frame-aligned hand-over for a browser page. A page paints once per display frame, so frames
  * that arrive between two paints can reach the statecharts together at the start of the next
  * frame (a requestAnimationFrame callback) at no cost in latency: one connection step and one
- * step per topic per frame, instead of per WebSocket message (bench/RESULTS.md, latency).
+ * step per topic per frame, instead of per WebSocket message.
  */
 
 /** What the hand-over needs from the page (`window` and `document` in a browser, fakes in tests). */
