@@ -32,13 +32,12 @@ export class PatchRefusedError extends Error {
 
 /** A change that would take the topic past one of its limits (`too_deep`, `too_large`); nothing changed. */
 export class TopicLimitError extends PatchRefusedError {
-  constructor(
-    topic: string,
-    readonly code: 'too_deep' | 'too_large',
-    limits: TopicLimits,
-  ) {
+  readonly code: 'too_deep' | 'too_large';
+
+  constructor(topic: string, code: 'too_deep' | 'too_large', limits: TopicLimits) {
     super(topic, limitMessage(code, limits));
     this.name = 'TopicLimitError';
+    this.code = code;
   }
 }
 
