@@ -1,4 +1,13 @@
-import { For, Show, createMemo, createSignal, untrack, type JSX } from 'solid-js';
+import {
+  For,
+  Show,
+  createMemo,
+  createSignal,
+  lazy,
+  untrack,
+  type Accessor,
+  type JSX,
+} from 'solid-js';
 import type { TetherClient } from '../client/index.ts';
 import {
   DEFAULT_DASHBOARD_CONFIG,
@@ -10,6 +19,7 @@ import {
 } from '../protocol/index.ts';
 import { TetherProvider } from '../solid/index.ts';
 import { createActivityLog } from './activity-log.ts';
+import { trackHeldTopics, type HeldTopic } from './held-topics.ts';
 import { ChartToolbar } from './ChartToolbar.tsx';
 import { ChartViewContext, createChartView } from './chart-view.ts';
 import { ConnectionBadge } from './ConnectionBadge.tsx';
@@ -20,7 +30,6 @@ import { LayoutMenu } from './LayoutMenu.tsx';
 import { OfflineBanner } from './OfflineBanner.tsx';
 import { Slot, type SlotControls } from './slot.tsx';
 import { toastRefusals } from './refusal-toasts.ts';
-import { StatePanel } from './StatePanel.tsx';
 import { pageTheme } from './theme.ts';
 import { ThemeToggle } from './ThemeToggle.tsx';
 import { ToastContext, createToasts } from './toasts.ts';
@@ -48,11 +57,17 @@ export interface AppProps {
   signInHint?: string;
 }
 
+/** Loaded when first opened, with the statechart layout it draws: the first visit does not pay for it. */
+const StatePanel = lazy(async () => ({ default: (await import('./StatePanel.tsx')).StatePanel }));
+
 /** The dashboard, built on tether-live/solid: every widget reads its topic through the provider's client. */
 export function App(props: AppProps) {
+  // The State panel lists the topics this tab holds, whichever tab runs the statecharts.
+  const tracked = trackHeldTopics(untrack(() => props.client));
   return (
-    <TetherProvider client={props.client}>
+    <TetherProvider client={tracked.client}>
       <Dashboard
+        held={tracked.held}
         config={props.dashboard ?? DEFAULT_DASHBOARD_CONFIG}
         pollWaitMs={props.pollWaitMs}
         configWarning={props.configWarning ?? null}
@@ -63,6 +78,7 @@ export function App(props: AppProps) {
 }
 
 function Dashboard(props: {
+  held: Accessor<HeldTopic[]>;
   config: DashboardConfig;
   pollWaitMs: number;
   configWarning: string | null;
@@ -162,7 +178,12 @@ function Dashboard(props: {
         />
       </div>
       <Show when={showState()}>
-        <StatePanel client={client} connection={connection()} outbox={outbox()} />
+        <StatePanel
+          connection={connection()}
+          outbox={outbox()}
+          activity={activity()}
+          held={props.held()}
+        />
       </Show>
       <main>
         <ChartToolbar
