@@ -1,12 +1,13 @@
+import { createSignal } from 'solid-js';
 import { render } from 'solid-js/web';
 import {
   createSharedTetherClient,
   createTetherClient,
   indexedDbOutboxStore,
-  type TetherClientOptions,
 } from './client/index.ts';
 import { App } from './dashboard/App.tsx';
 import { loadDashboardConfig } from './dashboard/dashboard-config.ts';
+import { startInspector } from './dashboard/stately-inspector.ts';
 import { TOKEN_KEY, loginToken } from './dashboard/login-token.ts';
 import './dashboard/styles.css';
 
@@ -26,26 +27,30 @@ function keepToken(token: string): void {
 
 /**
  * `?inspect` in the URL attaches the Stately inspector to the whole actor tree. It is loaded only
- * then, as its own chunk, so the everyday bundle does not carry it.
+ * then, as its own chunk, so the everyday bundle does not carry it. When it cannot open, the page
+ * says so (a toast) and points at the State panel.
  */
-async function inspector(): Promise<TetherClientOptions['inspect']> {
-  if (!new URLSearchParams(location.search).has('inspect')) return undefined;
-  try {
-    const { createBrowserInspector } = await import('@statelyai/inspect');
-    return createBrowserInspector().inspect;
-  } catch (error) {
-    // A dashboard without the inspector beats no dashboard.
-    console.warn('Tether: could not start the Stately inspector', error);
-    return undefined;
-  }
+function inspector(unavailable: (message: string) => void) {
+  if (!new URLSearchParams(location.search).has('inspect')) return Promise.resolve(undefined);
+  return startInspector(
+    {
+      open: async () => (await import('@statelyai/inspect')).createBrowserInspector().inspect,
+      window,
+      online: () => navigator.onLine,
+      setTimeout: (run, ms) => setTimeout(run, ms),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    },
+    unavailable,
+  );
 }
 
 async function start() {
   const getToken = loginToken();
+  const [notice, setNotice] = createSignal<string | null>(null);
   // Which widgets to show; fetched alongside the inspector, before the client connects.
   const [dashboard, inspect] = await Promise.all([
     loadDashboardConfig((url) => fetch(url, { cache: 'no-cache' })),
-    inspector(),
+    inspector(setNotice),
   ]);
   if (dashboard.warning) console.warn(`Tether: ${dashboard.warning}`);
   // One connection for all of this origin's tabs (docs/cross-tab.md), except where the statechart
@@ -75,6 +80,7 @@ async function start() {
         dashboard={dashboard.config}
         configWarning={dashboard.warning}
         signInHint={SIGN_IN_HINT}
+        notice={notice}
       />
     ),
     root,

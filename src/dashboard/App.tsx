@@ -1,6 +1,7 @@
 import {
   For,
   Show,
+  createEffect,
   createMemo,
   createSignal,
   lazy,
@@ -55,6 +56,8 @@ export interface AppProps {
   configWarning?: string | null;
   /** Said when the server refuses our credential (`unauthorized`): how to sign in. */
   signInHint?: string;
+  /** A message that can arrive after the first render (the Stately inspector could not open); shown as a toast. */
+  notice?: Accessor<string | null>;
 }
 
 /** Loaded when first opened, with the statechart layout it draws: the first visit does not pay for it. */
@@ -72,6 +75,7 @@ export function App(props: AppProps) {
         pollWaitMs={props.pollWaitMs}
         configWarning={props.configWarning ?? null}
         signInHint={props.signInHint}
+        notice={props.notice}
       />
     </TetherProvider>
   );
@@ -83,6 +87,7 @@ function Dashboard(props: {
   pollWaitMs: number;
   configWarning: string | null;
   signInHint: string | undefined;
+  notice: Accessor<string | null> | undefined;
 }) {
   const client = useTetherClient();
   const toasts = createToasts();
@@ -93,6 +98,10 @@ function Dashboard(props: {
   // The server's config is read once: a new one takes a page reload, like a new dashboard build.
   const [config, configWarning] = untrack(() => [props.config, props.configWarning] as const);
   if (configWarning) toasts.push('warning', configWarning);
+  createEffect(() => {
+    const notice = props.notice?.();
+    if (notice) toasts.push('warning', notice);
+  });
   const [showState, setShowState] = createSignal(false);
   const chartView = createChartView();
   const retry = () => client.retry();
