@@ -28,7 +28,8 @@ export function StatePanel(props: {
   const graph = statechartGraph(connectionDefinition().root);
   const active = createMemo(() => activeStatePaths(props.connection.statePath));
   return (
-    <section class="state-panel" aria-labelledby="state-panel-title">
+    // Focusable: the panel and its drawing scroll, and a keyboard must reach what they hide.
+    <section class="state-panel" aria-labelledby="state-panel-title" tabIndex={0}>
       <h2 id="state-panel-title">State</h2>
       <p>
         Connection: <code>{props.connection.statePath}</code> · outbox:{' '}
@@ -93,7 +94,7 @@ function StatechartDrawing(props: { graph: ChartGraph; active: Set<string>; layo
       }
     >
       {(placed) => (
-        <div class="statechart">
+        <div class="statechart" tabIndex={0}>
           <svg
             role="img"
             aria-label={`Connection statechart; active: ${[...props.active].join(', ')}`}
