@@ -137,7 +137,7 @@ function StatechartDrawing(props: { graph: ChartGraph; active: Set<string>; layo
               {(edge) => {
                 const events = props.graph.edges.find((e) => e.id === edge.id)?.events ?? [];
                 return (
-                  <g class="statechart-edge">
+                  <g class="statechart-edge" data-edge={edge.id}>
                     <polyline
                       points={edge.points.map((p) => `${p.x},${p.y}`).join(' ')}
                       marker-end="url(#statechart-arrow)"

@@ -76,6 +76,8 @@ export const layoutWithElk: LayoutChart = async (graph) => {
       'elk.direction': 'RIGHT',
       // Edges cross compound states' borders (websocket.connecting → reconnecting).
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+      // ELK would give each edge, and its label, in the coordinates of its lowest common ancestor.
+      'elk.json.edgeCoords': 'ROOT',
       'elk.spacing.nodeNode': '24',
       'elk.layered.spacing.nodeNodeBetweenLayers': '40',
     },
@@ -93,7 +95,6 @@ export const layoutWithElk: LayoutChart = async (graph) => {
     }
   };
   place(laidOut.children, 0, 0);
-  // Edges are declared on the root, so their coordinates are the root's.
   const placedEdges: PlacedEdge[] = (laidOut.edges ?? []).map((edge) => {
     const section = edge.sections?.[0];
     const label = edge.labels?.[0];

@@ -110,6 +110,26 @@ describe('StatePanel', () => {
       Number(node('reconnecting').querySelector('rect')!.getAttribute('width')),
     ).toBeGreaterThan(0);
 
+    // Each line starts on its source state's box and ends on its target's, in one coordinate space.
+    const box = (id: string) => {
+      const rect = container.querySelector(
+        `[data-state="${id.slice('connection.'.length)}"] rect`,
+      )!;
+      const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((a) => Number(rect.getAttribute(a)));
+      return { x: x!, y: y!, w: w!, h: h! };
+    };
+    const touches = (b: ReturnType<typeof box>, [px, py]: number[]) =>
+      px! >= b.x - 2 && px! <= b.x + b.w + 2 && py! >= b.y - 2 && py! <= b.y + b.h + 2;
+    for (const edge of statechartGraph(connectionRoot).edges) {
+      const line = chart.querySelector(`[data-edge="${edge.id}"] polyline`)!;
+      const points = line
+        .getAttribute('points')!
+        .split(' ')
+        .map((pair) => pair.split(',').map(Number));
+      expect(touches(box(edge.source), points[0]!), `${edge.id} starts at its source`).toBe(true);
+      expect(touches(box(edge.target), points.at(-1)!), `${edge.id} ends at its target`).toBe(true);
+    }
+
     setConnection({ ...view, status: 'reconnecting', statePath: 'reconnecting' });
     expect(node('reconnecting').getAttribute('data-active')).toBe('true');
     expect(node('websocket.connected').getAttribute('data-active')).toBe('false');
