@@ -56,6 +56,8 @@ describe.skipIf(!availability.available)('a dead server in Chromium', () => {
 
     first.kill('SIGKILL');
     await first.exited;
+    // The two minutes start once the page has seen the link go (its socket closes at once).
+    await expect.poll(() => badge.textContent(), { timeout: 10_000 }).not.toMatch(/^Live/);
     await recordBadge(page);
     await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
     const readings = await badgeReadings(page);
