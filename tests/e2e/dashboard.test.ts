@@ -163,6 +163,12 @@ describe.skipIf(!availability.available)('dashboard end to end in Chromium', () 
     const first = await spawnServer({ TETHER_JWT_SECRET });
     await open(first);
     await expect.poll(() => badge(page).textContent(), { timeout: 10_000 }).toMatch(/^Live/);
+    // The badge is Live at the first pong; the widgets hold data a moment later.
+    await expect
+      .poll(() => page.locator('[data-indicator="live"], [data-indicator="updating"]').count(), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThanOrEqual(7);
     const before = (await heldInPage(page, ['host.load']))['host.load']!;
 
     first.kill('SIGKILL');

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { applyPatch, deepClone } from 'fast-json-patch';
+// The same ES module the applier uses: in strict mode it refuses to set a property on a primitive,
+// where the CommonJS build silently does nothing.
+import { applyPatch, deepClone } from 'fast-json-patch/module/core.mjs';
 import { describe, expect, it } from 'vitest';
 import { applyPatchImmutably } from '../../src/protocol/index.ts';
 import type { PatchOperation } from '../../src/protocol/index.ts';
