@@ -1,6 +1,7 @@
 /**
  * 1. Client throughput: frames/s from the socket to an up-to-date subscription snapshot, for 1 and
- * 50 subscriptions, Tether vs raw `ws` + JSON.parse (the floor) vs socket.io-client, each receiving
+ * 50 subscriptions, Tether vs raw `ws` + JSON.parse (the floor), the same plus applying each patch
+ * (the floor for a client that keeps the documents) and socket.io-client, each receiving
  * the same frames, at the same pace, from a sender in another process (for socket.io pre-encoded
  * as its packets; bench/throughput/sender.ts). Each receiver runs in a fresh process; the
  * variants alternate over the repeats so drift hits them alike. Wall time on 2 cores is noisy
@@ -9,8 +10,9 @@
 import { sleep, spawnWorker } from './lib/proc.ts';
 import { median, si, table } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
+import { seriesWindow } from '../server/sources/series.ts';
 
-const ALL = ['raw', 'socketio', 'tether'] as const;
+const ALL = ['raw', 'apply', 'socketio', 'tether'] as const;
 type Variant = (typeof ALL)[number];
 // BENCH_VARIANTS=tether runs one receiver only (for profiling); the ratios then need `raw` too.
 const VARIANTS = ALL.filter((v) =>
@@ -27,7 +29,7 @@ interface Measured {
 
 async function once(variant: Variant, topics: number, frames: number): Promise<Measured> {
   const sender = spawnWorker<{ port?: number; sent?: number }>('throughput/sender.ts', [
-    variant === 'socketio' ? 'socketio' : 'ws',
+    variant === 'socketio' && !process.env.ONMSG ? 'socketio' : 'ws',
     String(topics),
     String(frames),
   ]);
@@ -99,7 +101,7 @@ export const clientThroughput: Bench = async ({ quick }) => {
         `${topics} sub: Tether's frames per hand-over, each run in the order above: ${perHandover}.`,
       );
     notes.push(
-      `${topics} sub: Tether is ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor per CPU-second (goal ≥ 65% at 1 subscription, ≥ 60% at 50) and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client.`,
+      `${topics} sub: Tether is ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor per CPU-second (goal ≥ 65% at 1 subscription, ≥ 60% at 50), ${((tetherCpu / rate('apply', 'cpuMs')) * 100).toFixed(0)}% of the document-keeping floor and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client.`,
     );
   }
   // Without a socket: what the client itself costs per frame when frames are handed over 1 at a
@@ -123,7 +125,7 @@ export const clientThroughput: Bench = async ({ quick }) => {
     perTask.push([String(batch), windowNote, ((m.cpuMs * 1000) / small).toFixed(1)]);
   }
   const body = [
-    `${frames} patch frames (host.cpu shape: add a sample, drop the oldest, 120-sample window), median of ${repeats}; receiver CPU = user + system of the receiving process.`,
+    `${frames} patch frames (host.cpu shape: add a sample, drop the oldest, ${seriesWindow(1000)}-sample window), median of ${repeats}; receiver CPU = user + system of the receiving process.`,
     '',
     table(
       [

@@ -3,8 +3,10 @@
  * port, topics, frames). The clock runs from "every topic holds its snapshot" to "every topic
  * is at its last seq"; CPU time is this process's user + system time over the same window.
  *   raw      `ws` + JSON.parse and nothing else: the floor
+ *   apply    `ws` + JSON.parse + a sequence check + Tether's immutable applier, one patch at a time:
+ *            the floor for any client that keeps each topic's document
  *   socketio socket.io-client receiving the same frames as event arguments (socket.io parses them),
- *            applying each topic's patches in sequence with Tether's own immutable applier
+ *            applying each topic's patches like `apply`
  *   tether   createTetherClient with the `ws` WebSocket: parse, validate, route, apply patch
  */
 import { performance } from 'node:perf_hooks';
@@ -56,31 +58,43 @@ function plainReceiver(): (frame: Plain) => void {
   };
 }
 
-if (variant === 'raw') {
-  const onText = plainReceiver();
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'go' })));
-  ws.on('message', (data) => onText(JSON.parse(String(data)) as Plain));
-} else if (variant === 'socketio') {
-  // The same work as Tether's above the socket: keep each topic's document, check the sequence,
-  // apply each patch with the same immutable applier; socket.io has already parsed the frame.
+/** Keeps each topic's document: a sequence check and Tether's immutable applier, patch by patch. */
+type Applicable = Plain & { data?: unknown; ops?: PatchOperation[] };
+function documentKeeper(receiver: string): (frame: Applicable) => void {
   const onFrame = plainReceiver();
   const held = new Map<string, { seq: number; data: unknown }>();
-  const apply = (frame: Plain & { data?: unknown; ops?: PatchOperation[] }) => {
+  return (frame) => {
     if (frame.type === 'snapshot') held.set(frame.topic, { seq: frame.seq, data: frame.data });
     else {
       const doc = held.get(frame.topic);
       if (!doc || frame.seq !== doc.seq + 1)
-        throw new Error(`socketio receiver: ${frame.topic} out of sequence at ${frame.seq}`);
+        throw new Error(`${receiver} receiver: ${frame.topic} out of sequence at ${frame.seq}`);
       const outcome = applyPatchImmutably(doc.data, frame.ops!);
-      if (!outcome.ok) throw new Error(`socketio receiver: ${outcome.error}`);
+      if (!outcome.ok) throw new Error(`${receiver} receiver: ${outcome.error}`);
       held.set(frame.topic, { seq: frame.seq, data: outcome.doc });
     }
     onFrame(frame);
   };
+}
+
+function rawSocket(onText: (text: string) => void): void {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'go' })));
+  ws.on('message', (data) => onText(String(data)));
+}
+
+if (variant === 'raw') {
+  const onFrame = plainReceiver();
+  rawSocket((text) => onFrame(JSON.parse(text) as Plain));
+} else if (variant === 'apply') {
+  const keep = documentKeeper('apply');
+  rawSocket((text) => keep(JSON.parse(text) as Applicable));
+} else if (variant === 'socketio') {
+  // socket.io has already parsed the frame; above the socket, the same work as `apply`.
+  const keep = documentKeeper('socketio');
   const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
   socket.on('connect', () => socket.emit('go'));
-  socket.on('frame', apply);
+  socket.on('frame', keep);
 } else {
   const client = createTetherClient({
     url: `http://127.0.0.1:${port}`,
