@@ -27,12 +27,14 @@ function codeBlocks(file: string, markdown: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   let open: CodeBlock | undefined;
   let inOtherFence = false;
-  lines.forEach((text, index) => {
+  lines.forEach((line, index) => {
+    // Fences inside list items are indented; the code in them compiles the same.
+    const text = line.trimStart();
     if (open) {
       if (text.startsWith('```')) {
         blocks.push(open);
         open = undefined;
-      } else open.code += `${text}\n`;
+      } else open.code += `${line}\n`;
       return;
     }
     if (!text.startsWith('```')) return;
@@ -54,8 +56,12 @@ function compilerOptions(root: string): ts.CompilerOptions {
   const configPath = join(root, 'tsconfig.json');
   const { config } = ts.readConfigFile(configPath, ts.sys.readFile) as { config: unknown };
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root, undefined, configPath);
-  return { ...parsed.options, noEmit: true, noUnusedLocals: false };
+  return { ...parsed.options, noEmit: true };
 }
+
+// The package's sources and the libraries' declarations, parsed once per process: a test that
+// checks several Markdown texts then parses them once.
+const parsedFiles = new Map<string, ts.SourceFile | undefined>();
 
 /**
  * Type-checks every ```ts and ```tsx block of the Markdown `docs` against the package's sources
@@ -79,9 +85,9 @@ export function docCodeErrors(
   host.readFile = (path) => blocks.get(path)?.code ?? readFile(path);
   host.getSourceFile = (path, language, ...rest) => {
     const block = blocks.get(path);
-    return block
-      ? ts.createSourceFile(path, block.code, language, true)
-      : getSourceFile(path, language, ...rest);
+    if (block) return ts.createSourceFile(path, block.code, language, true);
+    if (!parsedFiles.has(path)) parsedFiles.set(path, getSourceFile(path, language, ...rest));
+    return parsedFiles.get(path);
   };
   const program = ts.createProgram([...blocks.keys()], options, host);
   const errors: DocCodeError[] = [];

@@ -49,4 +49,17 @@ describe('the docs code check', () => {
     const second = ['```ts', "client.subscribe('metrics');", '```'].join('\n');
     expect(check(`${goodBlock}\n${second}`).map((error) => error.code)).toEqual(['TS2304']);
   }, 20_000);
+
+  it('checks tsx blocks and blocks indented inside list items', () => {
+    const markdown = [
+      '- a list item:',
+      '',
+      '  ```tsx',
+      "  import { useTopic } from 'tether-live/solid';",
+      "  export const Count = () => <p>{useTopic<number>('n').data()?.toFixed(2)}</p>;",
+      "  export const Wrong = () => <p>{useTopic<number>('n').data().toFixed(2)}</p>;",
+      '  ```',
+    ].join('\n');
+    expect(check(markdown).map(({ line, code }) => `${line}: ${code}`)).toEqual(['6: TS2532']);
+  }, 20_000);
 });
