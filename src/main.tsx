@@ -66,7 +66,7 @@ async function start() {
   };
   const client = local
     ? createTetherClient({ ...options, inspect, onTokenRenewed: keepToken })
-    : createSharedTetherClient(options);
+    : createSharedTetherClient({ ...options, onTokenRenewed: keepToken });
   // A handle for the console and for end-to-end tests: `tether.connection.get()`, and
   // `tether.actor.getSnapshot()` when the statechart runs in this tab.
   Object.assign(window, { tether: client });

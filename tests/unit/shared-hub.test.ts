@@ -62,10 +62,11 @@ beforeEach(() => {
   hubClients = [];
   tabs = [];
   hub = createSharedHub({
-    createClient: (config, getToken) => {
+    createClient: (config, getToken, onTokenRenewed) => {
       const client = createTetherClient({
         ...config,
         getToken,
+        onTokenRenewed,
         WebSocket: server.WebSocket,
         fetch: server.fetch,
         network: false,
@@ -87,7 +88,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function openTab(options: { token?: string; useLocks?: boolean } = {}) {
+function openTab(
+  options: { token?: string; useLocks?: boolean; onTokenRenewed?: (token: string) => void } = {},
+) {
   const page = new FakeTabPage();
   let port: FakePort | undefined;
   let hubPort: FakePort | undefined;
@@ -96,6 +99,7 @@ function openTab(options: { token?: string; useLocks?: boolean } = {}) {
     heartbeatMs: 1_000,
     heartbeatTimeoutMs: 5_000,
     token: options.token,
+    ...(options.onTokenRenewed && { onTokenRenewed: options.onTokenRenewed }),
     page,
     locks: options.useLocks ? locks : null,
     connect: () => {
@@ -113,6 +117,19 @@ function openTab(options: { token?: string; useLocks?: boolean } = {}) {
 const settle = () => vi.advanceTimersByTimeAsync(20);
 
 describe('cross-tab sharing: tabs and the hub', () => {
+  it('hands a token the server renewed to every tab, so a reload after the hub is gone still signs in', async () => {
+    const keptA: string[] = [];
+    const keptB: string[] = [];
+    openTab({ token: 'first', onTokenRenewed: (token) => keptA.push(token) });
+    openTab({ token: 'first', onTokenRenewed: (token) => keptB.push(token) });
+    await settle();
+    expect(server.connections).toBe(1);
+    server.send({ type: 'token', token: 'renewed' });
+    await settle();
+    expect(keptA).toEqual(['renewed']);
+    expect(keptB).toEqual(['renewed']);
+  });
+
   it('gives three tabs one connection and one server subscription per topic, each tab seeing the data and the connection', async () => {
     const [a, b, c] = [openTab(), openTab(), openTab()];
     const views = [a, b, c].map((tab) => tab.client.subscribe('t').view);

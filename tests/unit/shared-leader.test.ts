@@ -102,7 +102,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function openTab(options: { token?: string } = {}, sealTokens = false) {
+function openTab(
+  options: { token?: string; onTokenRenewed?: (token: string) => void } = {},
+  sealTokens = false,
+) {
   const page = new FakePage();
   const env: LeaderEnvironment = {
     sealTokens,
@@ -219,5 +222,21 @@ describe('cross-tab sharing without SharedWorker: a leader tab', () => {
     expect(server.framesOfType('hello').map((frame) => frame.token)).toContain(TOKEN);
     expect(heard.some((message) => JSON.stringify(message).includes('token?'))).toBe(true);
     expect(JSON.stringify(heard)).not.toContain(TOKEN);
+  });
+
+  it('keeps a renewed token in the leader tab only: it never crosses the channel', async () => {
+    const heard: unknown[] = [];
+    channels.open('test').addEventListener('message', ({ data }) => heard.push(data)); // any same-origin page
+    const kept: string[][] = [[], []];
+    const tabsOpened = [0, 1].map((i) =>
+      openTab({ token: 'first', onTokenRenewed: (token) => kept[i]!.push(token) }),
+    );
+    tabsOpened[1]!.client.subscribe('t');
+    await settle();
+    expect(server.connections).toBe(1);
+    server.send({ type: 'token', token: 'renewed-token' });
+    await settle();
+    expect(kept).toEqual([['renewed-token'], []]);
+    expect(JSON.stringify(heard)).not.toContain('renewed-token');
   });
 });

@@ -6,8 +6,15 @@ import type { HubMessage, PortLike, SharedConfig, TabMessage } from './messages.
 import { TokenBroker } from './token-broker.ts';
 
 export interface SharedHubOptions {
-  /** Builds the one real client, with the first tab's config; `getToken` asks the tabs. */
-  createClient(config: SharedConfig, getToken: GetToken): LocalTetherClient;
+  /**
+   * Builds the one real client, with the first tab's config; `getToken` asks the tabs and
+   * `onTokenRenewed` tells them (pass both to createTetherClient).
+   */
+  createClient(
+    config: SharedConfig,
+    getToken: GetToken,
+    onTokenRenewed: (token: string) => void,
+  ): LocalTetherClient;
   /**
    * Calls `gone` when the tab dies without saying so (a crash, a killed process): SharedWorker
    * ports fire no close event. Default: nothing (tabs say `detach` on pagehide).
@@ -46,7 +53,13 @@ export function createSharedHub(options: SharedHubOptions) {
   const post = (tab: Tab, message: HubMessage) => tab.port.postMessage(message);
 
   function start(config: SharedConfig): LocalTetherClient {
-    const created = options.createClient(config, () => tokens.ask());
+    const created = options.createClient(
+      config,
+      () => tokens.ask(),
+      (token) => {
+        for (const tab of tabs.values()) post(tab, { type: 'token-renewed', token });
+      },
+    );
     const connection = created.connection;
     const outbox = created.outbox;
     unwatch = [

@@ -131,6 +131,7 @@ function runForLeadership(
   env: LeaderEnvironment,
   self: string,
   ownToken: GetToken,
+  ownRenewal: ((token: string) => void) | undefined,
 ): () => void {
   let endTenure = () => {};
   const tenure = new Promise<void>((resolve) => (endTenure = resolve));
@@ -145,11 +146,13 @@ function runForLeadership(
       const ports = new Map<string, ReturnType<typeof channelPort>>();
       const hub = createSharedHub({
         // The first tab's config, as in the SharedWorker; the credential comes from the tabs.
-        // The leader tab's own token first, without the channel; then the tabs', sealed.
+        // The leader tab's own token first, without the channel; then the tabs', sealed. A renewed
+        // token stays in this tab: the channel carries no token in the clear.
         createClient: (config, askTabs) =>
           (env.createClient ?? createTetherClient)({
             ...config,
             getToken: async () => (await ownToken()) || (await askTabs()),
+            ...(ownRenewal && { onTokenRenewed: ownRenewal }),
           }),
         watchTab: (tab, gone) => watchTabLock(env.locks, tab, gone),
       });
@@ -202,7 +205,8 @@ export function createLeaderElectedClient(
   channel.addEventListener('message', onMessage);
 
   const ownToken: GetToken = clientOptions.getToken ?? (() => clientOptions.token);
-  let resign = runForLeadership(name, env, self, ownToken);
+  const ownRenewal = clientOptions.onTokenRenewed;
+  let resign = runForLeadership(name, env, self, ownToken, ownRenewal);
   const tab = createTabClient({
     ...clientOptions,
     page,
@@ -218,7 +222,7 @@ export function createLeaderElectedClient(
     check: () => {},
     hide: () => resign(),
     show: () => {
-      resign = runForLeadership(name, env, self, ownToken);
+      resign = runForLeadership(name, env, self, ownToken, ownRenewal);
     },
   });
 

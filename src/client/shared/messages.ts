@@ -72,4 +72,10 @@ export type HubMessage =
   | { type: 'frames'; topic: string; frames: readonly TopicFrame[] }
   | { type: 'reauthenticated'; request: number; error?: string }
   /** The hub's client needs a credential (before a connection, a poll, a refresh). */
-  | { type: 'token?'; request: number };
+  | { type: 'token?'; request: number }
+  /**
+   * The server renewed the credential over the live connection: each tab keeps it where its
+   * getToken reads (`onTokenRenewed`), so a reload after the hub is gone still signs in. Never
+   * sent over a leader's BroadcastChannel, which any page of the origin can hear.
+   */
+  | { type: 'token-renewed'; token: string };

@@ -15,6 +15,8 @@ export interface SharedClientOptions extends Omit<SharedConfig, 'url'> {
   url?: string;
   getToken?: GetToken;
   token?: string;
+  /** The server renewed the token over the live connection: keep it where getToken reads. */
+  onTokenRenewed?: (token: string) => void;
   /** Tabs share a worker only under the same name (and origin). Default `'tether'`. */
   name?: string;
   /** Keeps this tab's queued actions across reloads and closed tabs, as in createTetherClient. */
@@ -56,7 +58,8 @@ function sharedClient(options: Omit<SharedClientOptions, 'outboxStore'>): Tether
   const moveHere = () => {
     console.warn('Tether: the shared worker did not start; this tab connects by itself');
     localHub = createSharedHub({
-      createClient: (config, getToken) => createTetherClient({ ...config, getToken }),
+      createClient: (config, getToken, onTokenRenewed) =>
+        createTetherClient({ ...config, getToken, onTokenRenewed }),
     });
     return localHub;
   };

@@ -19,6 +19,8 @@ export interface TabClientOptions extends Omit<SharedConfig, 'url'> {
   /** Asked when the shared client needs a credential; the token goes to the hub, never in a URL. */
   getToken?: GetToken;
   token?: string;
+  /** The server renewed the token over the hub's connection: keep it where getToken reads. */
+  onTokenRenewed?: (token: string) => void;
   /** Opens a port to the hub (the SharedWorker's port, or a leader channel). */
   connect(): PortLike;
   generateId?: () => string;
@@ -74,6 +76,7 @@ export function createTabClient(options: TabClientOptions): TetherClient {
     connect: _connect,
     getToken,
     token,
+    onTokenRenewed,
     generateId = defaultId,
     page: _page,
     locks: _locks,
@@ -123,6 +126,8 @@ export function createTabClient(options: TabClientOptions): TetherClient {
         else pending?.reject(new Error(message.error));
         return;
       }
+      case 'token-renewed':
+        return onTokenRenewed?.(message.token);
       case 'token?': {
         const { request } = message;
         const reply = (answer: string | null | undefined) =>

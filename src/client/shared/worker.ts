@@ -21,10 +21,11 @@ const scope = globalThis as unknown as SharedWorkerScope;
 const locks = globalThis.navigator?.locks ?? null;
 
 const hub = createSharedHub({
-  createClient: (config, getToken) =>
+  createClient: (config, getToken, onTokenRenewed) =>
     createTetherClient({
       ...config,
       getToken,
+      onTokenRenewed,
       network: { target: scope, isOnline: () => globalThis.navigator?.onLine ?? true },
       // No page here: no visibility or unload, but a sleeping machine stops workers too.
       page: {
