@@ -122,7 +122,11 @@ function layer(files, names, { browser = false } = {}) {
   };
 }
 
-const browserFiles = ['src/**/*.{ts,tsx}', 'examples/custom-topic/{main.tsx,topics.ts}'];
+const browserFiles = [
+  'src/**/*.{ts,tsx}',
+  'examples/custom-topic/{main.tsx,topics.ts}',
+  'tests/package/app/webpack/*.js',
+];
 const solidFiles = [
   'src/dashboard/**/*.tsx',
   'src/solid/**/*.{ts,tsx}',

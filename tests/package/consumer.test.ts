@@ -1,8 +1,8 @@
 /**
  * The package as an app gets it: `npm pack` (which builds lib/ through `prepare`), the tarball
  * installed into a fresh app outside the repository, then used from plain Node, type-checked
- * under three consumer configs, bundled by Vite into a Solid page that runs in Chromium, and
- * linted by publint and arethetypeswrong.
+ * under three consumer configs, bundled by Vite (a Solid page) and by webpack 5 (a plain page)
+ * into pages that run in Chromium, and linted by publint and arethetypeswrong.
  */
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
+import webpack, { type Stats } from 'webpack';
 import solid from 'vite-plugin-solid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailability, launchChromium } from '../e2e/browser.ts';
@@ -130,13 +131,67 @@ describe('an app that installs it', () => {
     await expect(tsc('tsconfig.nodenext.json')).resolves.toMatchObject({ stdout: '' });
   }, 180_000); // skipLibCheck off: every declaration file is checked, @types/node's included
 
-  describe('a Solid page built by Vite', () => {
+  describe('pages built by bundlers, in Chromium', () => {
     const availability = browserAvailability();
     let browser: Browser | undefined;
     afterAll(() => browser?.close());
 
+    /**
+     * Serves `dist` with the installed server (which publishes `orders` = 42), opens it, and
+     * checks that the page shows the count while its SharedWorker, running `workerScript`, holds
+     * the only socket: the page itself opens none and never falls back to connecting alone.
+     */
+    async function showsOrdersThroughTheWorker(dist: string, workerScript: RegExp) {
+      const server = spawn(process.execPath, ['serve-web.mjs', dist], { cwd: app });
+      try {
+        const url = await new Promise<string>((done, fail) => {
+          let output = '';
+          const timer = setTimeout(() => fail(new Error(`no server:\n${output}`)), 15_000);
+          const read = (chunk: Buffer) => {
+            output += String(chunk);
+            const match = /serving (http:\S+)/.exec(output);
+            if (match) {
+              clearTimeout(timer);
+              done(match[1]!);
+            }
+          };
+          server.stdout.on('data', read);
+          server.stderr.on('data', read);
+        });
+        browser ??= await launchChromium();
+        const page = await browser.newPage();
+        const warnings: string[] = [];
+        const pageSockets: string[] = [];
+        page.on('console', (message) => warnings.push(message.text()));
+        page.on('pageerror', (error) => warnings.push(error.message));
+        page.on('websocket', (socket) => pageSockets.push(socket.url()));
+        await page.goto(url);
+        await page.waitForFunction(
+          () => document.querySelector('#count')?.textContent === '42',
+          undefined,
+          { timeout: 15_000 },
+        );
+        expect(await page.textContent('#status')).toBe('connected');
+        expect(await page.evaluate(() => typeof SharedWorker)).toBe('function');
+        const cdp = await page.context().newCDPSession(page);
+        const { targetInfos } = await cdp.send('Target.getTargets');
+        const workers = targetInfos.filter((target) => target.type === 'shared_worker');
+        console.log(
+          `[package] ${dist}: #count 42, #status connected, shared workers ${workers.map((target) => new URL(target.url).pathname).join(' ')}, page sockets ${pageSockets.length}`,
+        );
+        expect(workers.map((target) => new URL(target.url).pathname)).toEqual([
+          expect.stringMatching(workerScript),
+        ]);
+        expect(pageSockets).toEqual([]);
+        expect(warnings.filter((text) => /worker did not start|Error/.test(text))).toEqual([]);
+        await page.close();
+      } finally {
+        server.kill('SIGTERM');
+      }
+    }
+
     it.runIf(availability.available)(
-      'bundles the shared worker and shows live data in Chromium',
+      'Vite bundles the shared worker into a Solid page that shows live data',
       async () => {
         await build({
           configFile: false,
@@ -147,39 +202,41 @@ describe('an app that installs it', () => {
         });
         const assets = readdirSync(join(app, 'dist/assets'));
         expect(assets.some((name) => /^worker-.*\.js$/.test(name))).toBe(true);
+        await showsOrdersThroughTheWorker('dist', /^\/assets\/worker-.*\.js$/);
+      },
+      90_000,
+    );
 
-        const server = spawn(process.execPath, ['serve-web.mjs'], { cwd: app });
-        try {
-          const url = await new Promise<string>((done, fail) => {
-            let output = '';
-            const timer = setTimeout(() => fail(new Error(`no server:\n${output}`)), 15_000);
-            const read = (chunk: Buffer) => {
-              output += String(chunk);
-              const match = /serving (http:\S+)/.exec(output);
-              if (match) {
-                clearTimeout(timer);
-                done(match[1]!);
-              }
-            };
-            server.stdout.on('data', read);
-            server.stderr.on('data', read);
-          });
-          browser = await launchChromium();
-          const page = await browser.newPage();
-          const warnings: string[] = [];
-          page.on('console', (message) => warnings.push(message.text()));
-          page.on('pageerror', (error) => warnings.push(error.message));
-          await page.goto(url);
-          await page.waitForFunction(
-            () => document.querySelector('#count')?.textContent === '42',
-            undefined,
-            { timeout: 15_000 },
-          );
-          expect(await page.textContent('#status')).toBe('connected');
-          expect(warnings.filter((text) => /worker did not start|Error/.test(text))).toEqual([]);
-        } finally {
-          server.kill('SIGTERM');
-        }
+    it.runIf(availability.available)(
+      'webpack 5 bundles the shared worker into a plain page that shows live data',
+      async () => {
+        const dist = join(app, 'dist-webpack');
+        const compiler = webpack({
+          mode: 'production',
+          context: app,
+          entry: './webpack/main.js',
+          output: { path: dist, clean: true },
+          devtool: false,
+        });
+        const stats = await new Promise<Stats>((done, fail) =>
+          compiler.run((error, result) =>
+            error || !result ? fail(error ?? new Error('webpack gave no stats')) : done(result),
+          ),
+        );
+        await promisify(compiler.close.bind(compiler))();
+        const { errors = [], warnings = [] } = stats.toJson({
+          all: false,
+          errors: true,
+          warnings: true,
+        });
+        expect([...errors, ...warnings].map((problem) => problem.message)).toEqual([]);
+        // The worker is its own chunk: an emitted script besides main.js.
+        const scripts = readdirSync(dist).filter((name) => name.endsWith('.js'));
+        expect(scripts).toContain('main.js');
+        expect(scripts).toHaveLength(2);
+        cpSync(join(app, 'webpack/index.html'), join(dist, 'index.html'));
+        const workerScript = scripts.find((name) => name !== 'main.js')!;
+        await showsOrdersThroughTheWorker('dist-webpack', new RegExp(`^/${workerScript}$`));
       },
       90_000,
     );

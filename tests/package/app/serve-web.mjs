@@ -1,8 +1,10 @@
-// Serves the built page (../dist) with the installed server, feeds `orders`, prints the URL.
+// Serves a built page (the directory given, default ./dist) with the installed server, feeds
+// `orders`, prints the URL.
 import { fileURLToPath } from 'node:url';
 import { createTetherServer } from 'tether-live/server';
 
-const server = createTetherServer({ staticDir: fileURLToPath(new URL('./dist', import.meta.url)) });
+const dist = new URL(`./${process.argv[2] ?? 'dist'}/`, import.meta.url);
+const server = createTetherServer({ staticDir: fileURLToPath(dist) });
 server.defineTopic('orders', { initial: { count: 0 } });
 const { port } = await server.listen(0, '127.0.0.1');
 server.publish('orders', [{ op: 'replace', path: '/count', value: 42 }]);
