@@ -178,13 +178,6 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.browser } },
   },
   { files: solidFiles, ...solid },
-  {
-    files: solidFiles,
-    rules: {
-      // @xstate/solid's fromActorRef takes an accessor and tracks it, like createMemo.
-      'solid/reactivity': ['warn', { customReactiveFunctions: ['fromActorRef'] }],
-    },
-  },
   layer(['machines/**/*.ts'], ['machines']),
   layer(['src/protocol/**/*.ts'], ['protocol'], { browser: true }),
   layer(['src/client/**/*.ts'], ['client', 'browser'], { browser: true }),

@@ -29,9 +29,8 @@ export default defineConfig({
         },
       },
       {
+        // vite-plugin-solid resolves Solid's browser development build for jsdom in test mode.
         plugins: [solid()],
-        // Without `module`, @xstate/solid loads its CommonJS build with a second copy of solid-js.
-        resolve: { conditions: ['module', 'browser', 'development'] },
         test: {
           name: 'ui',
           environment: 'jsdom',
