@@ -8,6 +8,7 @@ import { OPEN } from './auth.ts';
 import type { Hub } from './hub.ts';
 import { TokenBucket, WindowCounter } from './limits.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { Topic } from './topic.ts';
 
 /** Which connections receive a topic's live patches; kept by the gateway for fan-out. */
 export interface SubscriberIndex {
@@ -169,20 +170,8 @@ export class Connection {
     switch (frame.type) {
       case 'subscribe': {
         const already = this.subscriptions.has(frame.topic);
-        // Permission before existence: a refused client learns nothing about which topics exist.
-        if (!principal.canSubscribe(frame.topic))
-          return this.sendFrame(
-            this.#error(
-              ErrorCode.forbidden,
-              `not allowed to subscribe to "${frame.topic}"`,
-              frame.topic,
-            ),
-          );
-        const topic = this.deps.hub.topic(frame.topic);
-        if (!topic)
-          return this.sendFrame(
-            this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic),
-          );
+        const topic = this.#readableTopic(principal, frame.topic);
+        if (!topic) return;
         const max = this.deps.options.maxSubscriptions;
         if (!already && this.subscriptions.size >= max) {
           return this.sendFrame(
@@ -202,20 +191,7 @@ export class Connection {
         return;
       }
       case 'unsubscribe':
-        // As for subscribe: a topic this client may not read gets the same answer whether it exists or not.
-        if (!principal.canSubscribe(frame.topic))
-          return this.sendFrame(
-            this.#error(
-              ErrorCode.forbidden,
-              `not allowed to subscribe to "${frame.topic}"`,
-              frame.topic,
-            ),
-          );
-        if (!this.deps.hub.topic(frame.topic)) {
-          return this.sendFrame(
-            this.#error(ErrorCode.unknownTopic, `no topic "${frame.topic}"`, frame.topic),
-          );
-        }
+        if (!this.#readableTopic(principal, frame.topic)) return;
         this.subscriptions.delete(frame.topic);
         this.deps.subscribers.remove(frame.topic, this);
         return;
@@ -344,6 +320,23 @@ export class Connection {
     if (this.#badFrames.hit(now))
       this.shut(CloseCode.badFrames, `${count} bad frames within ${windowMs} ms`, error);
     else this.sendFrame(error);
+  }
+
+  /**
+   * The topic a subscribe or unsubscribe names, or undefined once the client was told why not.
+   * Permission before existence: a topic this client may not read gets the same answer whether it
+   * exists or not, so a refused client learns nothing about which topics exist.
+   */
+  #readableTopic(principal: Principal, name: string): Topic | undefined {
+    if (!principal.canSubscribe(name)) {
+      this.sendFrame(
+        this.#error(ErrorCode.forbidden, `not allowed to subscribe to "${name}"`, name),
+      );
+      return undefined;
+    }
+    const topic = this.deps.hub.topic(name);
+    if (!topic) this.sendFrame(this.#error(ErrorCode.unknownTopic, `no topic "${name}"`, name));
+    return topic;
   }
 
   #error(code: string, message: string, topic?: string): ErrorFrame {
