@@ -4,19 +4,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionView } from '../../src/client/view-types.ts';
 import { createActivityLog } from '../../src/dashboard/activity-log.ts';
 import { ActivityLog } from '../../src/dashboard/widgets/ActivityLog.tsx';
+import { connectionView } from './connection-view.ts';
 
-const base: ConnectionView = {
+const base = connectionView({
   status: 'connecting',
   transport: null,
-  attempt: 0,
-  maxAttempts: 10,
-  nextRetryAt: null,
-  nextPollAt: null,
-  lastHeardAt: null,
-  latencyMs: null,
-  lastError: null,
   statePath: 'websocket.connecting',
-};
+});
 
 describe('connection activity log', () => {
   afterEach(() => {

@@ -2,22 +2,9 @@ import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionStatus, ConnectionView } from '../../src/client/view-types.ts';
 import { ConnectionBadge } from '../../src/dashboard/ConnectionBadge.tsx';
+import { connectionView } from './connection-view.ts';
 
 const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
-
-const view = (patch: Partial<ConnectionView>): ConnectionView => ({
-  status: 'connected',
-  transport: 'websocket',
-  attempt: 0,
-  maxAttempts: 10,
-  nextRetryAt: null,
-  nextPollAt: null,
-  lastHeardAt: null,
-  latencyMs: null,
-  lastError: null,
-  statePath: 'connected',
-  ...patch,
-});
 
 const badge = () => document.querySelector('.badge') as HTMLElement;
 
@@ -43,7 +30,9 @@ describe('ConnectionBadge', () => {
   it('gives every status its own text label, colour key and tooltip', () => {
     const seen = new Set<string>();
     for (const [status, patch, label] of cases) {
-      render(() => <ConnectionBadge view={view({ status, ...patch })} onRetry={() => {}} />);
+      render(() => (
+        <ConnectionBadge view={connectionView({ status, ...patch })} onRetry={() => {}} />
+      ));
       expect(badge().textContent).toBe(label);
       expect(badge().dataset.status).toBe(status);
       expect(badge().title.length).toBeGreaterThan(5);
@@ -54,17 +43,17 @@ describe('ConnectionBadge', () => {
   });
 
   it('shows the round trip when connected, and plain "Live" before the first pong', () => {
-    render(() => <ConnectionBadge view={view({ latencyMs: null })} onRetry={() => {}} />);
+    render(() => <ConnectionBadge view={connectionView({ latencyMs: null })} onRetry={() => {}} />);
     expect(badge().textContent).toBe('Live');
     cleanup();
-    render(() => <ConnectionBadge view={view({ latencyMs: 0.3 })} onRetry={() => {}} />);
+    render(() => <ConnectionBadge view={connectionView({ latencyMs: 0.3 })} onRetry={() => {}} />);
     expect(badge().textContent).toBe('Live · <1 ms');
   });
 
   it('counts down to the next reconnect attempt live', () => {
     render(() => (
       <ConnectionBadge
-        view={view({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 5000 })}
+        view={connectionView({ status: 'reconnecting', attempt: 2, nextRetryAt: NOW + 5000 })}
         onRetry={() => {}}
       />
     ));
@@ -79,7 +68,7 @@ describe('ConnectionBadge', () => {
   it('names the failure reason in the tooltip', () => {
     render(() => (
       <ConnectionBadge
-        view={view({
+        view={connectionView({
           status: 'failed',
           lastError: { code: 'forbidden', message: 'origin not allowed' },
         })}
@@ -93,7 +82,9 @@ describe('ConnectionBadge', () => {
     const retryable = new Set(['reconnecting', 'polling', 'failed', 'offline']);
     for (const [status, patch] of cases) {
       const onRetry = vi.fn();
-      render(() => <ConnectionBadge view={view({ status, ...patch })} onRetry={onRetry} />);
+      render(() => (
+        <ConnectionBadge view={connectionView({ status, ...patch })} onRetry={onRetry} />
+      ));
       const button = screen.queryByRole('button', { name: 'Retry now' });
       expect(Boolean(button), status).toBe(retryable.has(status));
       if (button) {

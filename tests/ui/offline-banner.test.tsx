@@ -2,21 +2,10 @@ import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionView } from '../../src/client/view-types.ts';
 import { OfflineBanner } from '../../src/dashboard/OfflineBanner.tsx';
+import { connectionView } from './connection-view.ts';
 
 const NOW = Date.UTC(2025, 0, 1);
-const view = (patch: Partial<ConnectionView>): ConnectionView => ({
-  status: 'connected',
-  transport: 'websocket',
-  attempt: 0,
-  maxAttempts: 10,
-  nextRetryAt: null,
-  nextPollAt: null,
-  lastHeardAt: null,
-  latencyMs: 2,
-  lastError: null,
-  statePath: 'websocket.connected',
-  ...patch,
-});
+const view = (patch: Partial<ConnectionView>) => connectionView({ latencyMs: 2, ...patch });
 
 describe('OfflineBanner', () => {
   beforeEach(() => vi.useFakeTimers({ now: NOW }));

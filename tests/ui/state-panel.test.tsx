@@ -2,27 +2,17 @@ import { cleanup, render, screen, waitFor } from '@solidjs/testing-library';
 import { createSignal } from 'solid-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectionDefinition } from '../../src/client/connection-definition.ts';
-import type { ConnectionView, OutboxView, SubscriptionView } from '../../src/client/view-types.ts';
+import type { OutboxView, SubscriptionView } from '../../src/client/view-types.ts';
 import type { ViewSource } from '../../src/client/view-source.ts';
 import { StatePanel } from '../../src/dashboard/StatePanel.tsx';
 import type { ActivityEntry } from '../../src/dashboard/activity-log.ts';
 import { activeStatePaths, statechartGraph } from '../../src/dashboard/statechart-graph.ts';
 import type { LayoutChart } from '../../src/dashboard/statechart-layout.ts';
+import { connectionView } from './connection-view.ts';
 
 const connectionRoot = connectionDefinition().root;
 
-const view: ConnectionView = {
-  status: 'connected',
-  transport: 'websocket',
-  attempt: 0,
-  maxAttempts: 10,
-  nextRetryAt: null,
-  nextPollAt: null,
-  lastHeardAt: null,
-  latencyMs: null,
-  lastError: null,
-  statePath: 'websocket.connected.heartbeat.idle, websocket.connected.liveness.watching',
-};
+const view = connectionView();
 const outbox: OutboxView = { pending: [], refused: [] };
 
 function staticSource<V>(value: V): ViewSource<V> {

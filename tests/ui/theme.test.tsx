@@ -1,10 +1,10 @@
 import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionView } from '../../src/client/view-types.ts';
 import { ConnectionBadge } from '../../src/dashboard/ConnectionBadge.tsx';
 import { THEME_STORAGE_KEY, createTheme } from '../../src/dashboard/theme.ts';
 import { ThemeToggle } from '../../src/dashboard/ThemeToggle.tsx';
 import { WidgetMenu } from '../../src/dashboard/WidgetMenu.tsx';
+import { connectionView } from './connection-view.ts';
 
 /** A prefers-color-scheme query the test can flip. */
 function systemPrefers(light: boolean) {
@@ -70,30 +70,17 @@ describe('announcements and keyboard', () => {
   afterEach(cleanup);
 
   it('announces the connection status word politely, not the round trip', async () => {
-    const view = (patch: Partial<ConnectionView>): ConnectionView => ({
-      status: 'connected',
-      transport: 'websocket',
-      attempt: 0,
-      maxAttempts: 10,
-      nextRetryAt: null,
-      nextPollAt: null,
-      lastHeardAt: null,
-      latencyMs: 12,
-      lastError: null,
-      statePath: 'connected',
-      ...patch,
-    });
     const { createSignal } = await import('solid-js');
-    const [current, setCurrent] = createSignal(view({}));
+    const [current, setCurrent] = createSignal(connectionView({ latencyMs: 12 }));
     render(() => <ConnectionBadge view={current()} onRetry={() => {}} />);
     const region = document.querySelector('[aria-live="polite"]')!;
     expect(region.textContent).toBe('Connection: Live');
     const node = region.firstChild;
-    setCurrent(view({ latencyMs: 40 }));
+    setCurrent(connectionView({ latencyMs: 40 }));
     expect(document.querySelector('.badge')!.textContent).toContain('40 ms');
     expect(region.textContent).toBe('Connection: Live');
     expect(region.firstChild).toBe(node); // untouched, so nothing is re-announced
-    setCurrent(view({ status: 'polling', transport: 'polling' }));
+    setCurrent(connectionView({ status: 'polling', transport: 'polling' }));
     expect(region.textContent).toBe('Connection: Polling');
   });
 
