@@ -49,78 +49,63 @@ function applyOne(draft: Draft, op: PatchOperation): void {
   checkPointer(op.path);
   switch (op.op) {
     case 'add':
-      return add(draft, op.path, checkValue(op.value));
-    case 'remove':
-      return void remove(draft, op.path);
     case 'replace':
-      checkValue(op.value);
-      if (op.path === '') draft.root = op.value;
-      else write(draft, op.path, op.value, 'replace');
+      write(draft, op.path, op.op, checkValue(op.value));
+      return;
+    case 'remove':
+      write(draft, op.path, 'remove');
       return;
     case 'test':
       if (!deepEqual(valueAt(draft.root, op.path), checkValue(op.value))) refuse('test failed');
       return;
     case 'move':
       checkPointer(op.from);
-      if (op.from === op.path) return void valueAt(draft.root, op.from);
-      if (op.path.startsWith(`${op.from}/`)) refuse('a value cannot move into itself');
-      return add(draft, op.path, remove(draft, op.from));
+      if (op.from === op.path) valueAt(draft.root, op.from);
+      else if (op.path.startsWith(`${op.from}/`)) refuse('a value cannot move into itself');
+      else write(draft, op.path, 'add', write(draft, op.from, 'remove'));
+      return;
     case 'copy': {
       checkPointer(op.from);
       const value = valueAt(draft.root, op.from);
       // The value may be a container this call owns, and is now reachable twice: from here on,
       // nothing is owned, so the next write through either place copies first.
       draft.copies.clear();
-      return add(draft, op.path, value);
+      write(draft, op.path, 'add', value);
+      return;
     }
     default:
       refuse('unknown operation');
   }
 }
 
-function add(draft: Draft, path: string, value: unknown): void {
-  if (path === '') draft.root = value;
-  else write(draft, path, value, 'add');
-}
-
-function remove(draft: Draft, path: string): unknown {
-  if (path === '') {
-    const removed = draft.root;
-    draft.root = null;
-    return removed;
-  }
-  return write(draft, path, undefined, 'remove');
-}
-
 /**
- * Performs one write below the root on the copied parent of `path`'s last token, and returns
+ * Performs one write on the copied parent of `path`'s last token (or on the root), and returns
  * what was there. Arrays: `add` inserts (`-` appends), `remove` takes out, `replace` overwrites;
  * objects: `add` sets, `remove` deletes, `replace` sets an existing member.
  */
 function write(
   draft: Draft,
   path: string,
-  value: unknown,
   kind: 'add' | 'remove' | 'replace',
+  value?: unknown,
 ): unknown {
+  if (path === '') {
+    const previous = draft.root;
+    draft.root = kind === 'remove' ? null : value;
+    return previous;
+  }
   const parent = ownedParent(draft, path);
   const key = lastToken(path);
   if (Array.isArray(parent)) {
-    if (kind === 'add' && key === '-') {
-      parent.push(value);
-      return undefined;
-    }
+    if (kind === 'add' && key === '-') return void parent.push(value);
     const index = arrayIndex(key);
-    const end = kind === 'add' ? parent.length : parent.length - 1;
-    if (index < 0 || index > end) refuse(index < 0 ? 'not an array index' : 'index out of range');
-    if (kind === 'add') parent.splice(index, 0, value);
-    else if (kind === 'remove') return parent.splice(index, 1)[0];
-    else {
-      const previous = parent[index];
-      parent[index] = value;
-      return previous;
-    }
-    return undefined;
+    if (index < 0) refuse('not an array index');
+    if (index > (kind === 'add' ? parent.length : parent.length - 1)) refuse('index out of range');
+    if (kind === 'add') return void parent.splice(index, 0, value);
+    if (kind === 'remove') return parent.splice(index, 1)[0];
+    const previous = parent[index];
+    parent[index] = value;
+    return previous;
   }
   const previous = parent[key];
   if (kind !== 'add' && !hasOwn(parent, key)) refuse('the path does not exist');
