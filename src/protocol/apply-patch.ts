@@ -228,20 +228,17 @@ function hasUndefined(value: unknown): boolean {
   return false;
 }
 
-/** JSON equality for `test`: same type, arrays element by element, objects by the same own keys. */
+/** JSON equality for `test`: same kind, and the same own keys (an array's are its indexes) with equal values. */
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (!isContainer(a) || !isContainer(b) || Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const other = b as unknown[];
-    if (a.length !== other.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], other[i])) return false;
-    return true;
-  }
   const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) {
-    if (!hasOwn(b, key) || !deepEqual(a[key], (b as Record<string, unknown>)[key])) return false;
-  }
-  return true;
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every(
+      (key) =>
+        hasOwn(b, key) &&
+        deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    )
+  );
 }
