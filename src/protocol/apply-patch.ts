@@ -102,7 +102,8 @@ function write(
     if (index < 0) refuse('not an array index');
     if (index > (kind === 'add' ? parent.length : parent.length - 1)) refuse('index out of range');
     if (kind === 'add') return void parent.splice(index, 0, value);
-    if (kind === 'remove') return parent.splice(index, 1)[0];
+    // A window trimmed at the front is the common remove; `shift` allocates no result array.
+    if (kind === 'remove') return index === 0 ? parent.shift() : parent.splice(index, 1)[0];
     const previous = parent[index];
     parent[index] = value;
     return previous;
