@@ -19,9 +19,9 @@ const boundaries = {
   ],
   protocol: [
     {
-      regex: '^(?!valibot$|fast-json-patch(/|$)|\\./)',
+      regex: '^(?!valibot$|\\./)',
       message:
-        'src/protocol stands alone (shared by client and server): it imports only valibot, fast-json-patch and its own files.',
+        'src/protocol stands alone (shared by client and server): it imports only valibot and its own files.',
     },
   ],
   client: [

@@ -1,7 +1,3 @@
-// The ES module of fast-json-patch's core: Node loads it as ESM (the package root is CommonJS,
-// whose named exports Node cannot see), and a client bundle leaves out the library's diffing half.
-import { applyOperation } from 'fast-json-patch/module/core.mjs';
-import type { Operation } from 'fast-json-patch';
 import type { PatchOperation } from './patch.ts';
 
 export type PatchResult<T> = { ok: true; doc: T } | { ok: false; error: string };
@@ -9,38 +5,168 @@ export type PatchResult<T> = { ok: true; doc: T } | { ok: false; error: string }
 type Container = Record<string, unknown> | unknown[];
 const isContainer = (value: unknown): value is Container =>
   typeof value === 'object' && value !== null;
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
 
-const unescapeToken = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
+/** Why an operation does not apply; thrown inside this module only, and turned into the result. */
+class PatchRefusal extends Error {}
+const refuse = (reason: string): never => {
+  throw new PatchRefusal(reason);
+};
 
 /**
- * Applies RFC 6902 operations without touching `doc`: every container on a written path is copied
- * once, everything else is shared. Structural sharing is what lets snapshot consumers (Solid's
- * store diff, memoised selectors) skip the parts that did not change. fast-json-patch defines the
- * operation semantics (the common operations are applied here with its exact checks, the rest by
- * it); this function decides what to copy. All or nothing: on any failing operation the original
- * document stands.
+ * The document being patched: `root` is the current result, `copies` the containers this call
+ * made (and may therefore write to). Everything else is the caller's and is only ever read.
+ */
+interface Draft {
+  root: unknown;
+  copies: Set<object>;
+}
+
+/**
+ * Applies RFC 6902 operations (JSON Pointers per RFC 6901) without touching `doc`: every
+ * container on a written path is copied once, everything else is shared. Structural sharing is
+ * what lets snapshot consumers (Solid's store diff, memoised selectors) skip the parts that did
+ * not change. All or nothing: on any failing operation the original document stands, and the
+ * error names the operation and why. Strict where the RFCs are: a member must exist to be
+ * removed, replaced, tested, moved or copied; array indexes are canonical and in range; values
+ * hold no `undefined`; and no pointer may reach `__proto__` or `constructor/prototype`.
  */
 export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): PatchResult<T> {
-  // Containers this call has copied (and may therefore write to). Module-level helpers, not
-  // closures: this runs for every patch frame on both sides, so it allocates as little as it can.
-  const copies = new Set<object>();
-  let root: unknown = isContainer(doc) ? copyOf(doc, copies) : doc;
+  const draft: Draft = { root: doc, copies: new Set() };
+  let i = 0;
   try {
-    for (const op of ops) {
-      if (isContainer(root)) {
-        const parent = copyPath(root, op.path, copies);
-        if (op.op === 'move') copyPath(root, op.from, copies);
-        if (parent !== null && applyInPlace(parent, op)) continue;
-      }
-      root = applyOperation(root, op as Operation, true, true).newDocument;
-    }
+    for (; i < ops.length; i++) applyOne(draft, ops[i]!);
   } catch (error) {
-    return {
-      ok: false,
-      error: error instanceof Error ? error.message.split('\n')[0]! : String(error),
-    };
+    if (!(error instanceof PatchRefusal)) throw error;
+    const op = ops[i]!;
+    const where = 'from' in op ? `${op.from} to ${op.path}` : op.path;
+    return { ok: false, error: `operation ${i} (${op.op} ${where}): ${error.message}` };
   }
-  return { ok: true, doc: root as T };
+  return { ok: true, doc: draft.root as T };
+}
+
+function applyOne(draft: Draft, op: PatchOperation): void {
+  checkPointer(op.path);
+  switch (op.op) {
+    case 'add':
+    case 'replace':
+      write(draft, op.path, op.op, checkValue(op.value));
+      return;
+    case 'remove':
+      write(draft, op.path, 'remove');
+      return;
+    case 'test':
+      if (!deepEqual(valueAt(draft.root, op.path), checkValue(op.value))) refuse('test failed');
+      return;
+    case 'move':
+      checkPointer(op.from);
+      if (op.from === op.path) valueAt(draft.root, op.from);
+      else if (op.path.startsWith(`${op.from}/`)) refuse('a value cannot move into itself');
+      else write(draft, op.path, 'add', write(draft, op.from, 'remove'));
+      return;
+    case 'copy': {
+      checkPointer(op.from);
+      const value = valueAt(draft.root, op.from);
+      // The value may be a container this call owns, and is now reachable twice: from here on,
+      // nothing is owned, so the next write through either place copies first.
+      draft.copies.clear();
+      write(draft, op.path, 'add', value);
+      return;
+    }
+    default:
+      refuse('unknown operation');
+  }
+}
+
+/**
+ * Performs one write on the copied parent of `path`'s last token (or on the root), and returns
+ * what was there. Arrays: `add` inserts (`-` appends), `remove` takes out, `replace` overwrites;
+ * objects: `add` sets, `remove` deletes, `replace` sets an existing member.
+ */
+function write(
+  draft: Draft,
+  path: string,
+  kind: 'add' | 'remove' | 'replace',
+  value?: unknown,
+): unknown {
+  if (path === '') {
+    const previous = draft.root;
+    draft.root = kind === 'remove' ? null : value;
+    return previous;
+  }
+  const parent = ownedParent(draft, path);
+  const key = lastToken(path);
+  if (Array.isArray(parent)) {
+    if (kind === 'add' && key === '-') return void parent.push(value);
+    const index = arrayIndex(key);
+    if (index < 0) refuse('not an array index');
+    if (index > (kind === 'add' ? parent.length : parent.length - 1)) refuse('index out of range');
+    if (kind === 'add') return void parent.splice(index, 0, value);
+    // A window trimmed at the front is the common remove; `shift` allocates no result array.
+    if (kind === 'remove') return index === 0 ? parent.shift() : parent.splice(index, 1)[0];
+    const previous = parent[index];
+    parent[index] = value;
+    return previous;
+  }
+  const previous = parent[key];
+  if (kind !== 'add' && !hasOwn(parent, key)) refuse('the path does not exist');
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- 'remove' deletes the member the pointer names
+  if (kind === 'remove') delete parent[key];
+  else parent[key] = value;
+  return previous;
+}
+
+/**
+ * Copies every container from the root down to the parent of the pointer's last token, unless
+ * this call already owns it, and returns that parent. A JSON document's intermediate members are
+ * containers or nothing: what an object inherits are functions, and a non-canonical array index
+ * finds no element, so `isContainer` is the whole existence check on the way down.
+ */
+function ownedParent(draft: Draft, pointer: string): Container {
+  const { copies } = draft;
+  let parent = draft.root;
+  if (!isContainer(parent)) return refuse('the document is not an object or array');
+  if (!copies.has(parent)) parent = draft.root = copyOf(parent, copies);
+  const last = pointer.lastIndexOf('/');
+  for (let start = 1; start <= last;) {
+    const end = pointer.indexOf('/', start);
+    const key = unescapeToken(pointer.slice(start, end));
+    start = end + 1;
+    const child = (parent as Record<string, unknown>)[key];
+    if (!isContainer(child))
+      refuse(
+        child === undefined
+          ? 'the path does not exist'
+          : 'the path goes through a value that is not an object or array',
+      );
+    const owned = copies.has(child as object)
+      ? (child as Container)
+      : copyOf(child as Container, copies);
+    (parent as Record<string, unknown>)[key] = owned;
+    parent = owned;
+  }
+  return parent as Container;
+}
+
+/** The value `pointer` names, which must exist (for test, copy and move). */
+function valueAt(root: unknown, pointer: string): unknown {
+  let value = root;
+  for (let start = 1; start <= pointer.length;) {
+    let end = pointer.indexOf('/', start);
+    if (end < 0) end = pointer.length;
+    const key = unescapeToken(pointer.slice(start, end));
+    start = end + 1;
+    if (!isContainer(value)) return refuse('the path does not exist');
+    if (Array.isArray(value)) {
+      const index = arrayIndex(key);
+      if (index < 0 || index >= value.length) return refuse('the path does not exist');
+      value = value[index];
+    } else {
+      if (!hasOwn(value, key)) return refuse('the path does not exist');
+      value = value[key];
+    }
+  }
+  return value;
 }
 
 function copyOf<C extends Container>(value: C, copies: Set<object>): C {
@@ -49,65 +175,46 @@ function copyOf<C extends Container>(value: C, copies: Set<object>): C {
   return clone;
 }
 
-/**
- * Copies every container from the root down to the parent of the pointer's last token, and
- * returns that parent; null when the walk does not get there (the library will report why).
- */
-function copyPath(root: Container, pointer: string, copies: Set<object>): Container | null {
-  if (pointer.charCodeAt(0) !== 47 /* '/' */) return null; // '' (the root) or invalid
-  const last = pointer.lastIndexOf('/');
-  let parent: Container = root;
-  for (let start = 1; start <= last;) {
-    const end = pointer.indexOf('/', start);
-    const raw = pointer.slice(start, end);
-    start = end + 1;
-    const key = raw.includes('~') ? unescapeToken(raw) : raw;
-    const child = (parent as Record<string, unknown>)[key];
-    if (!isContainer(child)) return null;
-    const owned = copies.has(child) ? child : copyOf(child, copies);
-    (parent as Record<string, unknown>)[key] = owned;
-    parent = owned;
+const unescapeToken = (token: string) =>
+  token.includes('~') ? token.replace(/~1/g, '/').replace(/~0/g, '~') : token;
+
+const lastToken = (pointer: string) => unescapeToken(pointer.slice(pointer.lastIndexOf('/') + 1));
+
+/** The index an RFC 6901 array token names (`0` or digits without a leading zero), or -1. */
+function arrayIndex(token: string): number {
+  const length = token.length;
+  if (length === 0 || length > 15 || (length > 1 && token.charCodeAt(0) === 48)) return -1;
+  let index = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = token.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    index = index * 10 + digit;
   }
-  return parent;
+  return index;
 }
 
-const CANONICAL_INDEX = /^(?:0|[1-9]\d*)$/;
-
-/**
- * The operations every metric stream is made of (add to an object or append to an array, remove,
- * replace an existing member), applied to the already copied parent with exactly the checks
- * fast-json-patch makes for them; false hands the operation to the library (anything else: move,
- * copy, test, insertion at an index, a missing member, a pointer naming __proto__ or prototype).
- * tests/unit/apply-patch.test.ts checks both paths against fast-json-patch itself.
- */
-function applyInPlace(parent: Container, op: PatchOperation): boolean {
-  if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') return false;
-  if (op.path.includes('proto')) return false; // the library refuses __proto__ and constructor/prototype
-  if (op.op !== 'remove' && hasUndefined(op.value)) return false;
-  const raw = op.path.slice(op.path.lastIndexOf('/') + 1);
-  const key = raw.includes('~') ? unescapeToken(raw) : raw;
-  if (Array.isArray(parent)) {
-    if (op.op === 'add') {
-      if (key !== '-') return false; // an index: the library checks the bounds
-      parent.push(op.value);
-      return true;
+/** A pointer is empty (the whole document) or `/`-separated tokens, none of which reach a prototype. */
+function checkPointer(pointer: unknown): asserts pointer is string {
+  if (typeof pointer !== 'string' || (pointer !== '' && pointer.charCodeAt(0) !== 47) /* / */)
+    refuse('a JSON Pointer is empty or starts with "/"');
+  if ((pointer as string).includes('proto')) {
+    const tokens = (pointer as string).split('/');
+    for (let i = 1; i < tokens.length; i++) {
+      if (
+        tokens[i] === '__proto__' ||
+        (tokens[i] === 'prototype' && tokens[i - 1] === 'constructor')
+      )
+        refuse('__proto__ and constructor/prototype are not allowed');
     }
-    if (!CANONICAL_INDEX.test(key) || parent[Number(key)] === undefined) return false;
-    if (op.op === 'remove') parent.splice(Number(key), 1);
-    else parent[Number(key)] = op.value;
-    return true;
   }
-  const object = parent;
-  if (op.op === 'add') object[key] = op.value;
-  else if (object[key] === undefined)
-    return false; // not there: the library reports it
-  else if (op.op === 'replace') object[key] = op.value;
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- 'remove' deletes the key the op names
-  else delete object[key];
-  return true;
 }
 
-/** fast-json-patch's rule for `value`: no `undefined` anywhere inside (JSON has none; app code may). */
+/** JSON has no `undefined`: a value holding one (app code may make it) is refused, not half-written. */
+function checkValue(value: unknown): unknown {
+  if (hasUndefined(value)) refuse('the value is missing or holds undefined');
+  return value;
+}
+
 function hasUndefined(value: unknown): boolean {
   if (value === undefined) return true;
   if (typeof value !== 'object' || value === null) return false;
@@ -117,11 +224,22 @@ function hasUndefined(value: unknown): boolean {
   }
   // for…in with an own-key check visits what Object.keys lists without allocating its array (once per op).
   for (const key in value) {
-    if (
-      Object.prototype.hasOwnProperty.call(value, key) &&
-      hasUndefined((value as Record<string, unknown>)[key])
-    )
-      return true;
+    if (hasOwn(value, key) && hasUndefined((value as Record<string, unknown>)[key])) return true;
   }
   return false;
+}
+
+/** JSON equality for `test`: same kind, and the same own keys (an array's are its indexes) with equal values. */
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!isContainer(a) || !isContainer(b) || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every(
+      (key) =>
+        hasOwn(b, key) &&
+        deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    )
+  );
 }

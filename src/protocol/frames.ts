@@ -1,33 +1,39 @@
 import * as v from 'valibot';
+import {
+  MAX_ACTION_ID_LENGTH,
+  MAX_EPOCH_LENGTH,
+  MAX_TOKEN_LENGTH,
+  MAX_TOPIC_LENGTH,
+  Reason,
+  TOPIC_PATTERN,
+} from './frame-rules.ts';
 import { JsonPointer, JsonValue, PatchOperations } from './patch.ts';
 
 /** Wire protocol v1. Every frame is a JSON object with a `type`; unknown extra fields are ignored. */
 export const PROTOCOL_VERSION = 1;
 
-/** Also used by the codec's fast path for topic frames (codec.ts), so both check the same pattern. */
-export const TOPIC_PATTERN = /^[A-Za-z0-9][\w.:/-]*$/;
 export const TopicName = v.pipe(
   v.string(),
-  v.minLength(1, 'a topic is a non-empty string'),
-  v.maxLength(128, 'a topic is at most 128 characters'),
-  v.regex(TOPIC_PATTERN, 'a topic uses letters, digits and . _ : / -'),
+  v.minLength(1, Reason.topicEmpty),
+  v.maxLength(MAX_TOPIC_LENGTH, Reason.topicTooLong),
+  v.regex(TOPIC_PATTERN, Reason.topicPattern),
 );
-export const Epoch = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+export const Epoch = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_EPOCH_LENGTH));
 export const Seq = v.pipe(
   v.number(),
-  v.integer('seq is an integer'),
-  v.minValue(0, 'seq is not negative'),
+  v.integer(Reason.seqInteger),
+  v.minValue(0, Reason.seqNegative),
 );
 export const Position = v.object({ epoch: Epoch, seq: Seq });
 export type Position = v.InferOutput<typeof Position>;
 
-const ActionId = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+const ActionId = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ACTION_ID_LENGTH));
 const Millis = v.pipe(v.number(), v.finite());
 
 // Client → server
 export const HelloFrame = v.object({
   type: v.literal('hello'),
-  token: v.optional(v.pipe(v.string(), v.maxLength(8192))),
+  token: v.optional(v.pipe(v.string(), v.maxLength(MAX_TOKEN_LENGTH))),
   /** The client takes renewed tokens (`token` frames); a server that does not renew ignores it. */
   renew: v.optional(v.boolean()),
 });
@@ -76,7 +82,7 @@ export const WelcomeFrame = v.object({
 /** A renewed credential for this connection (sent only to clients whose hello had `renew: true`). */
 export const TokenFrame = v.object({
   type: v.literal('token'),
-  token: v.pipe(v.string(), v.maxLength(8192)),
+  token: v.pipe(v.string(), v.maxLength(MAX_TOKEN_LENGTH)),
 });
 export const SnapshotFrame = v.object({
   type: v.literal('snapshot'),

@@ -1,18 +1,13 @@
 import * as v from 'valibot';
+import { Reason, isJsonPointer } from './frame-rules.ts';
 
 /** A JSON value is anything but `undefined`: a missing `value` must not pass as one. */
-export const JsonValue = v.custom<unknown>(
-  (input) => input !== undefined,
-  'a JSON value is required',
-);
+export const JsonValue = v.custom<unknown>((input) => input !== undefined, Reason.jsonValue);
 
 /** RFC 6901 JSON Pointer: empty (the whole document) or `/`-separated reference tokens. */
 export const JsonPointer = v.pipe(
   v.string(),
-  v.check(
-    (path) => path === '' || path.startsWith('/'),
-    'a JSON Pointer is empty or starts with "/"',
-  ),
+  v.check((path: string) => isJsonPointer(path), Reason.pointer),
 );
 
 /** One RFC 6902 operation. */
