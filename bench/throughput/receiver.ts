@@ -3,8 +3,10 @@
  * port, topics, frames). The clock runs from "every topic holds its snapshot" to "every topic
  * is at its last seq"; CPU time is this process's user + system time over the same window.
  *   raw      `ws` + JSON.parse and nothing else: the floor
- *   apply    `ws` + JSON.parse + a sequence check + Tether's immutable applier, one patch at a time:
- *            the floor for any client that keeps each topic's document
+ *   mutate   `ws` + JSON.parse + a sequence check + each patch written into the one document in place
+ *            (this stream's two operations only): the least any client that keeps the data does
+ *   apply    the same with Tether's immutable applier, one patch at a time: the floor for a client
+ *            whose views get a new document per update (what UI bindings need)
  *   socketio socket.io-client receiving the same frames as event arguments (socket.io parses them),
  *            applying each topic's patches like `apply`
  *   tether   createTetherClient with the `ws` WebSocket: parse, validate, route, apply patch
@@ -86,6 +88,27 @@ function rawSocket(onText: (text: string) => void): void {
 if (variant === 'raw') {
   const onFrame = plainReceiver();
   rawSocket((text) => onFrame(JSON.parse(text) as Plain));
+} else if (variant === 'mutate') {
+  const onFrame = plainReceiver();
+  const held = new Map<string, { seq: number; samples: unknown[] }>();
+  rawSocket((text) => {
+    const frame = JSON.parse(text) as Applicable;
+    if (frame.type === 'snapshot') {
+      const { samples } = frame.data as { samples: unknown[] };
+      held.set(frame.topic, { seq: frame.seq, samples });
+    } else {
+      const doc = held.get(frame.topic);
+      if (!doc || frame.seq !== doc.seq + 1)
+        throw new Error(`mutate receiver: ${frame.topic} out of sequence at ${frame.seq}`);
+      for (const op of frame.ops!) {
+        if (op.op === 'add') doc.samples.push(op.value);
+        else if (op.op === 'remove') doc.samples.shift();
+        else throw new Error(`mutate receiver: unexpected ${op.op}`);
+      }
+      doc.seq = frame.seq;
+    }
+    onFrame(frame);
+  });
 } else if (variant === 'apply') {
   const keep = documentKeeper('apply');
   rawSocket((text) => keep(JSON.parse(text) as Applicable));
