@@ -27,7 +27,7 @@ const missing = <TEvent extends EventObject = SendEvent>(name: string) =>
   });
 
 /**
- * The connection lifecycle (docs/architecture.md, "Client runtime contract"). Owns the transport
+ * The connection lifecycle (docs/solid.md, "Client runtime contract"). Owns the transport
  * actors, one `sub:<topic>` subscription per topic and the `outbox`; tells them when the link
  * comes and goes and routes the server's control frames (acks, refusals, syncs) to them. Topic
  * frames never pass through it: the transports hand them to the subscriptions directly.
