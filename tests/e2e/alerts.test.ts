@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // Thresholds, drafts, alerts, toasts and notifications as a person meets them: the built
 // dashboard served by the real CLI in Chromium. host.cpu is driven by a test-only preload
@@ -139,19 +134,15 @@ function controlsUnderToasts(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(!availability.available)('alerts and thresholds end to end in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
+  const chromium = chromiumSuite();
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    browser = await launchChromium();
   });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
 
   it('keeps a draft typed in one tab while another tab saves the same field, then saves it on Enter', async () => {
     const server = await spawnServer();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     const a = await openLive(context, server);
     const b = await openLive(context, server);
 
@@ -192,7 +183,7 @@ describe.skipIf(!availability.available)('alerts and thresholds end to end in Ch
 
   it('shows both values when an offline edit meets a newer edit of the same field; Keep mine saves it', async () => {
     const server = await spawnServer();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await openLive(context, server, { shared: false });
     const widget = page.locator('[data-widget="thresholds"]');
 
@@ -223,7 +214,7 @@ describe.skipIf(!availability.available)('alerts and thresholds end to end in Ch
   it('raises no alert for a value flapping around its threshold, and exactly one for a sustained one; toasts cover no control at 1400 and 360 px', async () => {
     // 95 and 85 in turn: around the default CPU threshold of 90 on every sample.
     const server = await serverWithCpu([95, 85]);
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await openLive(context, server);
     // Quiet the host's real load and memory, so only CPU can alert here.
     await setThresholds(server, { load1: 1000, memoryPercent: 100 });
@@ -258,7 +249,7 @@ describe.skipIf(!availability.available)('alerts and thresholds end to end in Ch
 
   it('notifies a firing alert once for two hidden tabs of the origin, after the user opts in', async () => {
     const server = await serverWithCpu([60]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['notifications'], { origin: server.httpUrl });
     // Page side: record notifications, and let the test hide the tab (headless pages are always visible).
     await context.addInitScript(() => {

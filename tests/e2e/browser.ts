@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { killSpawnedServers } from '../fixtures/real-server.ts';
 
 /** Debian's chromium; playwright cannot download its own browser on this network. */
@@ -36,16 +37,32 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-// Every e2e suite tears down the same way; these keep that teardown in one place.
-
-/** afterAll: closes the shared browser (if it launched) and any servers the suite spawned. */
-export async function closeBrowserAndServers(browser: Browser | undefined): Promise<void> {
-  await browser?.close();
-  await killSpawnedServers();
-}
-
-/** afterEach: closes the test's browser context (if one was opened) and any servers the test spawned. */
-export async function closeContextAndServers(context: BrowserContext | undefined): Promise<void> {
-  await context?.close();
-  await killSpawnedServers();
+/**
+ * The setup every e2e suite shares: one Chromium for the calling `describe` (call this inside it),
+ * and each context opened with `newContext` closed after its test, with the servers it spawned.
+ */
+export function chromiumSuite(): {
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+} {
+  let browser: Browser | undefined;
+  const opened: BrowserContext[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await killSpawnedServers();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((context) => context.close()));
+    await killSpawnedServers();
+  });
+  return {
+    async newContext(options) {
+      if (!browser) throw new Error('chromiumSuite: newContext before the browser launched');
+      const context = await browser.newContext(options);
+      opened.push(context);
+      return context;
+    },
+  };
 }

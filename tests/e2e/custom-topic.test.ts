@@ -1,15 +1,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // "Bring your own data" as a user does it: the built dashboard, the CLI started with the docs'
 // example topics and dashboard config, fed by the docs' Node script. No dashboard code names the topics.
@@ -20,14 +15,7 @@ const availability = browserAvailability();
 const KEY = 'e2e-publish-key-0123456789abcdef';
 
 describe.skipIf(!availability.available)('a custom topic on the dashboard in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
+  const chromium = chromiumSuite();
 
   it('shows the configured widgets and the data published over HTTP', async () => {
     const server = await spawnServer({
@@ -35,7 +23,7 @@ describe.skipIf(!availability.available)('a custom topic on the dashboard in Chr
       TETHER_DASHBOARD: `${examples}dashboard.json`,
       TETHER_PUBLISH_KEY: KEY,
     });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     const page: Page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));

@@ -1,13 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer, type SpawnedServer } from '../fixtures/real-server.ts';
 import { axeViolations } from './axe.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // Accessibility and themes as a person meets them: axe-core run inside Chromium over every state the
 // dashboard can be in, in both themes and at phone width, and the theme's preference and toggle.
@@ -16,24 +11,14 @@ const availability = browserAvailability();
 const badge = (page: Page) => page.locator('.badge');
 
 describe.skipIf(!availability.available)('dashboard accessibility and themes in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(async () => {
-    await closeContextAndServers(context);
-    context = undefined;
-  });
+  const chromium = chromiumSuite();
 
   async function open(
     url: string,
     { width = 1280, colorScheme }: { width?: number; colorScheme?: 'dark' | 'light' } = {},
   ): Promise<Page> {
     // bypassCSP: the page's CSP (script-src 'self') would refuse axe-core's injected script.
-    context = await browser.newContext({
+    const context = await chromium.newContext({
       viewport: { width, height: 900 },
       colorScheme: colorScheme ?? 'dark',
       bypassCSP: true,
@@ -72,7 +57,7 @@ describe.skipIf(!availability.available)('dashboard accessibility and themes in 
         await page.getByRole('button', { name: 'State', exact: true }).click();
         await expect.poll(() => page.locator('.state-panel').count()).toBe(1);
         await expectNoViolations(page, `State panel open, ${colorScheme}, ${width} px`);
-        await context!.close();
+        await page.context().close();
       }
     }
   }, 120_000);

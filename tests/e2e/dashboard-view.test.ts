@@ -1,15 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // The dashboard's view settings as a person uses them: the charts' time range and pause, and the
 // layout (moved by mouse and keyboard, exported and imported).
@@ -41,18 +36,11 @@ function cpuSeq(page: Page): Promise<number> {
 }
 
 describe.skipIf(!availability.available)('dashboard range, pause and layout in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
+  const chromium = chromiumSuite();
 
   it('switches every chart between time ranges, keeps the choice across a reload, and pauses without touching the connection', async () => {
     const server = await spawnServer();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto(server.loginUrl!);
     await expect.poll(() => badge(page).textContent(), { timeout: 15_000 }).toMatch(/^Live/);
@@ -110,7 +98,7 @@ describe.skipIf(!availability.available)('dashboard range, pause and layout in C
 
   it('reorders widgets by mouse and by keyboard, keeps the order, and exports it for a fresh browser to import', async () => {
     const server = await spawnServer();
-    context = await browser.newContext({
+    const context = await chromium.newContext({
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
     });
@@ -153,8 +141,8 @@ describe.skipIf(!availability.available)('dashboard range, pause and layout in C
     ).toEqual(arranged);
     await context.close();
 
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
+    const freshProfile = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await freshProfile.newPage();
     await page.goto(server.loginUrl!);
     await expect.poll(() => order(page), { timeout: 15_000 }).toEqual(initial);
     await page.getByText('Layout', { exact: true }).click();

@@ -1,15 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // The dashboard as a person sees it: built by `npm test` (vite build), served by the real server
 // CLI, driven in Debian's Chromium. Every check waits on what the page shows, bounded in time.
@@ -100,20 +95,17 @@ async function expectPageMatchesServer(
 const badge = (page: Page) => page.locator('.badge');
 
 describe.skipIf(!availability.available)('dashboard end to end in Chromium', () => {
-  let browser: Browser;
+  const chromium = chromiumSuite();
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    browser = await launchChromium();
   });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
 
   /** `shared: false` opens the page with `?share=off`: its own socket, which Playwright's offline emulation reaches (a SharedWorker's does not). */
   async function open(server: SpawnedServer, width = 1280, { shared = true } = {}) {
-    context = await browser.newContext({ viewport: { width, height: 900 } });
+    context = await chromium.newContext({ viewport: { width, height: 900 } });
     page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));

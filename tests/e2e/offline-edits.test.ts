@@ -1,13 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // Threshold edits made offline, in the built dashboard served by the real server CLI, in
 // Chromium: merged per field with what others changed meanwhile, and kept across a reload
@@ -55,15 +50,9 @@ async function otherUserSetsMemory(server: SpawnedServer, value: number): Promis
 }
 
 describe.skipIf(!availability.available)('offline threshold edits in Chromium', () => {
-  let browser: Browser;
+  const chromium = chromiumSuite();
   let context: BrowserContext;
   let page: Page;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
 
   const badge = () => page.locator('.badge').textContent({ timeout: 2_000 });
   const widget = () => page.locator('[data-widget="thresholds"]');
@@ -93,7 +82,7 @@ describe.skipIf(!availability.available)('offline threshold edits in Chromium', 
     });
 
   async function openOwnSocket(server: SpawnedServer) {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     await page.goto(server.loginUrl!.replace('/#', '/?share=off#'));
     await expect.poll(badge, { timeout: 10_000 }).toMatch(/^Live/);

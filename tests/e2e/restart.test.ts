@@ -1,14 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer, tempDataDir } from '../fixtures/real-server.ts';
 import type { SpawnedServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // `npm start`'s data survives kill -9: the same tab signs in again by itself, and finds what was
 // set and published, the chart history from before, and its subscriptions resumed with patches.
@@ -59,14 +54,7 @@ async function serverState(server: SpawnedServer, topic: string): Promise<unknow
 }
 
 describe.skipIf(!availability.available)('a restart with the embedded store in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
+  const chromium = chromiumSuite();
 
   it('keeps the sign-in, the threshold, a custom topic and the chart history, and resumes with patches', async () => {
     // The same command twice: no TETHER_JWT_SECRET, so the login secret comes from the data dir.
@@ -77,7 +65,7 @@ describe.skipIf(!availability.available)('a restart with the embedded store in C
       TETHER_SAMPLE_MS: '200',
     };
     const first = await spawnServer(env);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     // The page's own socket (not a SharedWorker's), so its frames can be watched here.
     const sockets: Frame[][] = [];

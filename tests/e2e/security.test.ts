@@ -1,13 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // Signing in with the login link `npm start` prints, being refused without it, and the page
 // running under its Content-Security-Policy with untrusted data shown as text, in Chromium.
@@ -17,21 +12,11 @@ const availability = browserAvailability();
 const KEY = 'e2e-security-publish-key-0123456789';
 
 describe.skipIf(!availability.available)('security in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(async () => {
-    await closeContextAndServers(context);
-    context = undefined;
-  });
+  const chromium = chromiumSuite();
 
   /** A page that records every URL it requests or opens a WebSocket to, and every CSP violation. */
   async function newPage() {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     const page: Page = await context.newPage();
     const urls: string[] = [];
     const problems: string[] = [];

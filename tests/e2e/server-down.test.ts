@@ -1,12 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // A wall screen whose server dies: for two minutes nothing on the badge may claim a working link
 // (no "Live", no "Polling"), and when the server is back the same tab recovers with no click.
@@ -37,18 +32,11 @@ const badgeReadings = (page: Page) =>
   page.evaluate(() => [...(window as unknown as { badgeReadings: Set<string> }).badgeReadings]);
 
 describe.skipIf(!availability.available)('a dead server in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
+  const chromium = chromiumSuite();
 
   it('never reads Live or Polling while the server is gone, says it is unreachable, and is Live again by itself', async () => {
     const first = await spawnServer({ TETHER_JWT_SECRET });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto(first.loginUrl!);
     const badge = page.locator('.badge');

@@ -1,12 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../fixtures/real-server.ts';
-import {
-  browserAvailability,
-  closeBrowserAndServers,
-  closeContextAndServers,
-  launchChromium,
-} from './browser.ts';
+import { browserAvailability, chromiumSuite } from './browser.ts';
 
 // The State panel's statechart follows the connection through a dead server and back, in the
 // default shared mode (statecharts in a SharedWorker) and per tab (`?share=off`).
@@ -38,19 +33,12 @@ const isActive = (page: Page, state: string) =>
   page.locator(`[data-state="${state}"]`).getAttribute('data-active');
 
 describe.skipIf(!availability.available)('the State panel in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(() => closeBrowserAndServers(browser));
-  afterEach(() => closeContextAndServers(context));
+  const chromium = chromiumSuite();
 
   for (const mode of ['shared', 'per-tab'] as const) {
     it(`highlights reconnecting when the server dies and connected when it is back (${mode})`, async () => {
       const first = await spawnServer({ TETHER_JWT_SECRET });
-      context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
       const url = new URL(first.loginUrl!);
       if (mode === 'per-tab') url.searchParams.set('share', 'off');
