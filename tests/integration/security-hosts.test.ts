@@ -2,30 +2,21 @@ import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createTetherServer } from '../../server/tether-server.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
-import { openClient, startServer } from '../fixtures/real-server.ts';
-import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
+import { closedAfterEach } from '../fixtures/closed-after-each.ts';
 
 // Host checks (DNS rebinding), request paths and the default origin allowlist, against the real
 // server. Requests are made with node:http, which sends the Host and path exactly as given.
 
 const PUBLISH_KEY = 'publish-key-0123456789abcdef';
 
-let servers: StartedServer[] = [];
-let clients: TestClient[] = [];
-afterEach(async () => {
-  for (const client of clients) client.ws.terminate();
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  clients = [];
-});
+const tracked = closedAfterEach();
 
 async function setup(options: TetherServerOptions = {}) {
-  const s = await startServer({ publishKey: PUBLISH_KEY, ...options });
-  servers.push(s);
+  const s = await tracked.start({ publishKey: PUBLISH_KEY, ...options });
   s.server.defineTopic('notes', { initial: { n: 0 } });
   return s;
 }
@@ -155,12 +146,10 @@ describe('static files', () => {
 describe('default origin allowlist', () => {
   it('trusts only the server’s own origin: other local ports are refused', async () => {
     const s = await setup();
-    const other = await openClient(s.wsUrl, { origin: 'http://localhost:3000' });
-    clients.push(other);
+    const other = await tracked.open(s.wsUrl, { origin: 'http://localhost:3000' });
     expect(await other.take()).toMatchObject({ type: 'error', code: 'forbidden' });
     expect((await other.closed).code).toBe(4403);
-    const own = await openClient(s.wsUrl, { origin: `http://127.0.0.1:${s.port}` });
-    clients.push(own);
+    const own = await tracked.open(s.wsUrl, { origin: `http://127.0.0.1:${s.port}` });
     own.send({ type: 'ping', t: 1 });
     expect(await own.take()).toEqual({ type: 'pong', t: 1 });
     expect((await raw(s.port, '/api/topics', { origin: 'http://127.0.0.1:5173' })).status).toBe(

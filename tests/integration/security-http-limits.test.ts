@@ -1,25 +1,17 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TetherServerOptions } from '../../server/options.ts';
 import { readEnv } from '../../server/env.ts';
-import { openClient, startServer } from '../fixtures/real-server.ts';
-import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
+import type { StartedServer } from '../fixtures/real-server.ts';
+import { closedAfterEach } from '../fixtures/closed-after-each.ts';
 import { SECRET, token } from '../fixtures/tokens.ts';
 
 // Slow requests, held long polls and client addresses behind a trusted reverse proxy.
 
-let servers: StartedServer[] = [];
-let clients: TestClient[] = [];
-afterEach(async () => {
-  for (const client of clients) client.ws.terminate();
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  clients = [];
-});
+const tracked = closedAfterEach();
 
 async function setup(options: TetherServerOptions = {}) {
-  const s = await startServer(options);
-  servers.push(s);
+  const s = await tracked.start(options);
   s.server.defineTopic('notes', { initial: { n: 0 } });
   return s;
 }
@@ -67,10 +59,7 @@ describe('held long polls', () => {
 
 describe('trusted proxies', () => {
   const viaProxy = (s: StartedServer, forwardedFor: string) =>
-    openClient(s.wsUrl, { headers: { 'x-forwarded-for': forwardedFor } }).then((client) => {
-      clients.push(client);
-      return client;
-    });
+    tracked.open(s.wsUrl, { headers: { 'x-forwarded-for': forwardedFor } });
 
   it('limits WebSocket connections per forwarded client address behind a trusted loopback proxy', async () => {
     const s = await setup({ maxConnectionsPerIp: 1, trustedProxies: ['127.0.0.1'] });

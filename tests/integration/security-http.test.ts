@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acceptPatches } from '../../server/patch-actions.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
-import { startServer } from '../fixtures/real-server.ts';
-import type { StartedServer } from '../fixtures/real-server.ts';
+import { closedAfterEach } from '../fixtures/closed-after-each.ts';
 import { SECRET, token } from '../fixtures/tokens.ts';
 
 // Authentication, permissions, origins and CORS on the HTTP API (polling, actions, topics).
@@ -10,15 +9,10 @@ import { SECRET, token } from '../fixtures/tokens.ts';
 type Frame = Record<string, unknown>;
 const PUBLISH_KEY = 'publish-key-0123456789abcdef';
 
-let servers: StartedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const tracked = closedAfterEach();
 
 async function setup(options: TetherServerOptions = {}) {
-  const s = await startServer({ auth: { secret: SECRET }, publishKey: PUBLISH_KEY, ...options });
-  servers.push(s);
+  const s = await tracked.start({ auth: { secret: SECRET }, publishKey: PUBLISH_KEY, ...options });
   s.server.defineTopic('host.cpu', { initial: { total: 1 } });
   s.server.defineTopic('host.load', { initial: { load1: 1 } });
   s.server.defineTopic('secret.payroll', { initial: { total: 100 } });

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acceptPatches } from '../../server/patch-actions.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
-import { openClient, startServer } from '../fixtures/real-server.ts';
-import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
+import type { TestClient } from '../fixtures/real-server.ts';
+import { closedAfterEach } from '../fixtures/closed-after-each.ts';
 
 // Topic limits (nesting depth, state bytes, history bytes) against the real server: a change past
 // them is refused before commit, and the topic stays readable for everyone over both transports.
@@ -10,22 +10,13 @@ import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
 type Frame = Record<string, unknown>;
 const PUBLISH_KEY = 'publish-key-0123456789abcdef';
 
-let servers: StartedServer[] = [];
-let clients: TestClient[] = [];
-afterEach(async () => {
-  for (const client of clients) client.ws.terminate();
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  clients = [];
-});
+const tracked = closedAfterEach();
 
 async function setup(options: TetherServerOptions = {}) {
-  const s = await startServer({ publishKey: PUBLISH_KEY, ...options });
-  servers.push(s);
+  const s = await tracked.start({ publishKey: PUBLISH_KEY, ...options });
   s.server.defineTopic('notes', { initial: { items: [] as unknown[] }, onAction: acceptPatches() });
   const connect = async () => {
-    const client = await openClient(s.wsUrl);
-    clients.push(client);
+    const client = await tracked.open(s.wsUrl);
     client.send({ type: 'hello' });
     await client.take((f) => f.type === 'welcome');
     return client;

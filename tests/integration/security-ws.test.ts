@@ -5,8 +5,8 @@ import { SignJWT, exportJWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptPatches } from '../../server/patch-actions.ts';
 import type { TetherServerOptions } from '../../server/options.ts';
-import { openClient, startServer } from '../fixtures/real-server.ts';
-import type { StartedServer, TestClient } from '../fixtures/real-server.ts';
+import type { TestClient } from '../fixtures/real-server.ts';
+import { closedAfterEach } from '../fixtures/closed-after-each.ts';
 import { SECRET, rawToken, token } from '../fixtures/tokens.ts';
 
 // Every refusal of docs/security.md over real sockets: the error code the offender gets, its
@@ -15,16 +15,10 @@ import { SECRET, rawToken, token } from '../fixtures/tokens.ts';
 type Frame = Record<string, unknown>;
 const isTick = (frame: Frame) => frame.type === 'patch' && frame.topic === 'ticker';
 
-let servers: StartedServer[] = [];
-let clients: TestClient[] = [];
-let timers: NodeJS.Timeout[] = [];
-afterEach(async () => {
-  for (const timer of timers) clearInterval(timer);
-  for (const client of clients) client.ws.terminate();
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  clients = [];
-  timers = [];
+const timers: NodeJS.Timeout[] = [];
+const tracked = closedAfterEach();
+afterEach(() => {
+  for (const timer of timers.splice(0)) clearInterval(timer);
 });
 
 /** A server with auth on, a ticking topic, a private one and a writable one, and an observer that must not notice anything. */
@@ -32,8 +26,7 @@ async function setup(
   options: TetherServerOptions = {},
   observerToken: () => Promise<string> = () => token(),
 ) {
-  const s = await startServer({ auth: { secret: SECRET, clockToleranceSec: 0 }, ...options });
-  servers.push(s);
+  const s = await tracked.start({ auth: { secret: SECRET, clockToleranceSec: 0 }, ...options });
   s.server.defineTopic('ticker', { initial: { n: 0 } });
   s.server.defineTopic('host.cpu', { initial: { total: 1 } });
   s.server.defineTopic('secret.payroll', { initial: { total: 100 } });
@@ -43,11 +36,7 @@ async function setup(
     setInterval(() => s.server.publish('ticker', [{ op: 'replace', path: '/n', value: ++n }]), 15),
   );
 
-  const connect = async (opts?: Parameters<typeof openClient>[1]) => {
-    const client = await openClient(s.wsUrl, opts);
-    clients.push(client);
-    return client;
-  };
+  const connect = (opts?: Parameters<typeof tracked.open>[1]) => tracked.open(s.wsUrl, opts);
   /** Connects and authenticates with `tokenText` (a full-access token by default). */
   const signedIn = async (tokenText?: string) => {
     const client = await connect();
@@ -451,10 +440,8 @@ describe('asymmetric keys', () => {
     } finally {
       await new Promise((resolve) => jwks.close(resolve));
     }
-    const down = await startServer({ auth: { jwksUrl } });
-    servers.push(down);
-    const client = await openClient(down.wsUrl);
-    clients.push(client);
+    const down = await tracked.start({ auth: { jwksUrl } });
+    const client = await tracked.open(down.wsUrl);
     client.send({ type: 'hello', token: await es256() });
     await expectRefused(client, 'internal', 1011, /cannot verify tokens right now/);
   });
