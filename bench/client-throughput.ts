@@ -1,8 +1,10 @@
 /**
  * 1. Client throughput: frames/s from the socket to an up-to-date subscription snapshot, for 1 and
  * 50 subscriptions, Tether vs raw `ws` + JSON.parse (the floor), the same plus keeping each topic's
- * document (written in place: `mutate`; a new immutable document per patch: `apply`) and
- * socket.io-client, each receiving
+ * document (written in place: `mutate`; a new immutable document per patch: `apply`; Tether's
+ * validation and one new document per topic per hand-over, without statecharts: `fold` with the
+ * frames kept until the hand-over, `eager` writing each frame into the hand-over's copy at once)
+ * and socket.io-client, each receiving
  * the same frames, at the same pace, from a sender in another process (for socket.io pre-encoded
  * as its packets; bench/throughput/sender.ts). Each receiver runs in a fresh process; the
  * variants alternate over the repeats so drift hits them alike. Wall time on 2 cores is noisy
@@ -13,7 +15,7 @@ import { median, si, table } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
 import { seriesWindow } from '../server/sources/series.ts';
 
-const ALL = ['raw', 'mutate', 'apply', 'socketio', 'tether'] as const;
+const ALL = ['raw', 'mutate', 'apply', 'fold', 'eager', 'socketio', 'tether'] as const;
 type Variant = (typeof ALL)[number];
 // BENCH_VARIANTS=tether runs one receiver only (for profiling); the ratios then need `raw` too.
 const VARIANTS = ALL.filter((v) =>
@@ -101,8 +103,10 @@ export const clientThroughput: Bench = async ({ quick }) => {
       notes.push(
         `${topics} sub: Tether's frames per hand-over, each run in the order above: ${perHandover}.`,
       );
+    const share = (variant: Variant) =>
+      `${((rate(variant, 'cpuMs') / floorCpu) * 100).toFixed(0)}%`;
     notes.push(
-      `${topics} sub: per CPU-second Tether does ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor's frames, ${((tetherCpu / rate('mutate', 'cpuMs')) * 100).toFixed(0)}% of the in-place floor's, ${(tetherCpu / rate('apply', 'cpuMs')).toFixed(2)}× the immutable floor's and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client's.`,
+      `${topics} sub: per CPU-second Tether does ${((tetherCpu / floorCpu) * 100).toFixed(0)}% of the raw floor's frames (fold ${share('fold')}, eager ${share('eager')}), ${((tetherCpu / rate('mutate', 'cpuMs')) * 100).toFixed(0)}% of the in-place floor's, ${(tetherCpu / rate('apply', 'cpuMs')).toFixed(2)}× the immutable floor's and ${(tetherCpu / rate('socketio', 'cpuMs')).toFixed(2)}× socket.io-client's.`,
     );
   }
   // Without a socket: what the client itself costs per frame when frames are handed over 1 at a

@@ -7,6 +7,9 @@
  *            (this stream's two operations only): the least any client that keeps the data does
  *   apply    the same with Tether's immutable applier, one patch at a time: the floor for a client
  *            whose views get a new document per update (what UI bindings need)
+ *   fold     what Tether must do without its statecharts: `ws` + its validating decoder + a sequence
+ *            check, frames handed over once per I/O phase (like Tether in Node), each topic's
+ *            patches of a hand-over folded into one new document with Tether's applier
  *   socketio socket.io-client receiving the same frames as event arguments (socket.io parses them),
  *            applying each topic's patches like `apply`
  *   tether   createTetherClient with the `ws` WebSocket: parse, validate, route, apply patch
@@ -15,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { io } from 'socket.io-client';
 import { createTetherClient } from '../../src/client/index.ts';
-import { applyPatchImmutably } from '../../src/protocol/index.ts';
+import { applyPatchImmutably, decodeServerFrame } from '../../src/protocol/index.ts';
 import type { PatchOperation } from '../../src/protocol/index.ts';
 import { cpuMs, exitWithParent, report } from '../lib/proc.ts';
 import { topicName } from '../lib/shapes.ts';
@@ -112,6 +115,78 @@ if (variant === 'raw') {
 } else if (variant === 'apply') {
   const keep = documentKeeper('apply');
   rawSocket((text) => keep(JSON.parse(text) as Applicable));
+} else if (variant === 'fold') {
+  const onFrame = plainReceiver();
+  const held = new Map<string, { seq: number; data: unknown }>();
+  let batch = new Map<string, Applicable[]>();
+  const handOver = () => {
+    const topicsNow = batch;
+    batch = new Map();
+    for (const [topic, list] of topicsNow) {
+      const doc = held.get(topic)!;
+      const ops: PatchOperation[] = [];
+      let seq = doc.seq;
+      for (const frame of list) {
+        if (frame.seq !== ++seq)
+          throw new Error(`fold receiver: ${topic} out of sequence at ${frame.seq}`);
+        for (const op of frame.ops!) ops.push(op);
+      }
+      const outcome = applyPatchImmutably(doc.data, ops);
+      if (!outcome.ok) throw new Error(`fold receiver: ${outcome.error}`);
+      held.set(topic, { seq, data: outcome.doc });
+      for (const frame of list) onFrame(frame);
+    }
+  };
+  rawSocket((text) => {
+    const decoded = decodeServerFrame(text);
+    if (!decoded.ok) throw new Error(`fold receiver: ${decoded.message}`);
+    const frame = decoded.frame as Applicable;
+    if (frame.type === 'snapshot') {
+      held.set(frame.topic, { seq: frame.seq, data: frame.data });
+      onFrame(frame);
+      return;
+    }
+    if (batch.size === 0) setImmediate(handOver);
+    const list = batch.get(frame.topic);
+    if (list) list.push(frame);
+    else batch.set(frame.topic, [frame]);
+  });
+} else if (variant === 'eager') {
+  // Like `fold`, but each frame is written at once into a copy made on the topic's first frame
+  // of the hand-over (frames die young); this stream's two operations only.
+  const onFrame = plainReceiver();
+  const held = new Map<string, { seq: number; samples: unknown[]; owned: boolean }>();
+  const owned: Array<{ owned: boolean }> = [];
+  const handOver = () => {
+    for (const doc of owned) doc.owned = false;
+    owned.length = 0;
+  };
+  rawSocket((text) => {
+    const decoded = decodeServerFrame(text);
+    if (!decoded.ok) throw new Error(`eager receiver: ${decoded.message}`);
+    const frame = decoded.frame as Applicable;
+    if (frame.type === 'snapshot') {
+      const { samples } = frame.data as { samples: unknown[] };
+      held.set(frame.topic, { seq: frame.seq, samples, owned: false });
+    } else {
+      const doc = held.get(frame.topic);
+      if (!doc || frame.seq !== doc.seq + 1)
+        throw new Error(`eager receiver: ${frame.topic} out of sequence at ${frame.seq}`);
+      if (!doc.owned) {
+        if (owned.length === 0) setImmediate(handOver);
+        doc.samples = doc.samples.slice();
+        doc.owned = true;
+        owned.push(doc);
+      }
+      for (const op of frame.ops!) {
+        if (op.op === 'add') doc.samples.push(op.value);
+        else if (op.op === 'remove') doc.samples.shift();
+        else throw new Error(`eager receiver: unexpected ${op.op}`);
+      }
+      doc.seq = frame.seq;
+    }
+    onFrame(frame);
+  });
 } else if (variant === 'socketio') {
   // socket.io has already parsed the frame; above the socket, the same work as `apply`.
   const keep = documentKeeper('socketio');
