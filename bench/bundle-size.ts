@@ -1,7 +1,9 @@
 /**
  * 6. Bundle size: minified (vite's production build, oxc minifier) + gzip (zlib level 9) of the
  * client runtime alone, the runtime with xstate left out (its own code), the Solid
- * layer, the real dashboard build, and socket.io-client and centrifuge built the same way.
+ * layer, the real dashboard build, and socket.io-client and centrifuge built the same way; and the
+ * client's floor in rungs (bench/bundle/floor-*.ts): xstate alone, + the statecharts, + the applier
+ * and the WebSocket transport.
  * Each entry (bench/bundle/*.ts) exports its one API onto globalThis so nothing is tree-shaken away.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -86,6 +88,11 @@ export const bundleSize: Bench = async () => {
   const solid = await buildEntry('tether-solid.ts', ['solid-js', 'solid-js/web']);
   const socketIo = await buildEntry('socket-io-client.ts');
   const centrifuge = await buildEntry('centrifuge.ts');
+  const floor = {
+    xstate: await buildEntry('floor-xstate.ts'),
+    statecharts: await buildEntry('floor-statecharts.ts'),
+    websocket: await buildEntry('floor-websocket.ts'),
+  };
   const dashboard = await buildDashboard();
   const row = (name: string, size: Size, vs = client) => [
     name,
@@ -106,6 +113,9 @@ export const bundleSize: Bench = async () => {
           gzip: client.gzip - own.gzip,
         }),
         row('Tether client + Solid hooks (solid-js external; no @xstate/solid any more)', solid),
+        row('floor: the xstate API the client imports, alone', floor.xstate),
+        row('floor: + the three statecharts and the sequence fold', floor.statecharts),
+        row('floor: + the RFC 6902 applier and the WebSocket transport', floor.websocket),
         row('socket.io-client (io)', socketIo),
         row('centrifuge (Centrifuge)', centrifuge),
         row('dashboard: JS loaded on first visit', dashboard.initial),
