@@ -1,4 +1,11 @@
-import type { PatchApplier, PatchFrame, PatchOp, Position, TopicFrame } from './wire.ts';
+import type {
+  PatchApplier,
+  PatchDraftLike,
+  PatchDrafts,
+  PatchFrame,
+  Position,
+  TopicFrame,
+} from './wire.ts';
 
 /** What a subscription holds: the document at (epoch, seq). `seq === null` means no position. */
 export interface TopicPosition {
@@ -32,80 +39,119 @@ export interface FoldResult {
 }
 
 /**
- * Folds a batch of snapshot/patch frames into a position. The only rule that makes a live view
- * trustworthy: a patch applies to exactly the state it was computed from (same epoch, seq + 1).
- * Anything older is a duplicate and skipped; anything else breaks the sequence, and every later
- * patch in the batch is skipped too, because its base is missing. A later snapshot in the same
- * batch re-bases the position and heals the break (it is the server's answer to a resync).
- * Pure: `applyPatch` must not mutate (src/protocol's applyPatchImmutably).
+ * A fold in progress, frame by frame (`beginFold`, `foldFrame`, `endFold`). The only rule that
+ * makes a live view trustworthy: a patch applies to exactly the state it was computed from (same
+ * epoch, seq + 1). Anything older is a duplicate and skipped; anything else breaks the sequence,
+ * and every later patch is skipped too, because its base is missing. A later snapshot re-bases the
+ * position and heals the break (it is the server's answer to a resync).
  *
- * Consecutive in-sequence patches are applied in one `applyPatch` call with their operations
- * concatenated: the applier copies each container it changes once per call, so a burst of
- * appends to one series copies the series once instead of once per patch. Only the state after
- * the last one is kept, and it is the same; if the call fails, the run is applied patch by patch
- * to find the one that broke and keep the state before it.
+ * In-sequence patches are written at once into one draft of the document (`PatchDrafts`), made
+ * at the first patch after the fold's start or its last snapshot: each container is copied once
+ * per fold however many patches change it, and a frame is garbage as soon as it is folded. The
+ * document the fold started from is never written. A refused patch leaves the draft half-written,
+ * so the fold falls back to its last safe document (its start, or its last snapshot) without a
+ * position, and forgets the positions applied since.
  */
-export function foldFrames(
-  start: TopicPosition,
-  frames: readonly TopicFrame[],
-  applyPatch: PatchApplier,
-): FoldResult {
-  // One state object and module-level steps rather than closures: this runs once per topic per
-  // batch, so it allocates as little as it can.
-  const fold: Fold = {
-    position: start,
+export interface Fold {
+  readonly start: TopicPosition;
+  readonly drafts: PatchDrafts;
+  /** The last safe position: the start, the last snapshot, or (after a refusal) its document without a position. */
+  base: TopicPosition;
+  /** How many of `applied` the base includes. */
+  baseApplied: number;
+  /** `base.data` with the patches applied since, or null while none has been. */
+  draft: PatchDraftLike | null;
+  /** The position reached. */
+  epoch: string | null;
+  seq: number | null;
+  applied: Position[];
+  duplicates: number;
+  confirmed: boolean;
+  answered: boolean;
+  problem: SequenceProblem | null;
+}
+
+/** Opens a fold at `start`, which it never writes (the draft copies what it changes). */
+export function beginFold(start: TopicPosition, drafts: PatchDrafts): Fold {
+  return {
+    start,
+    drafts,
+    base: start,
+    baseApplied: 0,
+    draft: null,
+    epoch: start.epoch,
+    seq: start.seq,
     applied: [],
     duplicates: 0,
     confirmed: false,
     answered: false,
     problem: null,
-    run: [],
-    applyPatch,
   };
-  for (const frame of frames) {
-    if (frame.type === 'patch' && extendsRun(fold, frame)) {
-      fold.run.push(frame);
-      continue;
-    }
-    applyRun(fold);
-    const { position } = fold;
-    const sameEpoch = position.epoch === frame.epoch && position.seq !== null;
-    if (frame.type === 'snapshot') {
-      fold.answered = true;
-      if (sameEpoch && frame.seq <= position.seq!) {
-        // Older, or a restatement of what we hold: nothing to apply, but the latter proves we are in step.
-        fold.duplicates++;
-        if (frame.seq === position.seq && fold.problem === null) fold.confirmed = true;
-      } else {
-        fold.position = { data: frame.data, epoch: frame.epoch, seq: frame.seq };
-        fold.applied.push({ epoch: frame.epoch, seq: frame.seq });
-        fold.confirmed = true;
-        fold.problem = null;
-      }
-      continue;
-    }
-    // In-sequence patches went into the run above: this one is a duplicate or a break.
-    if (fold.problem !== null) continue;
-    if (position.seq === null) {
+}
+
+/** Folds one frame into an open fold. */
+export function foldFrame(fold: Fold, frame: TopicFrame): void {
+  const { seq } = fold;
+  const sameEpoch = fold.epoch === frame.epoch && seq !== null;
+  if (frame.type === 'patch') {
+    if (fold.problem === null && sameEpoch && frame.seq === seq + 1)
+      return applyPatchFrame(fold, frame);
+    if (fold.problem !== null) return;
+    if (seq === null) {
       fold.problem = { reason: 'gap', message: `patch ${frame.seq} arrived before any snapshot` };
-    } else if (position.epoch !== frame.epoch) {
+    } else if (fold.epoch !== frame.epoch) {
       fold.problem = {
         reason: 'epoch_changed',
-        message: `patch for epoch ${frame.epoch}, holding ${position.epoch}`,
+        message: `patch for epoch ${frame.epoch}, holding ${fold.epoch}`,
       };
-    } else if (frame.seq <= position.seq) {
+    } else if (frame.seq <= seq) {
       fold.duplicates++;
     } else {
-      fold.problem = {
-        reason: 'gap',
-        message: `expected seq ${position.seq + 1}, got ${frame.seq}`,
-      };
+      fold.problem = { reason: 'gap', message: `expected seq ${seq + 1}, got ${frame.seq}` };
     }
+    return;
   }
-  applyRun(fold);
-  const { position, applied, duplicates, confirmed, answered, problem } = fold;
+  fold.answered = true;
+  if (sameEpoch && frame.seq <= seq) {
+    // Older, or a restatement of what we hold: nothing to apply, but the latter proves we are in step.
+    fold.duplicates++;
+    if (frame.seq === seq && fold.problem === null) fold.confirmed = true;
+    return;
+  }
+  fold.base = { data: frame.data, epoch: frame.epoch, seq: frame.seq };
+  fold.draft = null;
+  fold.epoch = frame.epoch;
+  fold.seq = frame.seq;
+  fold.applied.push({ epoch: frame.epoch, seq: frame.seq });
+  fold.baseApplied = fold.applied.length;
+  fold.confirmed = true;
+  fold.problem = null;
+}
+
+function applyPatchFrame(fold: Fold, frame: PatchFrame): void {
+  const draft = (fold.draft ??= fold.drafts.create(fold.base.data));
+  const outcome = fold.drafts.apply(draft, frame.ops);
+  if (outcome.ok) {
+    fold.seq = frame.seq;
+    fold.applied.push({ epoch: frame.epoch, seq: frame.seq });
+    fold.confirmed = true;
+    return;
+  }
+  fold.problem = { reason: 'patch_failed', message: `patch ${frame.seq}: ${outcome.error}` };
+  // The held document disagrees with the server's; keep the last safe one on screen but drop its
+  // position, so only a fresh snapshot (even at the same seq) is accepted next.
+  fold.base = { data: fold.base.data, epoch: null, seq: null };
+  fold.draft = null;
+  fold.epoch = fold.seq = null;
+  fold.applied.length = fold.baseApplied;
+}
+
+/** Closes a fold; the fold must not be used afterwards (its draft is now the result's document). */
+export function endFold(fold: Fold): FoldResult {
+  const { draft, base, applied, duplicates, confirmed, answered, problem } = fold;
+  fold.draft = null;
   return {
-    position,
+    position: draft ? { data: draft.root, epoch: fold.epoch, seq: fold.seq } : base,
     applied,
     duplicates,
     confirmed: confirmed && problem === null,
@@ -114,51 +160,26 @@ export function foldFrames(
   };
 }
 
-/** A fold in progress: the result so far, and the in-sequence patches after `position` not applied yet. */
-interface Fold extends FoldResult {
-  run: PatchFrame[];
-  applyPatch: PatchApplier;
+/**
+ * Folds a batch of snapshot/patch frames into a position (see `Fold`). With a `PatchApplier`
+ * (which must not mutate: src/protocol's applyPatchImmutably) each patch makes a new document.
+ */
+export function foldFrames(
+  start: TopicPosition,
+  frames: readonly TopicFrame[],
+  patcher: PatchApplier | PatchDrafts,
+): FoldResult {
+  const fold = beginFold(start, typeof patcher === 'function' ? immutableDrafts(patcher) : patcher);
+  for (const frame of frames) foldFrame(fold, frame);
+  return endFold(fold);
 }
 
-function extendsRun(fold: Fold, frame: PatchFrame): boolean {
-  const { run, position } = fold;
-  const tip = run.length > 0 ? run[run.length - 1]!.seq : position.seq;
-  return (
-    fold.problem === null && tip !== null && frame.epoch === position.epoch && frame.seq === tip + 1
-  );
-}
-
-function applyRun(fold: Fold): void {
-  const patches = fold.run;
-  if (patches.length === 0) return;
-  fold.run = [];
-  if (patches.length > 1) {
-    const ops: PatchOp[] = []; // a plain loop: flatMap cost more than the application it feeds
-    for (const frame of patches) for (const op of frame.ops) ops.push(op);
-    const outcome = fold.applyPatch(fold.position.data, ops);
-    if (outcome.ok) {
-      const last = patches[patches.length - 1]!;
-      fold.position = { data: outcome.doc, epoch: last.epoch, seq: last.seq };
-      for (const frame of patches) fold.applied.push({ epoch: frame.epoch, seq: frame.seq });
-      fold.confirmed = true;
-      return;
-    }
-  }
-  for (const frame of patches) if (!applyOne(fold, frame)) return;
-}
-
-/** Applies one patch to `fold.position`; false (and `problem` set) when the applier refuses it. */
-function applyOne(fold: Fold, frame: PatchFrame): boolean {
-  const outcome = fold.applyPatch(fold.position.data, frame.ops);
-  if (outcome.ok) {
-    fold.position = { data: outcome.doc, epoch: frame.epoch, seq: frame.seq };
-    fold.applied.push({ epoch: frame.epoch, seq: frame.seq });
-    fold.confirmed = true;
-    return true;
-  }
-  fold.problem = { reason: 'patch_failed', message: `patch ${frame.seq}: ${outcome.error}` };
-  // The held document disagrees with the server's; keep it on screen but drop its position,
-  // so only a fresh snapshot (even at the same seq) is accepted next.
-  fold.position = { data: fold.position.data, epoch: null, seq: null };
-  return false;
-}
+/** Drafts over an applier that never writes: each call makes a new document. */
+const immutableDrafts = (applyPatch: PatchApplier): PatchDrafts => ({
+  create: (doc) => ({ root: doc }),
+  apply(draft, ops) {
+    const outcome = applyPatch(draft.root, ops);
+    if (outcome.ok) (draft as { root: unknown }).root = outcome.doc;
+    return outcome;
+  },
+});

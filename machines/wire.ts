@@ -90,3 +90,19 @@ export type PatchOutcome = { ok: true; doc: unknown } | { ok: false; error: stri
 export type PatchApplier = {
   bivarianceHack(doc: unknown, ops: readonly PatchOp[]): PatchOutcome;
 }['bivarianceHack'];
+
+/** A document being patched across calls; `root` is the result so far. */
+export interface PatchDraftLike {
+  readonly root: unknown;
+}
+
+/**
+ * Patches one document across calls (src/protocol's createPatchDraft and applyToDraft): a
+ * container copied by an earlier call is written in place, nothing else is written. After a
+ * refusal the draft holds part of the refused patch and is dropped. Method form (bivariant
+ * parameters) for the same reason as `PatchApplier`.
+ */
+export interface PatchDrafts {
+  create(doc: unknown): PatchDraftLike;
+  apply(draft: PatchDraftLike, ops: readonly PatchOp[]): PatchOutcome;
+}

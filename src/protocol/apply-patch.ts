@@ -14,10 +14,15 @@ const refuse = (reason: string): never => {
 };
 
 /**
- * The document being patched: `root` is the current result, `copies` the containers this call
- * made (and may therefore write to). Everything else is the caller's and is only ever read.
+ * A document being patched across calls: `root` is the current result, `copies` the containers
+ * this draft made (and may therefore write to). Everything else is the caller's and is only ever
+ * read, so frames whose values the document now holds stay as they arrived.
  */
-interface Draft {
+export interface PatchDraft {
+  readonly root: unknown;
+}
+
+interface Draft extends PatchDraft {
   root: unknown;
   copies: Set<object>;
 }
@@ -32,17 +37,37 @@ interface Draft {
  * hold no `undefined`; and no pointer may reach `__proto__` or `constructor/prototype`.
  */
 export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): PatchResult<T> {
+  return applyToDraft(createPatchDraft(doc), ops) as PatchResult<T>;
+}
+
+/** A draft of `doc` for `applyToDraft`: nothing is copied until the first write. */
+export function createPatchDraft(doc: unknown): PatchDraft {
   const draft: Draft = { root: doc, copies: new Set() };
+  return draft;
+}
+
+/**
+ * Applies operations to a draft, with the rules of `applyPatchImmutably`: `doc` (and everything
+ * the draft did not copy) is never written, and a container the draft copied in an earlier call
+ * is written in place, so a series of patches copies each container once in all. The result's
+ * `doc` is `draft.root`. Not all or nothing: after a refusal the draft may hold part of the
+ * refused patch and must be dropped.
+ */
+export function applyToDraft(
+  draft: PatchDraft,
+  ops: readonly PatchOperation[],
+): PatchResult<unknown> {
+  const owned = draft as Draft;
   let i = 0;
   try {
-    for (; i < ops.length; i++) applyOne(draft, ops[i]!);
+    for (; i < ops.length; i++) applyOne(owned, ops[i]!);
   } catch (error) {
     if (!(error instanceof PatchRefusal)) throw error;
     const op = ops[i]!;
     const where = 'from' in op ? `${op.from} to ${op.path}` : op.path;
     return { ok: false, error: `operation ${i} (${op.op} ${where}): ${error.message}` };
   }
-  return { ok: true, doc: draft.root as T };
+  return { ok: true, doc: owned.root };
 }
 
 function applyOne(draft: Draft, op: PatchOperation): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatchImmutably } from '../../src/protocol/index.ts';
+import { applyPatchImmutably, applyToDraft, createPatchDraft } from '../../src/protocol/index.ts';
 import type { PatchOperation } from '../../src/protocol/index.ts';
 
 describe('applyPatchImmutably', () => {
@@ -110,5 +110,44 @@ describe('applyPatchImmutably', () => {
     if (result.ok) return;
     expect(result.error).toMatch(/^operation 1 \(\w+ [^)]*\): /);
     expect(result.error).toContain(reason);
+  });
+});
+
+describe('applyToDraft', () => {
+  it('writes in place what the draft copied earlier, and never what it did not copy', () => {
+    const doc = { cpu: { samples: [1, 2] }, memory: { total: 8 } };
+    const frozen = JSON.stringify(doc);
+    const draft = createPatchDraft(doc);
+    const added = { t: 3 };
+    expect(applyToDraft(draft, [{ op: 'add', path: '/cpu/samples/-', value: added }]).ok).toBe(
+      true,
+    );
+    const root = draft.root as typeof doc;
+    const samples = root.cpu.samples;
+    expect(applyToDraft(draft, [{ op: 'remove', path: '/cpu/samples/0' }])).toEqual({
+      ok: true,
+      doc: { cpu: { samples: [2, { t: 3 }] }, memory: { total: 8 } },
+    });
+    // The second patch wrote the copies the first made; the caller's document and the added value are untouched.
+    expect(draft.root).toBe(root);
+    expect(root.cpu.samples).toBe(samples);
+    expect(root.memory).toBe(doc.memory);
+    expect(JSON.stringify(doc)).toBe(frozen);
+    expect(applyToDraft(draft, [{ op: 'add', path: '/cpu/samples/1/u', value: 4 }]).ok).toBe(true);
+    expect(added).toEqual({ t: 3 });
+    expect((draft.root as typeof doc).cpu.samples[1]).toEqual({ t: 3, u: 4 });
+  });
+
+  it('is not all or nothing: a refusal reports the operation after the earlier ones were written', () => {
+    const draft = createPatchDraft({ a: 1 });
+    const result = applyToDraft(draft, [
+      { op: 'replace', path: '/a', value: 2 },
+      { op: 'remove', path: '/missing' },
+    ]);
+    expect(result).toEqual({
+      ok: false,
+      error: 'operation 1 (remove /missing): the path does not exist',
+    });
+    expect(draft.root).toEqual({ a: 2 }); // why a refused draft is dropped
   });
 });

@@ -1,9 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldFrames } from '../../machines/sequence.ts';
+import { beginFold, endFold, foldFrame, foldFrames } from '../../machines/sequence.ts';
 import type { TopicPosition } from '../../machines/sequence.ts';
-import { applyPatchImmutably } from '../../src/protocol/index.ts';
-import type { PatchFrame, SnapshotFrame, TopicFrame } from '../../src/protocol/index.ts';
+import type { PatchDrafts } from '../../machines/wire.ts';
+import { applyPatchImmutably, applyToDraft, createPatchDraft } from '../../src/protocol/index.ts';
+import type {
+  PatchFrame,
+  PatchOperation,
+  SnapshotFrame,
+  TopicFrame,
+} from '../../src/protocol/index.ts';
+
+const patchDrafts: PatchDrafts = {
+  create: createPatchDraft,
+  apply: (draft, ops) => applyToDraft(draft, ops as PatchOperation[]),
+};
+/** Frozen all the way down: a write into it throws (the tests run in strict mode). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 const empty: TopicPosition = { data: undefined, epoch: null, seq: null };
 const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({
@@ -102,41 +121,51 @@ describe('foldFrames', () => {
     expect(rebased.position).toEqual({ data: stateAt(5), epoch: 'A', seq: 5 });
   });
 
-  it('applies a run of in-sequence patches in one call, and finds the refused one patch by patch', () => {
-    const calls: number[] = [];
-    const counting: typeof applyPatchImmutably = (doc, ops) => (
-      calls.push(ops.length),
-      applyPatchImmutably(doc, ops)
-    );
-    const run = foldFrames(
-      { data: stateAt(2), epoch: 'A', seq: 2 },
-      [patch(3), patch(4), patch(5)],
-      counting,
-    );
-    expect(calls).toEqual([3]); // one call with the three patches' operations
+  it('writes in-sequence patches into one draft, and on a refused patch falls back to the last safe document', () => {
+    let drafts = 0;
+    const counting: PatchDrafts = {
+      create: (doc) => (drafts++, createPatchDraft(doc)),
+      apply: (draft, ops) => applyToDraft(draft, ops as PatchOperation[]),
+    };
+    const start = { data: deepFreeze(stateAt(2)), epoch: 'A', seq: 2 };
+    const run = foldFrames(start, [patch(3), patch(4), patch(5)], counting);
+    expect(drafts).toBe(1); // one copy of the document for the three patches
     expect(run.position).toEqual({ data: stateAt(5), epoch: 'A', seq: 5 });
     expect(run.applied.map((p) => p.seq)).toEqual([3, 4, 5]);
 
-    calls.length = 0;
-    const refused: PatchFrame = {
+    const refused = (seq: number): PatchFrame => ({
       type: 'patch',
       topic: 't',
       epoch: 'A',
-      seq: 4,
-      ops: [{ op: 'remove', path: '/missing' }],
-    };
-    const broken = foldFrames(
-      { data: stateAt(2), epoch: 'A', seq: 2 },
-      [patch(3), refused, patch(5)],
-      counting,
-    );
-    expect(calls).toEqual([3, 1, 1]); // the run, then 3 alone, then the refused 4
+      seq,
+      ops: [
+        { op: 'add', path: '/items/-', value: seq },
+        { op: 'remove', path: '/missing' },
+      ],
+    });
+    const broken = foldFrames(start, [patch(3), refused(4), patch(5)], counting);
     expect(broken.problem).toMatchObject({
       reason: 'patch_failed',
       message: expect.stringContaining('patch 4'),
     });
-    expect(broken.applied.map((p) => p.seq)).toEqual([3]);
-    expect(broken.position).toEqual({ data: stateAt(3), epoch: null, seq: null });
+    // The draft held 3 and half of 4: the fold keeps its start, without a position.
+    expect(broken.applied).toEqual([]);
+    expect(broken.position).toEqual({ data: stateAt(2), epoch: null, seq: null });
+
+    const rebased = foldFrames(start, [snapshot(3, stateAt(3)), patch(4), refused(5)], counting);
+    expect(rebased.applied.map((p) => p.seq)).toEqual([3]); // the snapshot is the safe point
+    expect(rebased.position).toEqual({ data: stateAt(3), epoch: null, seq: null });
+  });
+
+  it('folds frame by frame into the same result as a whole batch, never writing the start or a frame', () => {
+    const frames = [patch(3), patch(4), snapshot(4, deepFreeze(stateAt(4))), patch(5), patch(6)];
+    const start = { data: deepFreeze(stateAt(2)), epoch: 'A', seq: 2 };
+    const fold = beginFold(start, patchDrafts);
+    for (const frame of frames) foldFrame(fold, deepFreeze(frame));
+    const result = endFold(fold);
+    expect(result).toEqual(foldFrames(start, frames, applyPatchImmutably));
+    expect(result.position).toEqual({ data: stateAt(6), epoch: 'A', seq: 6 });
+    expect(start.data).toEqual(stateAt(2));
   });
 
   it('never mutates the held document', () => {
@@ -152,47 +181,53 @@ describe('foldFrames', () => {
    * (resync answers) sprinkled in. Whatever arrives, the fold applies every seq at most once, in
    * increasing order, and the data it holds is exactly the server's state at the seq it holds.
    */
-  it('never applies a seq twice or out of order, and never holds data the server did not have', () => {
-    const stream = fc.integer({ min: 1, max: 40 }).chain((n) =>
-      fc.record({
-        n: fc.constant(n),
-        deliveries: fc.array(
-          fc.oneof(
-            {
-              weight: 8,
-              arbitrary: fc.integer({ min: 1, max: n }).map((seq) => patch(seq) as TopicFrame),
-            },
-            {
-              weight: 1,
-              arbitrary: fc
-                .integer({ min: 0, max: n })
-                .map((seq) => snapshot(seq, stateAt(seq)) as TopicFrame),
-            },
+  it.each([
+    ['an immutable applier', applyPatchImmutably],
+    ['drafts', patchDrafts],
+  ] as const)(
+    'never applies a seq twice or out of order, and never holds data the server did not have (%s)',
+    (_name, patcher) => {
+      const stream = fc.integer({ min: 1, max: 40 }).chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          deliveries: fc.array(
+            fc.oneof(
+              {
+                weight: 8,
+                arbitrary: fc.integer({ min: 1, max: n }).map((seq) => patch(seq) as TopicFrame),
+              },
+              {
+                weight: 1,
+                arbitrary: fc
+                  .integer({ min: 0, max: n })
+                  .map((seq) => snapshot(seq, stateAt(seq)) as TopicFrame),
+              },
+            ),
+            { maxLength: 80 },
           ),
-          { maxLength: 80 },
-        ),
-        cuts: fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 80 }),
-      }),
-    );
-    fc.assert(
-      fc.property(stream, ({ deliveries, cuts }) => {
-        let position = empty;
-        const applied: number[] = [];
-        let rest = deliveries;
-        for (const cut of [...cuts, rest.length]) {
-          if (rest.length === 0) break;
-          const batch = rest.slice(0, cut);
-          rest = rest.slice(cut);
-          const result = foldFrames(position, batch, applyPatchImmutably);
-          for (const { seq } of result.applied) applied.push(seq);
-          position = result.position;
-          if (position.seq !== null) expect(position.data).toEqual(stateAt(position.seq));
-        }
-        // Patches are applied only as held + 1; a snapshot may jump ahead but never back.
-        for (let i = 1; i < applied.length; i++)
-          expect(applied[i]!).toBeGreaterThan(applied[i - 1]!);
-      }),
-      { numRuns: 500 },
-    );
-  });
+          cuts: fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 80 }),
+        }),
+      );
+      fc.assert(
+        fc.property(stream, ({ deliveries, cuts }) => {
+          let position = empty;
+          const applied: number[] = [];
+          let rest = deliveries;
+          for (const cut of [...cuts, rest.length]) {
+            if (rest.length === 0) break;
+            const batch = rest.slice(0, cut);
+            rest = rest.slice(cut);
+            const result = foldFrames(position, batch, patcher);
+            for (const { seq } of result.applied) applied.push(seq);
+            position = result.position;
+            if (position.seq !== null) expect(position.data).toEqual(stateAt(position.seq));
+          }
+          // Patches are applied only as held + 1; a snapshot may jump ahead but never back.
+          for (let i = 1; i < applied.length; i++)
+            expect(applied[i]!).toBeGreaterThan(applied[i - 1]!);
+        }),
+        { numRuns: 500 },
+      );
+    },
+  );
 });
