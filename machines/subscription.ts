@@ -1,6 +1,6 @@
 import { assign, sendParent, setup } from 'xstate';
 import { foldFrames } from './sequence.ts';
-import type { SequenceProblem, TopicPosition } from './sequence.ts';
+import type { FoldResult, SequenceProblem, TopicPosition } from './sequence.ts';
 import type { ErrorInfo, PatchApplier, Position, SendEvent, TopicFrame } from './wire.ts';
 
 /** What a subscription needs from the world; its creator supplies it, so the context stays data. */
@@ -46,6 +46,11 @@ export type SubscriptionEvent =
   | { type: 'LINK.UP' }
   | { type: 'LINK.DOWN' }
   | { type: 'FRAMES'; frames: readonly TopicFrame[] }
+  /**
+   * Frames folded outside the actor (src/client/frame-router.ts) from `from`, which must still be
+   * the position held: only frames move it, and they all go through the fold.
+   */
+  | { type: 'FOLDED'; result: FoldResult; from: TopicPosition }
   | { type: 'REFUSED'; code: string; message: string }
   | { type: 'RETRY' }
   /** The server has answered everything we asked before this point (sent after our subscribe). */
@@ -66,6 +71,39 @@ export interface AppliedEvent {
 
 const NOTHING_APPLIED: Position[] = [];
 
+const FOLDED_ELSEWHERE: SequenceProblem = {
+  reason: 'gap',
+  message: 'frames were folded from a position this subscription no longer holds',
+};
+
+/** The context after a fold, with what it calls for. */
+function adopt(
+  context: SubscriptionContext,
+  result: FoldResult,
+  now: () => number,
+): Partial<SubscriptionContext> {
+  const changed = result.position.data !== context.position.data;
+  const progressed = result.applied.length > 0 || result.answered;
+  // Until the server answers a subscribe, breaks caused by frames still in flight from before it
+  // are expected; ask again only if the answer itself broke (it made progress first) or our
+  // document is beyond repair (a refused patch: now we need a snapshot).
+  const verdict: Verdict = result.problem
+    ? progressed || result.problem.reason === 'patch_failed'
+      ? 'mustResync'
+      : 'broken'
+    : result.confirmed
+      ? 'confirmed'
+      : null;
+  return {
+    position: result.position,
+    duplicates: context.duplicates + result.duplicates,
+    updatedAt: changed ? now() : context.updatedAt,
+    lastBreak: result.problem ?? context.lastBreak,
+    applied: result.applied.length > 0 ? result.applied : NOTHING_APPLIED,
+    verdict,
+  };
+}
+
 const hasPosition = (position: TopicPosition): position is TopicPosition & Position =>
   position.epoch !== null && position.seq !== null;
 
@@ -74,8 +112,9 @@ const hasPosition = (position: TopicPosition): position is TopicPosition & Posit
  * applied only in sequence (machines/sequence.ts), and whenever the sequence breaks or the link
  * drops the status says so (`resyncing`, `stale`) while the last good data stays on screen.
  *
- * A `FRAMES` event is handled by `assign` alone, which folds the batch and records its verdict;
- * eventless transitions act on the verdict. Any other action on that event would keep the frames
+ * A `FOLDED` event (frames folded as they arrived) or a `FRAMES` event (a batch to fold) is handled
+ * by `assign` alone, which takes the fold and records its verdict; eventless transitions act on the
+ * verdict. Any other action on that event would keep the frames
  * alive in xstate past the step (docs/architecture.md, "Frames and the statecharts").
  */
 export function createSubscriptionMachine(environment: SubscriptionEnvironment) {
@@ -101,28 +140,12 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         return { type: 'SEND', frame };
       }),
       applyFrames: assign(({ context, event }) => {
-        if (event.type !== 'FRAMES') return {};
-        const result = foldFrames(context.position, event.frames, applyPatch);
-        const changed = result.position.data !== context.position.data;
-        const progressed = result.applied.length > 0 || result.answered;
-        // Until the server answers a subscribe, breaks caused by frames still in flight from
-        // before it are expected; ask again only if the answer itself broke (it made progress
-        // first) or our document is beyond repair (a refused patch: now we need a snapshot).
-        const verdict: Verdict = result.problem
-          ? progressed || result.problem.reason === 'patch_failed'
-            ? 'mustResync'
-            : 'broken'
-          : result.confirmed
-            ? 'confirmed'
-            : null;
-        return {
-          position: result.position,
-          duplicates: context.duplicates + result.duplicates,
-          updatedAt: changed ? now() : context.updatedAt,
-          lastBreak: result.problem ?? context.lastBreak,
-          applied: result.applied.length > 0 ? result.applied : NOTHING_APPLIED,
-          verdict,
-        };
+        if (event.type === 'FRAMES')
+          return adopt(context, foldFrames(context.position, event.frames, applyPatch), now);
+        if (event.type !== 'FOLDED') return {};
+        if (event.from === context.position) return adopt(context, event.result, now);
+        // Folded from a position no longer held: applying it could skip or repeat patches.
+        return { lastBreak: FOLDED_ELSEWHERE, verdict: 'mustResync' as const };
       }),
       clearVerdict: assign({ verdict: null }),
       markLinkUp: assign({ linkUp: true }),
@@ -175,6 +198,7 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         ],
         on: {
           FRAMES: { actions: 'applyFrames' },
+          FOLDED: { actions: 'applyFrames' },
           // Resuming at the server's current seq gets no frames at all; the sync says so.
           SYNCED: { guard: 'hasPosition', target: 'live' },
           REFUSED: { target: 'error', actions: 'recordRefusal' },
@@ -190,6 +214,7 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         always: { guard: 'broke', target: 'resyncing' },
         on: {
           FRAMES: { actions: 'applyFrames' },
+          FOLDED: { actions: 'applyFrames' },
           REFUSED: { target: 'error', actions: 'recordRefusal' },
           'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },
         },
@@ -203,6 +228,7 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         ],
         on: {
           FRAMES: { actions: 'applyFrames' },
+          FOLDED: { actions: 'applyFrames' },
           REFUSED: { target: 'error', actions: 'recordRefusal' },
           // Only a subscription holding data can lose its sequence.
           'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },

@@ -195,7 +195,7 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
   const webSocketSettings: WebSocketSettings | null = WebSocket && {
     url: `${baseUrl.replace(/^http/, 'ws')}/ws`,
     WebSocket,
-    deliver: router.deliver,
+    topics: router,
     credentials,
     pacer,
     frames,

@@ -1,54 +1,123 @@
 import type { ActorRefFrom } from 'xstate';
+import { beginFold, endFold, foldFrame } from '../../machines/sequence.ts';
+import type { Fold, TopicPosition } from '../../machines/sequence.ts';
 import type { AppliedEvent, SubscriptionMachine } from '../../machines/subscription.ts';
-import type { TopicFrame } from '../../machines/wire.ts';
+import type { PatchDrafts, TopicFrame } from '../../machines/wire.ts';
+import { applyToDraft, createPatchDraft } from '../protocol/index.ts';
+import type { PatchOperation } from '../protocol/index.ts';
 
-/** Hands one batch's topic frames to their subscriptions (what the transports call). */
+/** Hands one batch's topic frames to their subscriptions (what the polling transport calls). */
 export type DeliverTopicFrames = (topics: ReadonlyMap<string, TopicFrame[]>) => void;
+
+/** Where a streaming transport puts topic frames as they are decoded (the WebSocket's). */
+export interface TopicFrameInbox {
+  /** Folds one topic frame into its subscription's open fold. */
+  receive(frame: TopicFrame): void;
+  /** Hands every open fold to its subscription, then tells the `onApplied` listeners. */
+  handOver(): void;
+  /** Drops the open folds: their frames came from a transport that stopped. */
+  discard(): void;
+}
 
 export type AppliedListener = (event: AppliedEvent) => void;
 
-export interface FrameRouter {
+export interface FrameRouter extends TopicFrameInbox {
+  /** Folds a whole batch, then hands it over. */
   deliver: DeliverTopicFrames;
-  /** Hears every batch that applied something, with the positions applied and the whole batch. */
+  /** Hears every hand-over that applied something, with the positions applied and its frames. */
   onApplied(listener: AppliedListener): () => void;
 }
 
+type SubscriptionRef = ActorRefFrom<SubscriptionMachine>;
+
+/** One topic's frames of the current hand-over, folded as they arrived. */
+interface OpenFold {
+  ref: SubscriptionRef;
+  from: TopicPosition;
+  fold: Fold;
+  /** The frames themselves, only while someone listens for them. */
+  frames: TopicFrame[] | null;
+}
+
+const patchDrafts: PatchDrafts = {
+  create: createPatchDraft,
+  // The operations came out of the protocol's frame validation.
+  apply: (draft, ops) => applyToDraft(draft, ops as readonly PatchOperation[]),
+};
+
 /**
- * The data path from the transports to the subscriptions, in plain code: each topic's frames go to
- * its subscription actor as one `FRAMES` event, which it handles with `assign` alone. Nothing
- * between the socket and the fold is an actor event handled by another action, so xstate keeps
- * no reference to a batch once it is folded (docs/architecture.md, "Frames and the statecharts").
- * Frames for a topic no longer held were in flight and are dropped.
+ * The data path from the transports to the subscriptions, in plain code. Each topic frame is
+ * folded into its subscription's position as it arrives (machines/sequence.ts: in-sequence patches
+ * are written at once into one draft per topic per hand-over), so a frame is garbage right after
+ * it is decoded; at the hand-over each subscription gets its fold's result as one `FOLDED` event,
+ * which it takes with `assign` alone. Nothing between the socket and the subscription is an actor
+ * event handled by another action, so xstate keeps no frame and no fold past the step
+ * (docs/architecture.md, "Frames and the statecharts"). Frames for a topic no longer held were in
+ * flight and are dropped; a topic released and held again within one hand-over starts a new fold.
  */
 export function createFrameRouter(
-  subscriptionOf: (topic: string) => ActorRefFrom<SubscriptionMachine> | undefined,
+  subscriptionOf: (topic: string) => SubscriptionRef | undefined,
 ): FrameRouter {
   const listeners = new Set<AppliedListener>();
-  return {
-    deliver(topics) {
-      for (const [topic, frames] of topics) {
-        const ref = subscriptionOf(topic);
-        if (!ref) continue;
+  let open = new Map<string, OpenFold>();
+
+  const router: FrameRouter = {
+    receive(frame) {
+      const { topic } = frame;
+      const ref = subscriptionOf(topic);
+      let entry = open.get(topic);
+      if (!ref) {
+        if (entry) open.delete(topic);
+        return;
+      }
+      if (entry?.ref !== ref) {
+        if (entry) open.delete(topic); // the stale fold's subscription is gone: so is its fold
+        const from = ref.getSnapshot().context.position;
+        // A listener hears a hand-over's frames only if it listened from the first one.
+        const frames = listeners.size > 0 ? [] : null;
+        entry = { ref, from, fold: beginFold(from, patchDrafts), frames };
+        open.set(topic, entry);
+      }
+      foldFrame(entry.fold, frame);
+      entry.frames?.push(frame);
+    },
+    handOver() {
+      if (open.size === 0) return;
+      const folds = open;
+      open = new Map();
+      for (const [topic, { ref, from, fold, frames }] of folds) {
         const before = ref.getSnapshot().context.applied;
-        ref.send({ type: 'FRAMES', frames });
-        if (listeners.size === 0) continue;
+        ref.send({ type: 'FOLDED', result: endFold(fold), from });
+        if (!frames || listeners.size === 0) continue;
         const positions = ref.getSnapshot().context.applied;
         if (positions === before || positions.length === 0) continue;
-        const event: AppliedEvent = { type: 'applied', topic, positions, frames };
-        for (const listener of listeners) {
-          try {
-            listener(event);
-          } catch (error) {
-            queueMicrotask(() => {
-              throw error; // reported as uncaught, without stopping the other topics' frames
-            });
-          }
-        }
+        tell({ type: 'applied', topic, positions, frames });
       }
+    },
+    discard() {
+      open = new Map();
+    },
+    deliver(topics) {
+      for (const frames of topics.values()) for (const frame of frames) router.receive(frame);
+      router.handOver();
     },
     onApplied(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
   };
+
+  function tell(event: AppliedEvent): void {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error; // reported as uncaught, without stopping the other topics' frames
+        });
+      }
+    }
+  }
+
+  return router;
 }

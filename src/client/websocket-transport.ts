@@ -1,12 +1,7 @@
 import { fromCallback } from 'xstate';
-import type {
-  InboundFrame,
-  OutboundFrame,
-  SendEvent,
-  SocketEvent,
-} from '../../machines/connection.ts';
-import { splitBatch } from '../../machines/routing.ts';
-import type { DeliverTopicFrames } from './frame-router.ts';
+import type { OutboundFrame, SendEvent, SocketEvent } from '../../machines/connection.ts';
+import type { ControlFrame } from '../../machines/wire.ts';
+import type { TopicFrameInbox } from './frame-router.ts';
 import { CloseCode, ErrorCode, decodeServerFrame, encodeFrame } from '../protocol/index.ts';
 import type { Credentials } from './credentials.ts';
 import { nextFrameScheduler } from './frame-handover.ts';
@@ -34,8 +29,8 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface WebSocketSettings {
   url: string;
   WebSocket: WebSocketConstructor;
-  /** Where each batch's topic frames go (to their subscriptions) before the rest goes to the connection. */
-  deliver: DeliverTopicFrames;
+  /** Where topic frames go as they arrive; handed over (to their subscriptions) before the rest goes to the connection. */
+  topics: TopicFrameInbox;
   /** Asked before every connection; its token goes in the handshake's hello (never in the URL). */
   credentials?: Credentials | null;
   /** Paces our frames and backs off on `rate_limited` (shared by every socket of a client). */
@@ -91,10 +86,11 @@ function nextTaskScheduler(run: () => void): HandoverScheduler {
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * One WebSocket for as long as the invoking state lasts. Frames that arrive before the next task (and,
- * with `batchWindowMs`, within that window of a previous hand-over) are handed over together: each
- * topic's frames to its subscription (`settings.deliver`), then the control frames, with when the
- * batch arrived, as one `SOCKET.FRAMES` event, so a burst costs one statechart step per topic.
+ * One WebSocket for as long as the invoking state lasts. Topic frames are folded into their
+ * subscriptions' positions as they arrive (`settings.topics`); what arrives before the next task
+ * (and, with `batchWindowMs`, within that window of a previous hand-over) is handed over together:
+ * each topic's fold to its subscription, then the control frames, with when the batch arrived, as
+ * one `SOCKET.FRAMES` event, so a burst costs one statechart step per topic.
  *
  * With `credentials`, getToken is asked when the transport starts (alongside the socket opening)
  * and the handshake's hello carries its answer; frames after it wait for it. With a `pacer`, frames
@@ -166,7 +162,9 @@ export const webSocketTransport = (settings: WebSocketSettings) =>
       cleanup();
     }
 
-    let batch: InboundFrame[] = [];
+    /** Control frames since the last hand-over; topic frames are already in their folds. */
+    let batch: ControlFrame[] = [];
+    let pending = false;
     let receivedAt = 0;
     let pongAt: number | undefined;
     let lastFlushAt = Number.NEGATIVE_INFINITY;
@@ -174,13 +172,13 @@ export const webSocketTransport = (settings: WebSocketSettings) =>
     const flush = () => {
       clearTimeout(flushTimer);
       flushTimer = undefined;
-      if (batch.length === 0) return;
-      const { topics, control } = splitBatch(batch);
-      const event: SocketEvent = { type: 'SOCKET.FRAMES', frames: control, receivedAt, pongAt };
+      if (!pending) return;
+      const event: SocketEvent = { type: 'SOCKET.FRAMES', frames: batch, receivedAt, pongAt };
       batch = [];
+      pending = false;
       pongAt = undefined;
       lastFlushAt = now();
-      if (!ended) settings.deliver(topics);
+      if (!ended) settings.topics.handOver();
       report(event);
     };
     // The flush runs in the next task, so one statechart step takes every frame that is already
@@ -227,7 +225,13 @@ export const webSocketTransport = (settings: WebSocketSettings) =>
         const frame = decoded.frame;
         // A renewed credential is the client's business, not the connection machine's.
         if (frame.type === 'token') return settings.credentials?.renewed(frame.token);
-        if (batch.push(frame) === 1) scheduleFlush();
+        if (!pending) {
+          pending = true;
+          scheduleFlush();
+        }
+        if (frame.type === 'snapshot' || frame.type === 'patch') {
+          if (!ended) settings.topics.receive(frame);
+        } else batch.push(frame);
         // The link was heard, and a round trip ended, now, however much later the batch is handed over.
         receivedAt = now();
         if (frame.type === 'pong') pongAt = receivedAt;
@@ -260,7 +264,10 @@ export const webSocketTransport = (settings: WebSocketSettings) =>
 
     function cleanup(): void {
       ended = true;
-      batch = []; // a flush already queued must not report for a stopped actor
+      // A flush already queued must not report for a stopped actor, nor hand over this socket's folds.
+      if (pending) settings.topics.discard();
+      batch = [];
+      pending = false;
       clearTimeout(flushTimer);
       handover.close();
       outgoing.length = 0;

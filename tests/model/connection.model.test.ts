@@ -307,7 +307,7 @@ describe('connection model', () => {
         webSocketTransport: webSocketTransport({
           url: 'ws://model.test/ws',
           WebSocket: world.sockets.WebSocket,
-          deliver: () => undefined,
+          topics: { receive: () => undefined, handOver: () => undefined, discard: () => undefined },
         }),
         pollingTransport: world.polling.logic,
         networkStatus: networkStatus(world.network.settings),

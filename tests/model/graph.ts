@@ -81,11 +81,16 @@ export interface ExploreOptions {
   events: (state: AnyMachineSnapshot) => EventObject[];
   /** The abstraction that makes the state space finite (counters and clocks left out). */
   serialize: (state: AnyMachineSnapshot) => string;
+  /**
+   * The event as sent in `state`, for events that refer to the state they are sent in (by
+   * identity, which states that serialize alike do not share); the replay must resolve it alike.
+   */
+  resolve?: (state: AnyMachineSnapshot, event: EventObject) => EventObject;
 }
 
 export function explore(
   machine: AnyStateMachine,
-  { input, events, serialize }: ExploreOptions,
+  { input, events, serialize, resolve = (_state, event) => event }: ExploreOptions,
 ): Model {
   const edges = new Map<
     string,
@@ -119,7 +124,7 @@ export function explore(
   const spy: AnyStateMachine = Object.create(machine);
   spy.transition = (snapshot: AnyMachineSnapshot, event: EventObject, scope: AnyActorScope) => {
     const { scope: spyScope, transitions } = recording(scope);
-    const next = machine.transition(snapshot, event, spyScope);
+    const next = machine.transition(snapshot, resolve(snapshot, event), spyScope);
     edges.set(edgeKey(snapshot, event), { from: snapshot, event, transitions });
     return next;
   };
@@ -139,7 +144,8 @@ export function explore(
   // alike can still differ in context (an error message, a counter), and the replay compares it all.
   const toStep = (from: AnyMachineSnapshot, event: EventObject): ModelStep => {
     const { scope, transitions, actions } = recording(mockScope());
-    return { event, state: machine.transition(from, event, scope), transitions, actions };
+    const state = machine.transition(from, resolve(from, event), scope);
+    return { event, state, transitions, actions };
   };
   const pathTo = new Map<string, ModelStep[]>();
   for (const path of shortest) {

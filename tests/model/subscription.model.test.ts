@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyActorRef, AnyMachineSnapshot, EventObject, InspectionEvent } from 'xstate';
+import { foldFrames } from '../../machines/sequence.ts';
+import type { TopicPosition } from '../../machines/sequence.ts';
 import { createSubscriptionMachine } from '../../machines/subscription.ts';
 import type { SubscriptionEvent } from '../../machines/subscription.ts';
-import type { Position } from '../../machines/wire.ts';
+import type { Position, TopicFrame } from '../../machines/wire.ts';
 import { subscriptionView } from '../../src/client/views.ts';
 import { applyPatchImmutably } from '../../src/protocol/index.ts';
 import type { PatchFrame, SnapshotFrame } from '../../src/protocol/index.ts';
@@ -43,7 +45,9 @@ const refusedPatch = (seq: number): PatchFrame => ({
   seq,
   ops: [{ op: 'test', path: '/v', value: 'never' }],
 });
-const frames = (...list: (SnapshotFrame | PatchFrame)[]): SubscriptionEvent => ({
+const frames = (
+  ...list: (SnapshotFrame | PatchFrame)[]
+): SubscriptionEvent & { type: 'FRAMES' } => ({
   type: 'FRAMES',
   frames: list,
 });
@@ -60,6 +64,28 @@ const batches = [
   frames(snapshot(1, { v: 1 }), patch(5, 5)), // progress, then a gap in the same batch
 ];
 
+/**
+ * The same batches folded outside the actor, as the frame router hands them over: from the
+ * position held, and once from a copy of it (a fold the subscription must refuse). The frames ride
+ * along so each step can fold again from the real actor's position when it is replayed.
+ */
+type Folded = SubscriptionEvent & { type: 'FOLDED'; frames: TopicFrame[]; stale: boolean };
+function folded(position: TopicPosition, list: TopicFrame[], stale = false): Folded {
+  const from = stale ? { ...position } : position;
+  return {
+    type: 'FOLDED',
+    result: foldFrames(from, list, applyPatchImmutably),
+    from,
+    frames: list,
+    stale,
+  };
+}
+/** A `FOLDED` event folds again from the position held where it is sent; the rest are as listed. */
+const resolve = (state: AnyMachineSnapshot, event: EventObject): SubscriptionEvent =>
+  event.type === 'FOLDED'
+    ? folded(positionOf(state), (event as Folded).frames, (event as Folded).stale)
+    : (event as SubscriptionEvent);
+
 const linkUp = (state: AnyMachineSnapshot) => (state.context as { linkUp: boolean }).linkUp;
 
 /** The parent (the connection) only sends frames, refusals and syncs while there is a link. */
@@ -72,8 +98,16 @@ function events(state: AnyMachineSnapshot): EventObject[] {
     { type: 'SYNCED' },
     { type: 'REFUSED', code: 'forbidden', message: 'not for you' } as EventObject,
     ...batches,
+    ...batches.map((batch) => folded(positionOf(state), batch.frames as TopicFrame[])),
+    // Only a fold moves a position, so a fold from another one needs data to have been folded.
+    ...(positionOf(state).data === undefined
+      ? []
+      : [folded(positionOf(state), [patch(2, 2)], true)]),
   ];
 }
+
+const positionOf = (state: AnyMachineSnapshot) =>
+  (state.context as { position: TopicPosition }).position;
 
 function serialize(state: AnyMachineSnapshot): string {
   const { position, linkUp: up } = state.context as {
@@ -118,7 +152,7 @@ function holdsInvariants(view: ReturnType<typeof subscriptionView>, up: boolean,
 describe('subscription model', () => {
   const models = inputs.map((input) => ({
     input,
-    ...explore(subscriptionMachine, { input, events, serialize }),
+    ...explore(subscriptionMachine, { input, events, serialize, resolve }),
   }));
   const reachable = new Set(models.flatMap((model) => [...model.reachable]));
   const all = inventory(subscriptionMachine);
@@ -150,15 +184,17 @@ describe('subscription model', () => {
         const framesBefore = run.frames.length;
         inspected.length = 0;
         const before = run.actor.getSnapshot();
-        const event = step.event as SubscriptionEvent;
+        const event = resolve(before, step.event);
         run.actor.send(event);
         const real = run.actor.getSnapshot();
         expect(real.value).toEqual(step.state.value);
         expect(subscriptionView(real)).toEqual(subscriptionView(step.state as typeof real));
         expect(run.frames.slice(framesBefore)).toEqual(sentFrames(step.actions));
         // Only a folded batch applies anything, and it says what.
-        const folded = event.type === 'FRAMES' && foldingStates.includes(before.value);
-        if (folded) {
+        const folds =
+          (event.type === 'FRAMES' || event.type === 'FOLDED') &&
+          foldingStates.includes(before.value);
+        if (folds) {
           expect(real.context.applied).toEqual(step.state.context.applied);
           applied.push(...real.context.applied);
         } else expect(real.context.applied).toBe(before.context.applied);

@@ -41,12 +41,12 @@ async function open(page: ReturnType<typeof fakePage>) {
   // Whether each report came from inside a frame hand-over (where views may render at once).
   const inside: boolean[] = [];
   const transport = hostTransport(
-    (deliver) =>
+    (sink) =>
       webSocketTransport({
         url: server.url,
         WebSocket: server.WebSocket,
         frames: page.env,
-        deliver,
+        topics: sink,
       }),
     () => inside.push(insideFrameHandover()),
   );

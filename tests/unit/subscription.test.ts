@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { foldFrames } from '../../machines/sequence.ts';
+import type { TopicPosition } from '../../machines/sequence.ts';
 import { createSubscriptionMachine } from '../../machines/subscription.ts';
+import type { TopicFrame } from '../../machines/wire.ts';
 import { applyPatchImmutably } from '../../src/protocol/index.ts';
 import type { PatchFrame, SnapshotFrame } from '../../src/protocol/index.ts';
 import { subscriptionView } from '../../src/client/views.ts';
@@ -74,6 +77,28 @@ describe('subscription', () => {
     expect(sub.frames).toHaveLength(2);
     sub.actor.send({ type: 'FRAMES', frames: [patch(5), patch(6), patch(7), patch(8)] });
     expect(view(sub)).toMatchObject({ status: 'live', seq: 8, data: { v: 8 } });
+  });
+
+  it('takes a fold made outside it from the position it holds, and resyncs instead of taking one from another', () => {
+    const sub = start();
+    const fold = (from: TopicPosition, frames: TopicFrame[]) => ({
+      type: 'FOLDED' as const,
+      result: foldFrames(from, frames, applyPatchImmutably),
+      from,
+    });
+    sub.actor.send(
+      fold(sub.actor.getSnapshot().context.position, [snapshot(3, { v: 3 }), patch(4)]),
+    );
+    expect(view(sub)).toMatchObject({ status: 'live', seq: 4, data: { v: 4 } });
+    const held = sub.actor.getSnapshot().context.position;
+    sub.actor.send(fold({ ...held }, [patch(5)]));
+    expect(view(sub)).toMatchObject({ status: 'resyncing', seq: 4, data: { v: 4 } });
+    expect(sub.actor.getSnapshot().context.lastBreak?.message).toContain('no longer holds');
+    expect(sub.frames.at(-1)).toEqual({
+      type: 'subscribe',
+      topic: 'cpu',
+      since: { epoch: 'A', seq: 4 },
+    });
   });
 
   it('asks again when the answer to a resync itself breaks', () => {

@@ -15,13 +15,13 @@ afterEach(() => {
 
 /** The WebSocket transport with `batchWindowMs`, hosted the way the connection hosts it. */
 async function open(batchWindowMs: number) {
-  const transport = hostTransport((deliver) =>
+  const transport = hostTransport((sink) =>
     webSocketTransport({
       url: server.url,
       WebSocket: server.WebSocket,
       batchWindowMs,
       now: Date.now,
-      deliver,
+      topics: sink,
     }),
   );
   await vi.advanceTimersByTimeAsync(5);

@@ -21,8 +21,8 @@ afterEach(() => {
 
 describe('webSocketTransport', () => {
   const open = async (WebSocket: WebSocketConstructor = server.WebSocket) => {
-    const transport = hostTransport((deliver) =>
-      webSocketTransport({ url: server.url, WebSocket, deliver }),
+    const transport = hostTransport((sink) =>
+      webSocketTransport({ url: server.url, WebSocket, topics: sink }),
     );
     await vi.advanceTimersByTimeAsync(5);
     return transport;
@@ -96,8 +96,8 @@ describe('webSocketTransport', () => {
   });
 
   it('encodes what it is sent, and drops sends while not open instead of throwing', async () => {
-    const socket = hostTransport((deliver) =>
-      webSocketTransport({ url: server.url, WebSocket: server.WebSocket, deliver }),
+    const socket = hostTransport((sink) =>
+      webSocketTransport({ url: server.url, WebSocket: server.WebSocket, topics: sink }),
     );
     socket.send({ type: 'SEND', frame: { type: 'ping', t: 0 } }); // still connecting
     await vi.advanceTimersByTimeAsync(5);
@@ -128,8 +128,8 @@ describe('webSocketTransport', () => {
         throw new SyntaxError('bad url');
       }
     } as unknown as WebSocketConstructor;
-    const socket = hostTransport((deliver) =>
-      webSocketTransport({ url: 'nope', WebSocket: Throwing, deliver }),
+    const socket = hostTransport((sink) =>
+      webSocketTransport({ url: 'nope', WebSocket: Throwing, topics: sink }),
     );
     await vi.advanceTimersByTimeAsync(0);
     expect(socket.events).toEqual([{ type: 'SOCKET.CLOSED', code: 1006, reason: 'bad url' }]);
@@ -150,7 +150,7 @@ describe('pollingTransport', () => {
     cursors: () => cursors,
     deliver,
   });
-  const poll = () => hostTransport((deliver) => pollingTransport(settings(deliver)));
+  const poll = () => hostTransport((sink) => pollingTransport(settings(sink.deliver)));
   /** One answer as the transport reports it: the link proven, the topic frames, the rest. */
   const answered = (topics: string[], delivered: object = {}, frames: object[] = []) => [
     { type: 'POLL.ANSWERED' },
