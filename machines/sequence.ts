@@ -21,10 +21,29 @@ export interface SequenceProblem {
   message: string;
 }
 
+/**
+ * `count` positions applied one after the other: `seq`, `seq + 1`, … in `epoch`. A fold applies
+ * thousands of patches between two hand-overs, and one run instead of a position per patch keeps
+ * that bookkeeping from outliving the frames (`appliedPositions` lists them).
+ */
+export interface AppliedRun {
+  epoch: string;
+  seq: number;
+  count: number;
+}
+
+/** The positions that runs stand for, in order. */
+export function appliedPositions(runs: readonly AppliedRun[]): Position[] {
+  const positions: Position[] = [];
+  for (const { epoch, seq, count } of runs)
+    for (let i = 0; i < count; i++) positions.push({ epoch, seq: seq + i });
+  return positions;
+}
+
 export interface FoldResult {
   position: TopicPosition;
-  /** Positions applied, in the order applied (snapshots included). */
-  applied: Position[];
+  /** Positions applied, in the order applied (snapshots included), as runs. */
+  applied: AppliedRun[];
   /** Frames skipped because we already hold their seq (or newer) in the same epoch. */
   duplicates: number;
   /** The batch showed our position agrees with the server's (applied, or a snapshot at our seq). */
@@ -59,12 +78,14 @@ export interface Fold {
   base: TopicPosition;
   /** How many of `applied` the base includes. */
   baseApplied: number;
+  /** The last of `applied` is a run of patches that the next in-sequence patch extends. */
+  inRun: boolean;
   /** `base.data` with the patches applied since, or null while none has been. */
   draft: PatchDraftLike | null;
   /** The position reached. */
   epoch: string | null;
   seq: number | null;
-  applied: Position[];
+  applied: AppliedRun[];
   duplicates: number;
   confirmed: boolean;
   answered: boolean;
@@ -78,6 +99,7 @@ export function beginFold(start: TopicPosition, drafts: PatchDrafts): Fold {
     drafts,
     base: start,
     baseApplied: 0,
+    inRun: false,
     draft: null,
     epoch: start.epoch,
     seq: start.seq,
@@ -122,8 +144,9 @@ export function foldFrame(fold: Fold, frame: TopicFrame): void {
   fold.draft = null;
   fold.epoch = frame.epoch;
   fold.seq = frame.seq;
-  fold.applied.push({ epoch: frame.epoch, seq: frame.seq });
+  fold.applied.push({ epoch: frame.epoch, seq: frame.seq, count: 1 });
   fold.baseApplied = fold.applied.length;
+  fold.inRun = false;
   fold.confirmed = true;
   fold.problem = null;
 }
@@ -133,7 +156,11 @@ function applyPatchFrame(fold: Fold, frame: PatchFrame): void {
   const outcome = fold.drafts.apply(draft, frame.ops);
   if (outcome.ok) {
     fold.seq = frame.seq;
-    fold.applied.push({ epoch: frame.epoch, seq: frame.seq });
+    if (fold.inRun) fold.applied[fold.applied.length - 1]!.count++;
+    else {
+      fold.applied.push({ epoch: frame.epoch, seq: frame.seq, count: 1 });
+      fold.inRun = true;
+    }
     fold.confirmed = true;
     return;
   }
@@ -144,6 +171,7 @@ function applyPatchFrame(fold: Fold, frame: PatchFrame): void {
   fold.draft = null;
   fold.epoch = fold.seq = null;
   fold.applied.length = fold.baseApplied;
+  fold.inRun = false;
 }
 
 /** Closes a fold; the fold must not be used afterwards (its draft is now the result's document). */

@@ -1,6 +1,6 @@
 import { assign, sendParent, setup } from 'xstate';
 import { foldFrames } from './sequence.ts';
-import type { FoldResult, SequenceProblem, TopicPosition } from './sequence.ts';
+import type { AppliedRun, FoldResult, SequenceProblem, TopicPosition } from './sequence.ts';
 import type { ErrorInfo, PatchApplier, Position, SendEvent, TopicFrame } from './wire.ts';
 
 /** What a subscription needs from the world; its creator supplies it, so the context stays data. */
@@ -36,8 +36,8 @@ export interface SubscriptionContext {
   lastBreak: SequenceProblem | null;
   /** Frames skipped as already held, over the subscription's life. */
   duplicates: number;
-  /** The positions the last batch applied, in order (empty when it applied nothing). */
-  applied: Position[];
+  /** The positions the last batch applied, in order, as runs (empty when it applied nothing). */
+  applied: AppliedRun[];
   /** What the last batch calls for; the eventless transitions act on it and the next state clears it. */
   verdict: Verdict;
 }
@@ -69,7 +69,7 @@ export interface AppliedEvent {
   frames: readonly TopicFrame[];
 }
 
-const NOTHING_APPLIED: Position[] = [];
+const NOTHING_APPLIED: AppliedRun[] = [];
 
 const FOLDED_ELSEWHERE: SequenceProblem = {
   reason: 'gap',

@@ -1,5 +1,5 @@
 import type { ActorRefFrom } from 'xstate';
-import { beginFold, endFold, foldFrame } from '../../machines/sequence.ts';
+import { appliedPositions, beginFold, endFold, foldFrame } from '../../machines/sequence.ts';
 import type { Fold, TopicPosition } from '../../machines/sequence.ts';
 import type { AppliedEvent, SubscriptionMachine } from '../../machines/subscription.ts';
 import type { PatchDrafts, TopicFrame } from '../../machines/wire.ts';
@@ -89,9 +89,9 @@ export function createFrameRouter(
         const before = ref.getSnapshot().context.applied;
         ref.send({ type: 'FOLDED', result: endFold(fold), from });
         if (!frames || listeners.size === 0) continue;
-        const positions = ref.getSnapshot().context.applied;
-        if (positions === before || positions.length === 0) continue;
-        tell({ type: 'applied', topic, positions, frames });
+        const runs = ref.getSnapshot().context.applied;
+        if (runs === before || runs.length === 0) continue;
+        tell({ type: 'applied', topic, positions: appliedPositions(runs), frames });
       }
     },
     discard() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyActorRef, AnyMachineSnapshot, EventObject, InspectionEvent } from 'xstate';
-import { foldFrames } from '../../machines/sequence.ts';
+import { appliedPositions, foldFrames } from '../../machines/sequence.ts';
 import type { TopicPosition } from '../../machines/sequence.ts';
 import { createSubscriptionMachine } from '../../machines/subscription.ts';
 import type { SubscriptionEvent } from '../../machines/subscription.ts';
@@ -196,7 +196,7 @@ describe('subscription model', () => {
           foldingStates.includes(before.value);
         if (folds) {
           expect(real.context.applied).toEqual(step.state.context.applied);
-          applied.push(...real.context.applied);
+          applied.push(...appliedPositions(real.context.applied));
         } else expect(real.context.applied).toBe(before.context.applied);
         expect(inspected.flat()).toEqual(step.transitions);
         holdsInvariants(

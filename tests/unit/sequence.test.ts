@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { beginFold, endFold, foldFrame, foldFrames } from '../../machines/sequence.ts';
+import {
+  appliedPositions,
+  beginFold,
+  endFold,
+  foldFrame,
+  foldFrames,
+} from '../../machines/sequence.ts';
 import type { TopicPosition } from '../../machines/sequence.ts';
 import type { PatchDrafts } from '../../machines/wire.ts';
 import { applyPatchImmutably, applyToDraft, createPatchDraft } from '../../src/protocol/index.ts';
@@ -50,7 +56,7 @@ describe('foldFrames', () => {
       applyPatchImmutably,
     );
     expect(result.position).toEqual({ data: stateAt(4), epoch: 'A', seq: 4 });
-    expect(result.applied).toEqual([
+    expect(appliedPositions(result.applied)).toEqual([
       { epoch: 'A', seq: 2 },
       { epoch: 'A', seq: 3 },
       { epoch: 'A', seq: 4 },
@@ -63,7 +69,7 @@ describe('foldFrames', () => {
     const held = { data: stateAt(4), epoch: 'A', seq: 4 };
     const result = foldFrames(held, [patch(3), patch(4), patch(5), patch(5)], applyPatchImmutably);
     expect(result.duplicates).toBe(3);
-    expect(result.applied).toEqual([{ epoch: 'A', seq: 5 }]);
+    expect(appliedPositions(result.applied)).toEqual([{ epoch: 'A', seq: 5 }]);
     expect(result.position.data).toEqual(stateAt(5));
   });
 
@@ -131,7 +137,7 @@ describe('foldFrames', () => {
     const run = foldFrames(start, [patch(3), patch(4), patch(5)], counting);
     expect(drafts).toBe(1); // one copy of the document for the three patches
     expect(run.position).toEqual({ data: stateAt(5), epoch: 'A', seq: 5 });
-    expect(run.applied.map((p) => p.seq)).toEqual([3, 4, 5]);
+    expect(run.applied).toEqual([{ epoch: 'A', seq: 3, count: 3 }]); // one run for the three
 
     const refused = (seq: number): PatchFrame => ({
       type: 'patch',
@@ -153,7 +159,7 @@ describe('foldFrames', () => {
     expect(broken.position).toEqual({ data: stateAt(2), epoch: null, seq: null });
 
     const rebased = foldFrames(start, [snapshot(3, stateAt(3)), patch(4), refused(5)], counting);
-    expect(rebased.applied.map((p) => p.seq)).toEqual([3]); // the snapshot is the safe point
+    expect(rebased.applied).toEqual([{ epoch: 'A', seq: 3, count: 1 }]); // the snapshot is the safe point
     expect(rebased.position).toEqual({ data: stateAt(3), epoch: null, seq: null });
   });
 
@@ -218,7 +224,7 @@ describe('foldFrames', () => {
             const batch = rest.slice(0, cut);
             rest = rest.slice(cut);
             const result = foldFrames(position, batch, patcher);
-            for (const { seq } of result.applied) applied.push(seq);
+            for (const { seq } of appliedPositions(result.applied)) applied.push(seq);
             position = result.position;
             if (position.seq !== null) expect(position.data).toEqual(stateAt(position.seq));
           }

@@ -198,8 +198,8 @@ describe('subscription', () => {
     const batch = [snapshot(1, { v: 1 }), patch(2), patch(2)];
     sub.actor.send({ type: 'FRAMES', frames: batch });
     expect(sub.actor.getSnapshot().context.applied).toEqual([
-      { epoch: 'A', seq: 1 },
-      { epoch: 'A', seq: 2 },
+      { epoch: 'A', seq: 1, count: 1 },
+      { epoch: 'A', seq: 2, count: 1 },
     ]);
     sub.actor.send({ type: 'FRAMES', frames: [patch(2)] });
     expect(sub.actor.getSnapshot().context.applied).toEqual([]);
