@@ -25,6 +25,13 @@ export interface PatchDraft {
 interface Draft extends PatchDraft {
   root: unknown;
   copies: Set<object>;
+  /**
+   * The owned container the last write went through, and the pointer to it: a series of patches
+   * to one series writes through the same parent, found again without walking the pointer.
+   * Every write sets or clears it, so it is never a container another write has since replaced.
+   */
+  parentPath: string;
+  parent: Container | null;
 }
 
 /**
@@ -42,7 +49,7 @@ export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): 
 
 /** A draft of `doc` for `applyToDraft`: nothing is copied until the first write. */
 export function createPatchDraft(doc: unknown): PatchDraft {
-  const draft: Draft = { root: doc, copies: new Set() };
+  const draft: Draft = { root: doc, copies: new Set(), parentPath: '', parent: null };
   return draft;
 }
 
@@ -95,6 +102,7 @@ function applyOne(draft: Draft, op: PatchOperation): void {
       // The value may be a container this call owns, and is now reachable twice: from here on,
       // nothing is owned, so the next write through either place copies first.
       draft.copies.clear();
+      draft.parent = null;
       write(draft, op.path, 'add', value);
       return;
     }
@@ -117,6 +125,7 @@ function write(
   if (path === '') {
     const previous = draft.root;
     draft.root = kind === 'remove' ? null : value;
+    draft.parent = null;
     return previous;
   }
   const parent = ownedParent(draft, path);
@@ -148,11 +157,14 @@ function write(
  * finds no element, so `isContainer` is the whole existence check on the way down.
  */
 function ownedParent(draft: Draft, pointer: string): Container {
+  const last = pointer.lastIndexOf('/');
+  const { parentPath } = draft;
+  if (draft.parent && last === parentPath.length && pointer.startsWith(parentPath))
+    return draft.parent;
   const { copies } = draft;
   let parent = draft.root;
   if (!isContainer(parent)) return refuse('the document is not an object or array');
   if (!copies.has(parent)) parent = draft.root = copyOf(parent, copies);
-  const last = pointer.lastIndexOf('/');
   for (let start = 1; start <= last;) {
     const end = pointer.indexOf('/', start);
     const key = unescapeToken(pointer.slice(start, end));
@@ -170,6 +182,8 @@ function ownedParent(draft: Draft, pointer: string): Container {
     (parent as Record<string, unknown>)[key] = owned;
     parent = owned;
   }
+  draft.parentPath = pointer.slice(0, last);
+  draft.parent = parent as Container;
   return parent as Container;
 }
 
