@@ -39,9 +39,9 @@ interface OpenFold {
   frames: TopicFrame[] | null;
 }
 
+// Every frame here was decoded from JSON text, and its operations passed the protocol's validation.
 const patchDrafts: PatchDrafts = {
-  create: createPatchDraft,
-  // The operations came out of the protocol's frame validation.
+  create: (doc) => createPatchDraft(doc, { fromJson: true }),
   apply: (draft, ops) => applyToDraft(draft, ops as readonly PatchOperation[]),
 };
 

@@ -32,6 +32,8 @@ interface Draft extends PatchDraft {
    */
   parentPath: string;
   parent: Container | null;
+  /** Values come from JSON text, which has no `undefined`: `checkValue` need not look. */
+  fromJson: boolean;
 }
 
 /**
@@ -47,9 +49,13 @@ export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): 
   return applyToDraft(createPatchDraft(doc), ops) as PatchResult<T>;
 }
 
-/** A draft of `doc` for `applyToDraft`: nothing is copied until the first write. */
-export function createPatchDraft(doc: unknown): PatchDraft {
-  const draft: Draft = { root: doc, copies: new Set(), parentPath: '', parent: null };
+/**
+ * A draft of `doc` for `applyToDraft`: nothing is copied until the first write. With `fromJson`,
+ * the caller promises that every operation came out of JSON text (a decoded frame), so no value
+ * can hold `undefined` and values are not searched for it.
+ */
+export function createPatchDraft(doc: unknown, { fromJson = false } = {}): PatchDraft {
+  const draft: Draft = { root: doc, copies: new Set(), parentPath: '', parent: null, fromJson };
   return draft;
 }
 
@@ -82,7 +88,7 @@ function applyOne(draft: Draft, op: PatchOperation): void {
   switch (op.op) {
     case 'add':
     case 'replace':
-      write(draft, op.path, op.op, checkValue(op.value));
+      write(draft, op.path, op.op, draft.fromJson ? op.value : checkValue(op.value));
       return;
     case 'remove':
       write(draft, op.path, 'remove');
