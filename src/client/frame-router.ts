@@ -2,9 +2,8 @@ import type { ActorRefFrom } from 'xstate';
 import { appliedPositions, beginFold, endFold, foldFrame } from '../../machines/sequence.ts';
 import type { Fold, TopicPosition } from '../../machines/sequence.ts';
 import type { AppliedEvent, SubscriptionMachine } from '../../machines/subscription.ts';
-import type { PatchDrafts, TopicFrame } from '../../machines/wire.ts';
-import { applyToDraft, createPatchDraft } from '../protocol/index.ts';
-import type { PatchOperation } from '../protocol/index.ts';
+import type { TopicFrame } from '../../machines/wire.ts';
+import { decodedFrameDrafts } from './frame-drafts.ts';
 
 /** Hands one batch's topic frames to their subscriptions (what the polling transport calls). */
 export type DeliverTopicFrames = (topics: ReadonlyMap<string, TopicFrame[]>) => void;
@@ -39,12 +38,6 @@ interface OpenFold {
   frames: TopicFrame[] | null;
 }
 
-// Every frame here was decoded from JSON text, and its operations passed the protocol's validation.
-const patchDrafts: PatchDrafts = {
-  create: (doc) => createPatchDraft(doc, { fromJson: true }),
-  apply: (draft, ops) => applyToDraft(draft, ops as readonly PatchOperation[]),
-};
-
 /**
  * The data path from the transports to the subscriptions, in plain code. Each topic frame is
  * folded into its subscription's position as it arrives (machines/sequence.ts: in-sequence patches
@@ -75,7 +68,7 @@ export function createFrameRouter(
         const from = ref.getSnapshot().context.position;
         // A listener hears a hand-over's frames only if it listened from the first one.
         const frames = listeners.size > 0 ? [] : null;
-        entry = { ref, from, fold: beginFold(from, patchDrafts), frames };
+        entry = { ref, from, fold: beginFold(from, decodedFrameDrafts), frames };
         open.set(topic, entry);
       }
       foldFrame(entry.fold, frame);

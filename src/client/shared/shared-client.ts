@@ -1,8 +1,8 @@
 import { REFUSED_KEPT } from '../../../machines/refusals.ts';
 import { foldFrames } from '../../../machines/sequence.ts';
 import type { TopicPosition } from '../../../machines/sequence.ts';
-import { applyPatchImmutably } from '../../protocol/index.ts';
 import { actionRequest } from '../action-request.ts';
+import { decodedFrameDrafts } from '../frame-drafts.ts';
 import type { TetherClient, TopicHold } from '../create-client.ts';
 import type { GetToken } from '../credentials.ts';
 import type { ConnectionView, OutboxView, SubscriptionView } from '../view-types.ts';
@@ -178,7 +178,7 @@ export function createTabClient(options: TabClientOptions): TetherClient {
   function foldTopicFrames(topic: string, frames: Parameters<typeof foldFrames>[1]): void {
     const entry = topics.get(topic);
     if (!entry?.position) return;
-    const result = foldFrames(entry.position, frames, applyPatchImmutably);
+    const result = foldFrames(entry.position, frames, decodedFrameDrafts);
     const changed = result.position.data !== entry.position.data;
     entry.position = result.position;
     const { data, epoch, seq } = result.position;
