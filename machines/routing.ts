@@ -1,7 +1,7 @@
 import type { ActorRefFrom } from 'xstate';
 import type { ConnectionEvent, TopicCursor } from './connection-types.ts';
 import type { SubscriptionMachine } from './subscription.ts';
-import type { ControlFrame, ErrorInfo, FieldConflict, InboundFrame, TopicFrame } from './wire.ts';
+import type { ControlFrame, ErrorInfo, FieldConflict } from './wire.ts';
 
 /** The control frames an event carries (none for events that are not frame batches). */
 export const framesOf = (event: ConnectionEvent): readonly ControlFrame[] =>
@@ -15,30 +15,6 @@ export const arrivalOf = (
   event: ConnectionEvent,
   which: 'receivedAt' | 'pongAt',
 ): number | undefined => (event.type === 'SOCKET.FRAMES' ? event[which] : undefined);
-
-/** A transport's batch split by destination: each topic's frames, and the connection's. */
-export interface SplitBatch {
-  /** Snapshot/patch frames per topic, in arrival order. */
-  topics: Map<string, TopicFrame[]>;
-  /** Everything else, in arrival order. */
-  control: ControlFrame[];
-}
-
-/**
- * Splits a batch the way the transports hand it over: topic frames straight to their
- * subscriptions, the rest to the connection, so no connection event carries a topic's data.
- */
-export function splitBatch(frames: readonly InboundFrame[]): SplitBatch {
-  const split: SplitBatch = { topics: new Map(), control: [] };
-  for (const frame of frames) {
-    if (frame.type === 'snapshot' || frame.type === 'patch') {
-      const batch = split.topics.get(frame.topic);
-      if (batch) batch.push(frame);
-      else split.topics.set(frame.topic, [frame]);
-    } else split.control.push(frame);
-  }
-  return split;
-}
 
 /** Where the control frames of one batch go; see the connection's `routeFrames`. */
 export interface Routing {

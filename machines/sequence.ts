@@ -174,10 +174,9 @@ function applyPatchFrame(fold: Fold, frame: PatchFrame): void {
   fold.inRun = false;
 }
 
-/** Closes a fold; the fold must not be used afterwards (its draft is now the result's document). */
+/** Closes a fold; it must not be used afterwards (its draft is now the result's document). */
 export function endFold(fold: Fold): FoldResult {
   const { draft, base, applied, duplicates, confirmed, answered, problem } = fold;
-  fold.draft = null;
   return {
     position: draft ? { data: draft.root, epoch: fold.epoch, seq: fold.seq } : base,
     applied,

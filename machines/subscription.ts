@@ -73,7 +73,7 @@ const NOTHING_APPLIED: AppliedRun[] = [];
 
 const FOLDED_ELSEWHERE: SequenceProblem = {
   reason: 'gap',
-  message: 'frames were folded from a position this subscription no longer holds',
+  message: 'folded from a position no longer held',
 };
 
 /** The context after a fold, with what it calls for. */
@@ -143,9 +143,10 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         if (event.type === 'FRAMES')
           return adopt(context, foldFrames(context.position, event.frames, applyPatch), now);
         if (event.type !== 'FOLDED') return {};
-        if (event.from === context.position) return adopt(context, event.result, now);
         // Folded from a position no longer held: applying it could skip or repeat patches.
-        return { lastBreak: FOLDED_ELSEWHERE, verdict: 'mustResync' as const };
+        return event.from === context.position
+          ? adopt(context, event.result, now)
+          : { lastBreak: FOLDED_ELSEWHERE, verdict: 'mustResync' as const };
       }),
       clearVerdict: assign({ verdict: null }),
       markLinkUp: assign({ linkUp: true }),

@@ -187,7 +187,9 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
 
   // Topic frames go from the transports straight to the subscriptions (frame-router.ts).
   let running: ConnectionActorRef | null = null;
-  const router = createFrameRouter(subscriptionLookup(() => running?.getSnapshot().children));
+  const router = createFrameRouter(
+    (topic) => running?.getSnapshot().children[subscriptionId(topic)],
+  );
   const batchWindowMs = options.batchWindowMs ?? 0;
   const frames = options.handover === 'task' ? null : browserFrames();
   const webSocketSettings: WebSocketSettings | null = WebSocket && {
@@ -211,7 +213,7 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
       random,
       credentials,
       cursors: () => (running ? cursorsOf(running.getSnapshot().children) : []),
-      deliver: router.deliver,
+      topics: router,
     };
   const networkSettings: NetworkSettings | null =
     options.network === false ? null : (options.network ?? browserNetwork());
@@ -354,29 +356,5 @@ function tokenRefresher(
       clearTimeout(timer);
       subscription?.unsubscribe();
     },
-  };
-}
-
-type Children = Partial<Record<`sub:${string}`, SubscriptionActorRef>>;
-
-/**
- * Finds a topic's subscription actor for every topic frame. A snapshot's `children` is a new
- * object whenever a child is spawned or stopped, so the refs found stay valid while it is the
- * same one, and a frame costs a lookup by the topic string instead of a new id string.
- */
-function subscriptionLookup(children: () => Children | undefined) {
-  let seen: Children | undefined;
-  const found = new Map<string, SubscriptionActorRef | undefined>();
-  return (topic: string): SubscriptionActorRef | undefined => {
-    const now = children();
-    if (now !== seen) {
-      seen = now;
-      found.clear();
-    }
-    let ref = found.get(topic);
-    if (ref !== undefined || found.has(topic)) return ref;
-    ref = now?.[subscriptionId(topic)];
-    found.set(topic, ref);
-    return ref;
   };
 }

@@ -1,14 +1,11 @@
 import type { ActorRefFrom } from 'xstate';
 import { appliedPositions, beginFold, endFold, foldFrame } from '../../machines/sequence.ts';
-import type { Fold, TopicPosition } from '../../machines/sequence.ts';
+import type { Fold } from '../../machines/sequence.ts';
 import type { AppliedEvent, SubscriptionMachine } from '../../machines/subscription.ts';
 import type { TopicFrame } from '../../machines/wire.ts';
 import { decodedFrameDrafts } from './frame-drafts.ts';
 
-/** Hands one batch's topic frames to their subscriptions (what the polling transport calls). */
-export type DeliverTopicFrames = (topics: ReadonlyMap<string, TopicFrame[]>) => void;
-
-/** Where a streaming transport puts topic frames as they are decoded (the WebSocket's). */
+/** Where the transports put topic frames as they are decoded. */
 export interface TopicFrameInbox {
   /** Folds one topic frame into its subscription's open fold. */
   receive(frame: TopicFrame): void;
@@ -21,8 +18,6 @@ export interface TopicFrameInbox {
 export type AppliedListener = (event: AppliedEvent) => void;
 
 export interface FrameRouter extends TopicFrameInbox {
-  /** Folds a whole batch, then hands it over. */
-  deliver: DeliverTopicFrames;
   /** Hears every hand-over that applied something, with the positions applied and its frames. */
   onApplied(listener: AppliedListener): () => void;
 }
@@ -32,7 +27,6 @@ type SubscriptionRef = ActorRefFrom<SubscriptionMachine>;
 /** One topic's frames of the current hand-over, folded as they arrived. */
 interface OpenFold {
   ref: SubscriptionRef;
-  from: TopicPosition;
   fold: Fold;
   /** The frames themselves, only while someone listens for them. */
   frames: TopicFrame[] | null;
@@ -54,63 +48,52 @@ export function createFrameRouter(
   const listeners = new Set<AppliedListener>();
   let open = new Map<string, OpenFold>();
 
-  const router: FrameRouter = {
+  return {
     receive(frame) {
       const { topic } = frame;
       const ref = subscriptionOf(topic);
+      if (!ref) return void open.delete(topic);
       let entry = open.get(topic);
-      if (!ref) {
-        if (entry) open.delete(topic);
-        return;
-      }
+      // A new subscription (the topic was released and held again) starts a new fold.
       if (entry?.ref !== ref) {
-        if (entry) open.delete(topic); // the stale fold's subscription is gone: so is its fold
-        const from = ref.getSnapshot().context.position;
+        const fold = beginFold(ref.getSnapshot().context.position, decodedFrameDrafts);
         // A listener hears a hand-over's frames only if it listened from the first one.
-        const frames = listeners.size > 0 ? [] : null;
-        entry = { ref, from, fold: beginFold(from, decodedFrameDrafts), frames };
-        open.set(topic, entry);
+        open.set(topic, (entry = { ref, fold, frames: listeners.size > 0 ? [] : null }));
       }
       foldFrame(entry.fold, frame);
       entry.frames?.push(frame);
     },
     handOver() {
-      if (open.size === 0) return;
       const folds = open;
       open = new Map();
-      for (const [topic, { ref, from, fold, frames }] of folds) {
+      for (const [topic, { ref, fold, frames }] of folds) {
         const before = ref.getSnapshot().context.applied;
-        ref.send({ type: 'FOLDED', result: endFold(fold), from });
-        if (!frames || listeners.size === 0) continue;
+        ref.send({ type: 'FOLDED', result: endFold(fold), from: fold.start });
         const runs = ref.getSnapshot().context.applied;
-        if (runs === before || runs.length === 0) continue;
-        tell({ type: 'applied', topic, positions: appliedPositions(runs), frames });
+        if (!frames || runs === before || runs.length === 0) continue;
+        const event: AppliedEvent = {
+          type: 'applied',
+          topic,
+          positions: appliedPositions(runs),
+          frames,
+        };
+        for (const listener of listeners) {
+          try {
+            listener(event);
+          } catch (error) {
+            queueMicrotask(() => {
+              throw error; // reported as uncaught, without stopping the other topics' frames
+            });
+          }
+        }
       }
     },
     discard() {
       open = new Map();
-    },
-    deliver(topics) {
-      for (const frames of topics.values()) for (const frame of frames) router.receive(frame);
-      router.handOver();
     },
     onApplied(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
   };
-
-  function tell(event: AppliedEvent): void {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error; // reported as uncaught, without stopping the other topics' frames
-        });
-      }
-    }
-  }
-
-  return router;
 }

@@ -1,10 +1,10 @@
 import { fromCallback } from 'xstate';
 import { backoffDelay } from '../../machines/backoff.ts';
 import type { InboundFrame, PollEvent, SendEvent, TopicCursor } from '../../machines/connection.ts';
-import { splitBatch } from '../../machines/routing.ts';
+import type { ControlFrame } from '../../machines/wire.ts';
 import { ErrorCode, encodeFrame, validateServerFrame } from '../protocol/index.ts';
 import type { Credentials } from './credentials.ts';
-import type { DeliverTopicFrames } from './frame-router.ts';
+import type { TopicFrameInbox } from './frame-router.ts';
 
 /** The part of `fetch` the transport uses (the global one, undici's, or a test double). */
 export type FetchLike = (
@@ -32,8 +32,8 @@ export interface PollingSettings {
   credentials?: Credentials | null;
   /** The topics held and where each resumes, read for every request. */
   cursors: () => TopicCursor[];
-  /** Where each answer's topic frames go (to their subscriptions). */
-  deliver: DeliverTopicFrames;
+  /** Where each answer's topic frames go (to their subscriptions), handed over with the answer. */
+  topics: TopicFrameInbox;
 }
 
 export const DEFAULT_POLL_WAIT_MS = 20_000;
@@ -62,9 +62,13 @@ export const pollingTransport = (settings: PollingSettings) =>
     /** An answer proves the link (LINK.UP comes first), then its topic frames, then the rest. */
     const answer = (frames: InboundFrame[], topics: string[]) => {
       report({ type: 'POLL.ANSWERED' });
-      const split = splitBatch(frames);
-      if (!stopped) settings.deliver(split.topics);
-      report({ type: 'POLL.FRAMES', frames: split.control, topics });
+      const control: ControlFrame[] = [];
+      for (const frame of frames) {
+        if (frame.type !== 'snapshot' && frame.type !== 'patch') control.push(frame);
+        else if (!stopped) settings.topics.receive(frame);
+      }
+      if (!stopped) settings.topics.handOver();
+      report({ type: 'POLL.FRAMES', frames: control, topics });
     };
     const inFlight = new Set<AbortController>();
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -25,13 +25,6 @@ export interface PatchDraft {
 interface Draft extends PatchDraft {
   root: unknown;
   copies: Set<object>;
-  /**
-   * The owned container the last write went through, and the pointer to it: a series of patches
-   * to one series writes through the same parent, found again without walking the pointer.
-   * Every write sets or clears it, so it is never a container another write has since replaced.
-   */
-  parentPath: string;
-  parent: Container | null;
   /** Values come from JSON text, which has no `undefined`: `checkValue` need not look. */
   fromJson: boolean;
 }
@@ -55,7 +48,7 @@ export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): 
  * can hold `undefined` and values are not searched for it.
  */
 export function createPatchDraft(doc: unknown, { fromJson = false } = {}): PatchDraft {
-  const draft: Draft = { root: doc, copies: new Set(), parentPath: '', parent: null, fromJson };
+  const draft: Draft = { root: doc, copies: new Set(), fromJson };
   return draft;
 }
 
@@ -108,7 +101,6 @@ function applyOne(draft: Draft, op: PatchOperation): void {
       // The value may be a container this call owns, and is now reachable twice: from here on,
       // nothing is owned, so the next write through either place copies first.
       draft.copies.clear();
-      draft.parent = null;
       write(draft, op.path, 'add', value);
       return;
     }
@@ -131,7 +123,6 @@ function write(
   if (path === '') {
     const previous = draft.root;
     draft.root = kind === 'remove' ? null : value;
-    draft.parent = null;
     return previous;
   }
   const parent = ownedParent(draft, path);
@@ -163,14 +154,11 @@ function write(
  * finds no element, so `isContainer` is the whole existence check on the way down.
  */
 function ownedParent(draft: Draft, pointer: string): Container {
-  const last = pointer.lastIndexOf('/');
-  const { parentPath } = draft;
-  if (draft.parent && last === parentPath.length && pointer.startsWith(parentPath))
-    return draft.parent;
   const { copies } = draft;
   let parent = draft.root;
   if (!isContainer(parent)) return refuse('the document is not an object or array');
   if (!copies.has(parent)) parent = draft.root = copyOf(parent, copies);
+  const last = pointer.lastIndexOf('/');
   for (let start = 1; start <= last;) {
     const end = pointer.indexOf('/', start);
     const key = unescapeToken(pointer.slice(start, end));
@@ -188,8 +176,6 @@ function ownedParent(draft: Draft, pointer: string): Container {
     (parent as Record<string, unknown>)[key] = owned;
     parent = owned;
   }
-  draft.parentPath = pointer.slice(0, last);
-  draft.parent = parent as Container;
   return parent as Container;
 }
 

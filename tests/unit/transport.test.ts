@@ -139,7 +139,7 @@ describe('webSocketTransport', () => {
 
 describe('pollingTransport', () => {
   let cursors: TopicCursor[];
-  const settings = (deliver: PollingSettings['deliver']): PollingSettings => ({
+  const settings = (topics: PollingSettings['topics']): PollingSettings => ({
     baseUrl: server.httpUrl,
     fetch: server.fetch,
     clientId: 'c1',
@@ -148,9 +148,9 @@ describe('pollingTransport', () => {
     retry: { baseMs: 1_000, capMs: 30_000 },
     random: () => 0,
     cursors: () => cursors,
-    deliver,
+    topics,
   });
-  const poll = () => hostTransport((sink) => pollingTransport(settings(sink.deliver)));
+  const poll = () => hostTransport((sink) => pollingTransport(settings(sink)));
   /** One answer as the transport reports it: the link proven, the topic frames, the rest. */
   const answered = (topics: string[], delivered: object = {}, frames: object[] = []) => [
     { type: 'POLL.ANSWERED' },
