@@ -73,7 +73,7 @@ const NOTHING_APPLIED: AppliedRun[] = [];
 
 const FOLDED_ELSEWHERE: SequenceProblem = {
   reason: 'gap',
-  message: 'folded from a position no longer held',
+  message: 'frames folded from another position',
 };
 
 /** The context after a fold, with what it calls for. */

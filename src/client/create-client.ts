@@ -187,9 +187,20 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
 
   // Topic frames go from the transports straight to the subscriptions (frame-router.ts).
   let running: ConnectionActorRef | null = null;
-  const router = createFrameRouter(
-    (topic) => running?.getSnapshot().children[subscriptionId(topic)],
-  );
+  // A snapshot's `children` is a new object whenever a child is spawned or stopped: while it is the
+  // same, the refs found for it hold, and a frame costs a lookup by its topic, not a new id string.
+  let children: ConnectionChildren | undefined;
+  const found = new Map<string, SubscriptionActorRef | undefined>();
+  const router = createFrameRouter((topic) => {
+    const now = running?.getSnapshot().children;
+    if (now !== children) {
+      children = now;
+      found.clear();
+    }
+    let ref = found.get(topic);
+    if (!ref) found.set(topic, (ref = now?.[subscriptionId(topic)]));
+    return ref;
+  });
   const batchWindowMs = options.batchWindowMs ?? 0;
   const frames = options.handover === 'task' ? null : browserFrames();
   const webSocketSettings: WebSocketSettings | null = WebSocket && {
@@ -358,3 +369,5 @@ function tokenRefresher(
     },
   };
 }
+
+type ConnectionChildren = ReturnType<ConnectionActorRef['getSnapshot']>['children'];

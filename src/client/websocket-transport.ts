@@ -229,9 +229,8 @@ export const webSocketTransport = (settings: WebSocketSettings) =>
           pending = true;
           scheduleFlush();
         }
-        if (frame.type === 'snapshot' || frame.type === 'patch') {
-          if (!ended) settings.topics.receive(frame);
-        } else batch.push(frame);
+        if (frame.type === 'snapshot' || frame.type === 'patch') settings.topics.receive(frame);
+        else batch.push(frame);
         // The link was heard, and a round trip ended, now, however much later the batch is handed over.
         receivedAt = now();
         if (frame.type === 'pong') pongAt = receivedAt;
