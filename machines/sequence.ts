@@ -76,10 +76,8 @@ export interface Fold {
   readonly drafts: PatchDrafts;
   /** The last safe position: the start, the last snapshot, or (after a refusal) its document without a position. */
   base: TopicPosition;
-  /** How many of `applied` the base includes. */
+  /** How many of `applied` the base includes; any after it is the run of patches since. */
   baseApplied: number;
-  /** The last of `applied` is a run of patches that the next in-sequence patch extends. */
-  inRun: boolean;
   /** `base.data` with the patches applied since, or null while none has been. */
   draft: PatchDraftLike | null;
   /** The position reached. */
@@ -99,7 +97,6 @@ export function beginFold(start: TopicPosition, drafts: PatchDrafts): Fold {
     drafts,
     base: start,
     baseApplied: 0,
-    inRun: false,
     draft: null,
     epoch: start.epoch,
     seq: start.seq,
@@ -146,7 +143,6 @@ export function foldFrame(fold: Fold, frame: TopicFrame): void {
   fold.seq = frame.seq;
   fold.applied.push({ epoch: frame.epoch, seq: frame.seq, count: 1 });
   fold.baseApplied = fold.applied.length;
-  fold.inRun = false;
   fold.confirmed = true;
   fold.problem = null;
 }
@@ -156,11 +152,9 @@ function applyPatchFrame(fold: Fold, frame: PatchFrame): void {
   const outcome = fold.drafts.apply(draft, frame.ops);
   if (outcome.ok) {
     fold.seq = frame.seq;
-    if (fold.inRun) fold.applied[fold.applied.length - 1]!.count++;
-    else {
-      fold.applied.push({ epoch: frame.epoch, seq: frame.seq, count: 1 });
-      fold.inRun = true;
-    }
+    const { applied } = fold;
+    if (applied.length > fold.baseApplied) applied[applied.length - 1]!.count++;
+    else applied.push({ epoch: frame.epoch, seq: frame.seq, count: 1 });
     fold.confirmed = true;
     return;
   }
@@ -171,7 +165,6 @@ function applyPatchFrame(fold: Fold, frame: PatchFrame): void {
   fold.draft = null;
   fold.epoch = fold.seq = null;
   fold.applied.length = fold.baseApplied;
-  fold.inRun = false;
 }
 
 /** Closes a fold; it must not be used afterwards (its draft is now the result's document). */

@@ -71,11 +71,6 @@ export interface AppliedEvent {
 
 const NOTHING_APPLIED: AppliedRun[] = [];
 
-const FOLDED_ELSEWHERE: SequenceProblem = {
-  reason: 'gap',
-  message: 'frames folded from another position',
-};
-
 /** The context after a fold, with what it calls for. */
 function adopt(
   context: SubscriptionContext,
@@ -146,7 +141,7 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         // Folded from a position no longer held: applying it could skip or repeat patches.
         return event.from === context.position
           ? adopt(context, event.result, now)
-          : { lastBreak: FOLDED_ELSEWHERE, verdict: 'mustResync' as const };
+          : { verdict: 'mustResync' as const };
       }),
       clearVerdict: assign({ verdict: null }),
       markLinkUp: assign({ linkUp: true }),

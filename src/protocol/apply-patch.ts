@@ -25,6 +25,13 @@ export interface PatchDraft {
 interface Draft extends PatchDraft {
   root: unknown;
   copies: Set<object>;
+  /**
+   * The pointer to the owned container the last write went through, and that container: patches
+   * to one series write through the same parent, found again without walking the pointer. Every
+   * write sets or clears it, so it is never a container another write has since replaced.
+   */
+  parentPath?: string | undefined;
+  parent?: Container;
   /** Values come from JSON text, which has no `undefined`: `checkValue` need not look. */
   fromJson: boolean;
 }
@@ -47,7 +54,7 @@ export function applyPatchImmutably<T>(doc: T, ops: readonly PatchOperation[]): 
  * the caller promises that every operation came out of JSON text (a decoded frame), so no value
  * can hold `undefined` and values are not searched for it.
  */
-export function createPatchDraft(doc: unknown, { fromJson = false } = {}): PatchDraft {
+export function createPatchDraft(doc: unknown, fromJson = false): PatchDraft {
   const draft: Draft = { root: doc, copies: new Set(), fromJson };
   return draft;
 }
@@ -101,6 +108,7 @@ function applyOne(draft: Draft, op: PatchOperation): void {
       // The value may be a container this call owns, and is now reachable twice: from here on,
       // nothing is owned, so the next write through either place copies first.
       draft.copies.clear();
+      draft.parentPath = undefined;
       write(draft, op.path, 'add', value);
       return;
     }
@@ -123,6 +131,7 @@ function write(
   if (path === '') {
     const previous = draft.root;
     draft.root = kind === 'remove' ? null : value;
+    draft.parentPath = undefined;
     return previous;
   }
   const parent = ownedParent(draft, path);
@@ -154,11 +163,13 @@ function write(
  * finds no element, so `isContainer` is the whole existence check on the way down.
  */
 function ownedParent(draft: Draft, pointer: string): Container {
+  const last = pointer.lastIndexOf('/');
+  const parentPath = pointer.slice(0, last);
+  if (parentPath === draft.parentPath) return draft.parent!;
   const { copies } = draft;
   let parent = draft.root;
   if (!isContainer(parent)) return refuse('the document is not an object or array');
   if (!copies.has(parent)) parent = draft.root = copyOf(parent, copies);
-  const last = pointer.lastIndexOf('/');
   for (let start = 1; start <= last;) {
     const end = pointer.indexOf('/', start);
     const key = unescapeToken(pointer.slice(start, end));
@@ -176,6 +187,8 @@ function ownedParent(draft: Draft, pointer: string): Container {
     (parent as Record<string, unknown>)[key] = owned;
     parent = owned;
   }
+  draft.parentPath = parentPath;
+  draft.parent = parent as Container;
   return parent as Container;
 }
 
