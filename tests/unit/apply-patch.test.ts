@@ -138,6 +138,17 @@ describe('applyToDraft', () => {
     expect((draft.root as typeof doc).cpu.samples[1]).toEqual({ t: 3, u: 4 });
   });
 
+  it('writes through the container a path names now, after a write replaced or copied it', () => {
+    const draft = createPatchDraft({ a: { list: [1] } });
+    const ops = (...list: PatchOperation[]) => expect(applyToDraft(draft, list).ok).toBe(true);
+    ops({ op: 'add', path: '/a/list/-', value: 2 });
+    ops({ op: 'replace', path: '/a', value: { list: [] } });
+    ops({ op: 'add', path: '/a/list/-', value: 3 });
+    ops({ op: 'copy', from: '/a', path: '/b' });
+    ops({ op: 'add', path: '/a/list/-', value: 4 });
+    expect(draft.root).toEqual({ a: { list: [3, 4] }, b: { list: [3] } });
+  });
+
   it('is not all or nothing: a refusal reports the operation after the earlier ones were written', () => {
     const draft = createPatchDraft({ a: 1 });
     const result = applyToDraft(draft, [
