@@ -134,8 +134,9 @@ function write(
     draft.parentPath = undefined;
     return previous;
   }
-  const parent = ownedParent(draft, path);
-  const key = lastToken(path);
+  const last = path.lastIndexOf('/');
+  const parent = ownedParent(draft, path, last);
+  const key = unescapeToken(path.slice(last + 1));
   if (Array.isArray(parent)) {
     if (kind === 'add' && key === '-') return void parent.push(value);
     const index = arrayIndex(key);
@@ -162,10 +163,9 @@ function write(
  * containers or nothing: what an object inherits are functions, and a non-canonical array index
  * finds no element, so `isContainer` is the whole existence check on the way down.
  */
-function ownedParent(draft: Draft, pointer: string): Container {
-  const last = pointer.lastIndexOf('/');
-  const parentPath = pointer.slice(0, last);
-  if (parentPath === draft.parentPath) return draft.parent!;
+function ownedParent(draft: Draft, pointer: string, last: number): Container {
+  const { parentPath } = draft;
+  if (last === parentPath?.length && pointer.startsWith(parentPath)) return draft.parent!;
   const { copies } = draft;
   let parent = draft.root;
   if (!isContainer(parent)) return refuse('the document is not an object or array');
@@ -187,7 +187,7 @@ function ownedParent(draft: Draft, pointer: string): Container {
     (parent as Record<string, unknown>)[key] = owned;
     parent = owned;
   }
-  draft.parentPath = parentPath;
+  draft.parentPath = pointer.slice(0, last);
   draft.parent = parent as Container;
   return parent as Container;
 }
@@ -221,8 +221,6 @@ function copyOf<C extends Container>(value: C, copies: Set<object>): C {
 
 const unescapeToken = (token: string) =>
   token.includes('~') ? token.replace(/~1/g, '/').replace(/~0/g, '~') : token;
-
-const lastToken = (pointer: string) => unescapeToken(pointer.slice(pointer.lastIndexOf('/') + 1));
 
 /** The index an RFC 6901 array token names (`0` or digits without a leading zero), or -1. */
 function arrayIndex(token: string): number {
