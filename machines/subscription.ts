@@ -109,8 +109,8 @@ const hasPosition = (position: TopicPosition): position is TopicPosition & Posit
  *
  * A `FOLDED` event (frames folded as they arrived) or a `FRAMES` event (a batch to fold) is handled
  * by `assign` alone, which takes the fold and records its verdict; eventless transitions act on the
- * verdict. Any other action on that event would keep the frames
- * alive in xstate past the step (docs/architecture.md, "Frames and the statecharts").
+ * verdict. Any other action on that event would keep the frames alive in xstate past the step
+ * (docs/architecture.md, "Frames and the statecharts").
  */
 export function createSubscriptionMachine(environment: SubscriptionEnvironment) {
   const { applyPatch, now } = environment;
