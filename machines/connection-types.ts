@@ -1,11 +1,4 @@
-import type {
-  ActionRequest,
-  ControlFrame,
-  ErrorInfo,
-  PatchApplier,
-  Position,
-  SendEvent,
-} from './wire.ts';
+import type { ActionRequest, ControlFrame, ErrorInfo, Position, SendEvent } from './wire.ts';
 
 /** Events the WebSocket transport actor sends its parent. */
 export type SocketEvent =
@@ -84,7 +77,6 @@ export interface BackoffSettings {
 export interface ConnectionEnvironment {
   random: () => number;
   now: () => number;
-  applyPatch: PatchApplier;
   /** Close codes that mean "do not retry" (src/protocol's isTerminalClose). */
   isTerminalClose: (code: number) => boolean;
 }

@@ -1,11 +1,9 @@
 import { assign, sendParent, setup } from 'xstate';
-import { foldFrames } from './sequence.ts';
 import type { AppliedRun, FoldResult, SequenceProblem, TopicPosition } from './sequence.ts';
-import type { ErrorInfo, PatchApplier, Position, SendEvent, TopicFrame } from './wire.ts';
+import type { ErrorInfo, Position, SendEvent, TopicFrame } from './wire.ts';
 
 /** What a subscription needs from the world; its creator supplies it, so the context stays data. */
 export interface SubscriptionEnvironment {
-  applyPatch: PatchApplier;
   now: () => number;
 }
 
@@ -45,7 +43,6 @@ export interface SubscriptionContext {
 export type SubscriptionEvent =
   | { type: 'LINK.UP' }
   | { type: 'LINK.DOWN' }
-  | { type: 'FRAMES'; frames: readonly TopicFrame[] }
   /**
    * Frames folded outside the actor (src/client/frame-router.ts) from `from`, which must still be
    * the position held: only frames move it, and they all go through the fold.
@@ -71,34 +68,6 @@ export interface AppliedEvent {
 
 const NOTHING_APPLIED: AppliedRun[] = [];
 
-/** The context after a fold, with what it calls for. */
-function adopt(
-  context: SubscriptionContext,
-  result: FoldResult,
-  now: () => number,
-): Partial<SubscriptionContext> {
-  const changed = result.position.data !== context.position.data;
-  const progressed = result.applied.length > 0 || result.answered;
-  // Until the server answers a subscribe, breaks caused by frames still in flight from before it
-  // are expected; ask again only if the answer itself broke (it made progress first) or our
-  // document is beyond repair (a refused patch: now we need a snapshot).
-  const verdict: Verdict = result.problem
-    ? progressed || result.problem.reason === 'patch_failed'
-      ? 'mustResync'
-      : 'broken'
-    : result.confirmed
-      ? 'confirmed'
-      : null;
-  return {
-    position: result.position,
-    duplicates: context.duplicates + result.duplicates,
-    updatedAt: changed ? now() : context.updatedAt,
-    lastBreak: result.problem ?? context.lastBreak,
-    applied: result.applied.length > 0 ? result.applied : NOTHING_APPLIED,
-    verdict,
-  };
-}
-
 const hasPosition = (position: TopicPosition): position is TopicPosition & Position =>
   position.epoch !== null && position.seq !== null;
 
@@ -107,13 +76,13 @@ const hasPosition = (position: TopicPosition): position is TopicPosition & Posit
  * applied only in sequence (machines/sequence.ts), and whenever the sequence breaks or the link
  * drops the status says so (`resyncing`, `stale`) while the last good data stays on screen.
  *
- * A `FOLDED` event (frames folded as they arrived) or a `FRAMES` event (a batch to fold) is handled
- * by `assign` alone, which takes the fold and records its verdict; eventless transitions act on the
- * verdict. Any other action on that event would keep the frames alive in xstate past the step
+ * A `FOLDED` event (frames folded as they arrived, src/client/frame-router.ts) is handled by
+ * `assign` alone, which takes the fold and records its verdict; eventless transitions act on the
+ * verdict. Any other action on that event would keep the fold alive in xstate past the step
  * (docs/architecture.md, "Frames and the statecharts").
  */
 export function createSubscriptionMachine(environment: SubscriptionEnvironment) {
-  const { applyPatch, now } = environment;
+  const { now } = environment;
   return setup({
     types: {
       input: {} as SubscriptionInput,
@@ -135,13 +104,30 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         return { type: 'SEND', frame };
       }),
       applyFrames: assign(({ context, event }) => {
-        if (event.type === 'FRAMES')
-          return adopt(context, foldFrames(context.position, event.frames, applyPatch), now);
         if (event.type !== 'FOLDED') return {};
         // Folded from a position no longer held: applying it could skip or repeat patches.
-        return event.from === context.position
-          ? adopt(context, event.result, now)
-          : { verdict: 'mustResync' as const };
+        if (event.from !== context.position) return { verdict: 'mustResync' as const };
+        const { result } = event;
+        const changed = result.position.data !== context.position.data;
+        const progressed = result.applied.length > 0 || result.answered;
+        // Until the server answers a subscribe, breaks caused by frames still in flight from
+        // before it are expected; ask again only if the answer itself broke (it made progress
+        // first) or our document is beyond repair (a refused patch: now we need a snapshot).
+        const verdict: Verdict = result.problem
+          ? progressed || result.problem.reason === 'patch_failed'
+            ? 'mustResync'
+            : 'broken'
+          : result.confirmed
+            ? 'confirmed'
+            : null;
+        return {
+          position: result.position,
+          duplicates: context.duplicates + result.duplicates,
+          updatedAt: changed ? now() : context.updatedAt,
+          lastBreak: result.problem ?? context.lastBreak,
+          applied: result.applied.length > 0 ? result.applied : NOTHING_APPLIED,
+          verdict,
+        };
       }),
       clearVerdict: assign({ verdict: null }),
       markLinkUp: assign({ linkUp: true }),
@@ -193,7 +179,6 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
           { guard: 'mustResync', target: 'resyncing' },
         ],
         on: {
-          FRAMES: { actions: 'applyFrames' },
           FOLDED: { actions: 'applyFrames' },
           // Resuming at the server's current seq gets no frames at all; the sync says so.
           SYNCED: { guard: 'hasPosition', target: 'live' },
@@ -209,7 +194,6 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
         entry: 'markFresh',
         always: { guard: 'broke', target: 'resyncing' },
         on: {
-          FRAMES: { actions: 'applyFrames' },
           FOLDED: { actions: 'applyFrames' },
           REFUSED: { target: 'error', actions: 'recordRefusal' },
           'LINK.DOWN': { target: 'stale', actions: 'markLinkDown' },
@@ -223,7 +207,6 @@ export function createSubscriptionMachine(environment: SubscriptionEnvironment) 
           { guard: 'mustResync', target: 'resyncing', reenter: true },
         ],
         on: {
-          FRAMES: { actions: 'applyFrames' },
           FOLDED: { actions: 'applyFrames' },
           REFUSED: { target: 'error', actions: 'recordRefusal' },
           // Only a subscription holding data can lose its sequence.

@@ -9,9 +9,6 @@ export function connectionDefinition() {
   return createConnectionMachine({
     now: () => 0,
     random: () => 0,
-    applyPatch: () => {
-      throw new Error('connectionDefinition: the definition is read, never run');
-    },
     isTerminalClose,
   });
 }

@@ -5,7 +5,7 @@ import type { BackoffSettings, ConnectionMachine } from '../../machines/connecti
 import { subscriptionId } from '../../machines/connection.ts';
 import { cursorsOf } from '../../machines/routing.ts';
 import type { SubscriptionMachine } from '../../machines/subscription.ts';
-import { applyPatchImmutably, isTerminalClose } from '../protocol/index.ts';
+import { isTerminalClose } from '../protocol/index.ts';
 import { Credentials, tokenExpiry } from './credentials.ts';
 import type { GetToken } from './credentials.ts';
 import { networkStatus } from './network-status.ts';
@@ -235,7 +235,6 @@ export function createTetherClient(options: TetherClientOptions = {}): LocalTeth
   const logic = createConnectionMachine({
     random,
     now,
-    applyPatch: applyPatchImmutably,
     isTerminalClose,
   }).provide({
     // Without settings a transport is never started (the machine's guards see it is missing).

@@ -13,7 +13,7 @@ import { networkStatus } from '../../src/client/network-status.ts';
 import { pageLifecycle } from '../../src/client/page-lifecycle.ts';
 import { connectionView } from '../../src/client/views.ts';
 import { webSocketTransport } from '../../src/client/websocket-transport.ts';
-import { applyPatchImmutably, isTerminalClose } from '../../src/protocol/index.ts';
+import { isTerminalClose } from '../../src/protocol/index.ts';
 import { FakeNetwork } from '../fixtures/scripted-server.ts';
 import { activeStates, coverageLine, explore, inventory, transitionKey } from './graph.ts';
 import type { ExecutedAction, ModelStep } from './graph.ts';
@@ -79,7 +79,6 @@ type Config = (typeof configs)[number];
 const connectionMachine = createConnectionMachine({
   random: () => 0.5,
   now: () => Date.now(),
-  applyPatch: applyPatchImmutably,
   isTerminalClose,
 });
 

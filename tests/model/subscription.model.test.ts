@@ -19,10 +19,7 @@ import { underRecordingParent } from './harness.ts';
  * the step applied must be what the model predicts.
  */
 
-const subscriptionMachine = createSubscriptionMachine({
-  applyPatch: applyPatchImmutably,
-  now: () => 1_000,
-});
+const subscriptionMachine = createSubscriptionMachine({ now: () => 1_000 });
 
 const snapshot = (seq: number, data: unknown, epoch = 'A'): SnapshotFrame => ({
   type: 'snapshot',
@@ -45,27 +42,21 @@ const refusedPatch = (seq: number): PatchFrame => ({
   seq,
   ops: [{ op: 'test', path: '/v', value: 'never' }],
 });
-const frames = (
-  ...list: (SnapshotFrame | PatchFrame)[]
-): SubscriptionEvent & { type: 'FRAMES' } => ({
-  type: 'FRAMES',
-  frames: list,
-});
 
 /** Batches that exercise every rule of the sequence fold, from any position. */
-const batches = [
-  frames(snapshot(1, { v: 1 })), // a fresh snapshot, or a restatement of seq 1
-  frames(patch(2, 2)), // in sequence after 1
-  frames(patch(3, 3)), // in sequence after 2
-  frames(patch(5, 5)), // a gap
-  frames(refusedPatch(2)), // in sequence after 1, but does not apply
-  frames(patch(2, 2, 'B')), // another epoch
-  frames(snapshot(1, { v: 'b' }, 'B')), // the new epoch's snapshot
-  frames(snapshot(1, { v: 1 }), patch(5, 5)), // progress, then a gap in the same batch
+const batches: (SnapshotFrame | PatchFrame)[][] = [
+  [snapshot(1, { v: 1 })], // a fresh snapshot, or a restatement of seq 1
+  [patch(2, 2)], // in sequence after 1
+  [patch(3, 3)], // in sequence after 2
+  [patch(5, 5)], // a gap
+  [refusedPatch(2)], // in sequence after 1, but does not apply
+  [patch(2, 2, 'B')], // another epoch
+  [snapshot(1, { v: 'b' }, 'B')], // the new epoch's snapshot
+  [snapshot(1, { v: 1 }), patch(5, 5)], // progress, then a gap in the same batch
 ];
 
 /**
- * The same batches folded outside the actor, as the frame router hands them over: from the
+ * The batches folded outside the actor, as the frame router hands them over: from the
  * position held, and once from a copy of it (a fold the subscription must refuse). The frames ride
  * along so each step can fold again from the real actor's position when it is replayed.
  */
@@ -97,8 +88,7 @@ function events(state: AnyMachineSnapshot): EventObject[] {
     { type: 'LINK.DOWN' },
     { type: 'SYNCED' },
     { type: 'REFUSED', code: 'forbidden', message: 'not for you' } as EventObject,
-    ...batches,
-    ...batches.map((batch) => folded(positionOf(state), batch.frames as TopicFrame[])),
+    ...batches.map((batch) => folded(positionOf(state), batch)),
     // Only a fold moves a position, so a fold from another one needs data to have been folded.
     ...(positionOf(state).data === undefined
       ? []
@@ -191,9 +181,7 @@ describe('subscription model', () => {
         expect(subscriptionView(real)).toEqual(subscriptionView(step.state as typeof real));
         expect(run.frames.slice(framesBefore)).toEqual(sentFrames(step.actions));
         // Only a folded batch applies anything, and it says what.
-        const folds =
-          (event.type === 'FRAMES' || event.type === 'FOLDED') &&
-          foldingStates.includes(before.value);
+        const folds = event.type === 'FOLDED' && foldingStates.includes(before.value);
         if (folds) {
           expect(real.context.applied).toEqual(step.state.context.applied);
           applied.push(...appliedPositions(real.context.applied));

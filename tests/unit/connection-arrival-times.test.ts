@@ -3,7 +3,6 @@ import { createActor, fromCallback } from 'xstate';
 import type { EventObject } from 'xstate';
 import { createConnectionMachine } from '../../machines/connection.ts';
 import type { SendEvent, SocketEvent } from '../../machines/connection.ts';
-import { applyPatchImmutably } from '../../src/protocol/index.ts';
 
 /**
  * The connection believes the transport about when frames arrived: a batch handed over late (once
@@ -21,7 +20,6 @@ describe('connection: arrival times of a batch', () => {
     const machine = createConnectionMachine({
       random: () => 0.5,
       now: () => clock,
-      applyPatch: applyPatchImmutably,
       isTerminalClose: () => false,
     });
     const actor = createActor(

@@ -26,7 +26,7 @@ const patch = (seq: number, epoch = 'A'): PatchFrame => ({
 });
 
 const run = (linkUp: boolean) =>
-  underRecordingParent(createSubscriptionMachine({ applyPatch: applyPatchImmutably, now }), {
+  underRecordingParent(createSubscriptionMachine({ now }), {
     topic: 'cpu',
     linkUp,
   });
@@ -39,12 +39,18 @@ afterEach(() => running?.stop());
 
 const view = (sub: ReturnType<typeof start>) => subscriptionView(sub.actor.getSnapshot());
 
+/** Hands frames over as the frame router does: folded from the position held, in one `FOLDED`. */
+function handOver(sub: ReturnType<typeof start>, frames: TopicFrame[]) {
+  const from = sub.actor.getSnapshot().context.position;
+  sub.actor.send({ type: 'FOLDED', result: foldFrames(from, frames, applyPatchImmutably), from });
+}
+
 describe('subscription', () => {
   it('subscribes as soon as there is a link, and goes live on the snapshot', () => {
     const sub = start();
     expect(sub.frames).toEqual([{ type: 'subscribe', topic: 'cpu' }]);
     expect(view(sub).status).toBe('subscribing');
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, { v: 3 })] });
+    handOver(sub, [snapshot(3, { v: 3 })]);
     expect(view(sub)).toMatchObject({
       status: 'live',
       data: { v: 3 },
@@ -64,8 +70,8 @@ describe('subscription', () => {
 
   it('on a gap, resyncs with since = the last good position and goes live on the catch-up', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, { v: 3 }), patch(4)] });
-    sub.actor.send({ type: 'FRAMES', frames: [patch(6), patch(7)] });
+    handOver(sub, [snapshot(3, { v: 3 }), patch(4)]);
+    handOver(sub, [patch(6), patch(7)]);
     expect(view(sub)).toMatchObject({ status: 'resyncing', seq: 4, data: { v: 4 } });
     expect(sub.frames.at(-1)).toEqual({
       type: 'subscribe',
@@ -73,9 +79,9 @@ describe('subscription', () => {
       since: { epoch: 'A', seq: 4 },
     });
     // Frames still in flight from before the resubscribe are not a reason to ask again.
-    sub.actor.send({ type: 'FRAMES', frames: [patch(8)] });
+    handOver(sub, [patch(8)]);
     expect(sub.frames).toHaveLength(2);
-    sub.actor.send({ type: 'FRAMES', frames: [patch(5), patch(6), patch(7), patch(8)] });
+    handOver(sub, [patch(5), patch(6), patch(7), patch(8)]);
     expect(view(sub)).toMatchObject({ status: 'live', seq: 8, data: { v: 8 } });
   });
 
@@ -102,9 +108,9 @@ describe('subscription', () => {
 
   it('asks again when the answer to a resync itself breaks', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, { v: 3 })] });
-    sub.actor.send({ type: 'FRAMES', frames: [patch(5)] });
-    sub.actor.send({ type: 'FRAMES', frames: [patch(4), patch(6)] });
+    handOver(sub, [snapshot(3, { v: 3 })]);
+    handOver(sub, [patch(5)]);
+    handOver(sub, [patch(4), patch(6)]);
     expect(view(sub)).toMatchObject({ status: 'resyncing', seq: 4 });
     expect(sub.frames.at(-1)).toEqual({
       type: 'subscribe',
@@ -116,17 +122,17 @@ describe('subscription', () => {
 
   it('after a patch that does not apply, asks for a fresh snapshot (no since) and keeps showing the data', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, 'not an object')] });
-    sub.actor.send({ type: 'FRAMES', frames: [patch(4)] });
+    handOver(sub, [snapshot(3, 'not an object')]);
+    handOver(sub, [patch(4)]);
     expect(view(sub)).toMatchObject({ status: 'resyncing', data: 'not an object', seq: null });
     expect(sub.frames.at(-1)).toEqual({ type: 'subscribe', topic: 'cpu' });
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(4, { v: 4 })] });
+    handOver(sub, [snapshot(4, { v: 4 })]);
     expect(view(sub)).toMatchObject({ status: 'live', seq: 4, data: { v: 4 } });
   });
 
   it('goes stale on LINK.DOWN, keeps the data, and resumes with since on LINK.UP', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, { v: 3 })] });
+    handOver(sub, [snapshot(3, { v: 3 })]);
     clock = 5_000;
     sub.actor.send({ type: 'LINK.DOWN' });
     expect(view(sub)).toMatchObject({ status: 'stale', data: { v: 3 }, staleSince: 5_000 });
@@ -139,13 +145,13 @@ describe('subscription', () => {
     });
     // Still stale (since 5 000) until the server confirms where we are.
     expect(view(sub)).toMatchObject({ status: 'subscribing', staleSince: 5_000 });
-    sub.actor.send({ type: 'FRAMES', frames: [patch(4)] });
+    handOver(sub, [patch(4)]);
     expect(view(sub)).toMatchObject({ status: 'live', staleSince: null, seq: 4 });
   });
 
   it('resuming at the server’s current seq gets no frames: SYNCED confirms it', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(3, { v: 3 })] });
+    handOver(sub, [snapshot(3, { v: 3 })]);
     sub.actor.send({ type: 'LINK.DOWN' });
     sub.actor.send({ type: 'LINK.UP' });
     sub.actor.send({ type: 'SYNCED' });
@@ -160,10 +166,10 @@ describe('subscription', () => {
 
   it('a new epoch replaces the data through its snapshot', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(30, { v: 30 })] });
+    handOver(sub, [snapshot(30, { v: 30 })]);
     sub.actor.send({ type: 'LINK.DOWN' });
     sub.actor.send({ type: 'LINK.UP' });
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(2, { v: 'new' }, 'B')] });
+    handOver(sub, [snapshot(2, { v: 'new' }, 'B')]);
     expect(view(sub)).toMatchObject({ status: 'live', epoch: 'B', seq: 2, data: { v: 'new' } });
   });
 
@@ -195,19 +201,19 @@ describe('subscription', () => {
   it('records what each batch applied, in order', () => {
     const sub = start();
     const batch = [snapshot(1, { v: 1 }), patch(2), patch(2)];
-    sub.actor.send({ type: 'FRAMES', frames: batch });
+    handOver(sub, batch);
     expect(sub.actor.getSnapshot().context.applied).toEqual([
       { epoch: 'A', seq: 1, count: 1 },
       { epoch: 'A', seq: 2, count: 1 },
     ]);
-    sub.actor.send({ type: 'FRAMES', frames: [patch(2)] });
+    handOver(sub, [patch(2)]);
     expect(sub.actor.getSnapshot().context.applied).toEqual([]);
     expect(sub.actor.getSnapshot().context.duplicates).toBe(2);
   });
 
   it('has a context of plain data: its persisted snapshot survives JSON', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(1, { v: 1 }), patch(2), patch(4)] });
+    handOver(sub, [snapshot(1, { v: 1 }), patch(2), patch(4)]);
     const persisted = sub.actor.getPersistedSnapshot();
     expect(JSON.parse(JSON.stringify(persisted))).toEqual(persisted);
     expect(JSON.parse(JSON.stringify(persisted)).context).toEqual(sub.actor.getSnapshot().context);
@@ -215,9 +221,9 @@ describe('subscription', () => {
 
   it('keeps the same data reference when nothing was applied', () => {
     const sub = start();
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(1, { v: 1 })] });
+    handOver(sub, [snapshot(1, { v: 1 })]);
     const before = view(sub).data;
-    sub.actor.send({ type: 'FRAMES', frames: [snapshot(1, { v: 1 })] });
+    handOver(sub, [snapshot(1, { v: 1 })]);
     expect(view(sub).data).toBe(before);
   });
 });
