@@ -82,6 +82,22 @@ function documentKeeper(receiver: string): (frame: Applicable) => void {
   };
 }
 
+/** A sequence check, then this stream's two operations written into `doc.samples` in place. */
+function writeInPlace(
+  receiver: string,
+  doc: { seq: number; samples: unknown[] } | undefined,
+  frame: Applicable,
+): void {
+  if (!doc || frame.seq !== doc.seq + 1)
+    throw new Error(`${receiver} receiver: ${frame.topic} out of sequence at ${frame.seq}`);
+  for (const op of frame.ops!) {
+    if (op.op === 'add') doc.samples.push(op.value);
+    else if (op.op === 'remove') doc.samples.shift();
+    else throw new Error(`${receiver} receiver: unexpected ${op.op}`);
+  }
+  doc.seq = frame.seq;
+}
+
 function rawSocket(onText: (text: string) => void): void {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
   ws.on('open', () => ws.send(JSON.stringify({ type: 'go' })));
@@ -100,15 +116,7 @@ if (variant === 'raw') {
       const { samples } = frame.data as { samples: unknown[] };
       held.set(frame.topic, { seq: frame.seq, samples });
     } else {
-      const doc = held.get(frame.topic);
-      if (!doc || frame.seq !== doc.seq + 1)
-        throw new Error(`mutate receiver: ${frame.topic} out of sequence at ${frame.seq}`);
-      for (const op of frame.ops!) {
-        if (op.op === 'add') doc.samples.push(op.value);
-        else if (op.op === 'remove') doc.samples.shift();
-        else throw new Error(`mutate receiver: unexpected ${op.op}`);
-      }
-      doc.seq = frame.seq;
+      writeInPlace('mutate', held.get(frame.topic), frame);
     }
     onFrame(frame);
   });
@@ -170,20 +178,13 @@ if (variant === 'raw') {
       held.set(frame.topic, { seq: frame.seq, samples, owned: false });
     } else {
       const doc = held.get(frame.topic);
-      if (!doc || frame.seq !== doc.seq + 1)
-        throw new Error(`eager receiver: ${frame.topic} out of sequence at ${frame.seq}`);
-      if (!doc.owned) {
+      if (doc && !doc.owned) {
         if (owned.length === 0) setImmediate(handOver);
         doc.samples = doc.samples.slice();
         doc.owned = true;
         owned.push(doc);
       }
-      for (const op of frame.ops!) {
-        if (op.op === 'add') doc.samples.push(op.value);
-        else if (op.op === 'remove') doc.samples.shift();
-        else throw new Error(`eager receiver: unexpected ${op.op}`);
-      }
-      doc.seq = frame.seq;
+      writeInPlace('eager', doc, frame);
     }
     onFrame(frame);
   });
