@@ -18,8 +18,12 @@ import { seriesWindow } from '../server/sources/series.ts';
 const ALL = ['raw', 'mutate', 'apply', 'fold', 'eager', 'socketio', 'tether'] as const;
 type Variant = (typeof ALL)[number];
 // BENCH_VARIANTS=tether runs one receiver only (for profiling); the ratios then need `raw` too.
+// BENCH_TOPICS=50 runs one subscription count only.
 const VARIANTS = ALL.filter((v) =>
   (process.env.BENCH_VARIANTS ?? ALL.join(',')).split(',').includes(v),
+);
+const TOPICS = [1, 50].filter((n) =>
+  (process.env.BENCH_TOPICS ?? '1,50').split(',').includes(String(n)),
 );
 
 interface Measured {
@@ -70,7 +74,7 @@ export const clientThroughput: Bench = async ({ quick }) => {
   const repeats = quick ? 1 : 5;
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const topics of [1, 50]) {
+  for (const topics of TOPICS) {
     const runs = new Map<Variant, Measured[]>(VARIANTS.map((v) => [v, []]));
     for (let r = 0; r < repeats; r++)
       for (const variant of VARIANTS) runs.get(variant)!.push(await once(variant, topics, frames));
