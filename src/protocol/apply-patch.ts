@@ -26,9 +26,9 @@ interface Draft extends PatchDraft {
   root: unknown;
   copies: Set<object>;
   /**
-   * The pointer to the owned container the last write went through, and that container: patches
-   * to one series write through the same parent, found again without walking the pointer. Every
-   * write sets or clears it, so it is never a container another write has since replaced.
+   * The pointer to the owned container the last write went through, and that container: a
+   * series' appends and trims go straight to it (`appendOrTrim`). Every write sets or clears it,
+   * so it is never a container another write has since replaced.
    */
   parentPath?: string | undefined;
   parent?: Container;
@@ -84,6 +84,7 @@ export function applyToDraft(
 }
 
 function applyOne(draft: Draft, op: PatchOperation): void {
+  if (appendOrTrim(draft, op)) return;
   checkPointer(op.path);
   switch (op.op) {
     case 'add':
@@ -118,6 +119,21 @@ function applyOne(draft: Draft, op: PatchOperation): void {
 }
 
 /**
+ * A live series' two writes, `add <array>/-` and `remove <array>/0` on the array the last write
+ * went through, without taking the pointer apart again: that array is owned and its pointer was
+ * checked. Anything else (or a remove from an empty array, to be refused) takes the general path.
+ */
+function appendOrTrim(draft: Draft, op: PatchOperation): boolean {
+  const { parent, parentPath } = draft;
+  if (parentPath === undefined || !Array.isArray(parent)) return false;
+  if (op.op === 'add' && op.path === `${parentPath}/-`)
+    parent.push(draft.fromJson ? op.value : checkValue(op.value));
+  else if (op.op === 'remove' && op.path === `${parentPath}/0` && parent.length > 0) parent.shift();
+  else return false;
+  return true;
+}
+
+/**
  * Performs one write on the copied parent of `path`'s last token (or on the root), and returns
  * what was there. Arrays: `add` inserts (`-` appends), `remove` takes out, `replace` overwrites;
  * objects: `add` sets, `remove` deletes, `replace` sets an existing member.
@@ -143,8 +159,7 @@ function write(
     if (index < 0) refuse('not an array index');
     if (index > (kind === 'add' ? parent.length : parent.length - 1)) refuse('index out of range');
     if (kind === 'add') return void parent.splice(index, 0, value);
-    // A window trimmed at the front is the common remove; `shift` allocates no result array.
-    if (kind === 'remove') return index === 0 ? parent.shift() : parent.splice(index, 1)[0];
+    if (kind === 'remove') return parent.splice(index, 1)[0];
     const previous = parent[index];
     parent[index] = value;
     return previous;
@@ -164,8 +179,6 @@ function write(
  * finds no element, so `isContainer` is the whole existence check on the way down.
  */
 function ownedParent(draft: Draft, pointer: string, last: number): Container {
-  const { parentPath } = draft;
-  if (last === parentPath?.length && pointer.startsWith(parentPath)) return draft.parent!;
   const { copies } = draft;
   let parent = draft.root;
   if (!isContainer(parent)) return refuse('the document is not an object or array');

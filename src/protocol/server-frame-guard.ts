@@ -124,10 +124,38 @@ const FRAMES: {
   token: { token: stringOf(0, MAX_TOKEN_LENGTH) },
 };
 
+/**
+ * The table's check of a patch frame, the bulk of the traffic, in straight code: the field checks
+ * called directly and a series' `add` and `remove` checked in line cost a fraction of the table's
+ * walk, whose one call site sees every check. True only where the table finds nothing wrong;
+ * otherwise the table decides, and names the problem.
+ */
+function isWellFormedPatch(frame: Record<string, unknown>): boolean {
+  const { ops } = frame;
+  if (
+    frame.type !== 'patch' ||
+    topic(frame.topic) ||
+    epoch(frame.epoch) ||
+    seq(frame.seq) ||
+    !Array.isArray(ops)
+  )
+    return false;
+  for (const op of ops as Array<Record<string, unknown>>) {
+    const plain =
+      isFrameObject(op) &&
+      isJsonPointer(op.path) &&
+      (op.op === 'remove' || (op.op === 'add' && op.value !== undefined));
+    if (!plain && operation(op)) return false;
+  }
+  return true;
+}
+
 /** A server frame already parsed from JSON (a poll response's `frames`), checked. */
 export function validateServerFrame(value: unknown): Decoded<ServerFrame> {
   if (!isFrameObject(value))
     return { ok: false, code: ErrorCode.badFrame, message: 'frame must be a JSON object' };
+  if (isWellFormedPatch(value as Record<string, unknown>))
+    return { ok: true, frame: value as ServerFrame };
   const checks: Record<string, Check> | undefined = own(FRAMES, (value as { type?: unknown }).type);
   const problem = checks ? fields(value, checks) : `.type: ${oneOf(FRAMES)}`;
   return problem === undefined

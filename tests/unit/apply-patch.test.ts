@@ -149,6 +149,32 @@ describe('applyToDraft', () => {
     expect(draft.root).toEqual({ a: { list: [3, 4] }, b: { list: [3] } });
   });
 
+  it('appends to and trims the array the last write went through with the same checks as any write', () => {
+    const draft = createPatchDraft({ s: [1], t: [] });
+    const apply = (...list: PatchOperation[]) => applyToDraft(draft, list);
+    expect(apply({ op: 'add', path: '/s/-', value: 2 }, { op: 'remove', path: '/s/0' })).toEqual({
+      ok: true,
+      doc: { s: [2], t: [] },
+    });
+    // Not from JSON text: a value holding undefined is refused on this path too.
+    expect(apply({ op: 'add', path: '/s/-', value: { x: undefined } })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('holds undefined'),
+    });
+    const trimmed = createPatchDraft({ s: [1] });
+    expect(
+      applyToDraft(trimmed, [
+        { op: 'remove', path: '/s/0' },
+        { op: 'remove', path: '/s/0' },
+      ]),
+    ).toEqual({ ok: false, error: 'operation 1 (remove /s/0): index out of range' });
+    // A sibling whose name starts like the last parent's is its own array.
+    const siblings = createPatchDraft({ s: [1], s0: [] });
+    applyToDraft(siblings, [{ op: 'add', path: '/s/-', value: 2 }]);
+    applyToDraft(siblings, [{ op: 'add', path: '/s0/-', value: 3 }]);
+    expect(siblings.root).toEqual({ s: [1, 2], s0: [3] });
+  });
+
   it('is not all or nothing: a refusal reports the operation after the earlier ones were written', () => {
     const draft = createPatchDraft({ a: 1 });
     const result = applyToDraft(draft, [
