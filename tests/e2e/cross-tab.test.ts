@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -226,6 +227,11 @@ describe.skipIf(!availability.available)('one connection for every tab (Chromium
   });
 
   it("the built dashboard (npm run build, served by the CLI) shares one connection; a tab opened without the login link uses the signed-in tab's credential", async () => {
+    // The CLI serves dist/ as it is: without a build every page would wait for a badge that never comes.
+    if (!existsSync(new URL('../../dist/index.html', import.meta.url)))
+      throw new Error(
+        'dist/ holds no built dashboard: run `npx vite build` first (`npm test` does)',
+      );
     const cli = await spawnServer(); // auth on, host metrics, dist/ with its CSP
     try {
       context = await browser.newContext();

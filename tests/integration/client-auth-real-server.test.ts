@@ -144,12 +144,15 @@ describe('the client with authentication on', () => {
   it('keeps a connection alive across token expiries by sending fresh tokens before each runs out', async () => {
     const s = await setup();
     let minted = 0;
-    const getToken = vi.fn(() => token(undefined, { ttlSec: 2, subject: `user-${++minted}` }));
+    // `exp` counts whole seconds, so a 3-second token has 2 to 3 s left when minted; the refresh
+    // (half its life, and at least 1 s apart) then lands a second or more before it runs out,
+    // which a loaded machine needs: a 2-second token can leave next to none.
+    const getToken = vi.fn(() => token(undefined, { ttlSec: 3, subject: `user-${++minted}` }));
     const record = recorder();
     connect(s, { WebSocket: record.WebSocket, getToken });
     const cpu = client!.subscribe('host.cpu');
     await vi.waitFor(() => expect(subscriptionView(cpu.ref.getSnapshot()).status).toBe('live'));
-    await new Promise((resolve) => setTimeout(resolve, 4500));
+    await new Promise((resolve) => setTimeout(resolve, 5500));
     expect(view()).toMatchObject({ status: 'connected', lastError: null });
     expect(record.urls).toHaveLength(1); // the same socket all along
     expect(getToken.mock.calls.length).toBeGreaterThanOrEqual(3);
