@@ -27,8 +27,9 @@ interface Draft extends PatchDraft {
   copies: Set<object>;
   /**
    * The pointer to the owned container the last write went through, and that container: a
-   * series' appends and trims go straight to it (`appendOrTrim`). Every write sets or clears it,
-   * so it is never a container another write has since replaced.
+   * series' appends and trims go straight to it (`appendOrTrim`). Every write sets both or clears
+   * the pointer (and `parent` is read only with a pointer), so it is never a container another
+   * write has since replaced or made shared.
    */
   parentPath?: string | undefined;
   parent?: Container;
